@@ -1,0 +1,291 @@
+//! The EventBridge "EC2 Instance State-change Notification", as AWS sends it, and the checks
+//! that turn it into a trusted [`Ec2StateChange`].
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::InputError;
+
+pub const EC2_SOURCE: &str = "aws.ec2";
+pub const STATE_CHANGE_DETAIL_TYPE: &str = "EC2 Instance State-change Notification";
+
+/// The six states EC2 reports. Anything else is bad input, not a new state we guess at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+    ShuttingDown,
+    Terminated,
+}
+
+impl InstanceState {
+    pub const ALL: [InstanceState; 6] = [
+        InstanceState::Pending,
+        InstanceState::Running,
+        InstanceState::Stopping,
+        InstanceState::Stopped,
+        InstanceState::ShuttingDown,
+        InstanceState::Terminated,
+    ];
+
+    /// The wire name, as EC2 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+            InstanceState::ShuttingDown => "shutting-down",
+            InstanceState::Terminated => "terminated",
+        }
+    }
+}
+
+impl fmt::Display for InstanceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The event exactly as EventBridge delivers it (field names as on the wire).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Ec2StateChangeEvent {
+    pub version: String,
+    pub id: String,
+    #[serde(rename = "detail-type")]
+    pub detail_type: String,
+    pub source: String,
+    pub account: String,
+    pub time: DateTime<Utc>,
+    pub region: String,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    pub detail: Ec2StateChangeDetail,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Ec2StateChangeDetail {
+    #[serde(rename = "instance-id")]
+    pub instance_id: String,
+    pub state: InstanceState,
+}
+
+/// A state change whose identifiers have been checked, ready for enrichment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ec2StateChange {
+    pub event_id: String,
+    pub account: String,
+    pub region: String,
+    pub partition: String,
+    pub time: DateTime<Utc>,
+    pub instance_id: String,
+    pub instance_arn: String,
+    pub state: InstanceState,
+}
+
+impl Ec2StateChange {
+    /// Parse an EventBridge payload. Another source or detail-type is reported as such before
+    /// any field is looked at, so the log says "wrong event" rather than "missing field".
+    pub fn from_payload(payload: Value) -> Result<Self, InputError> {
+        let source = payload.get("source").and_then(Value::as_str);
+        let detail_type = payload.get("detail-type").and_then(Value::as_str);
+        if source != Some(EC2_SOURCE) || detail_type != Some(STATE_CHANGE_DETAIL_TYPE) {
+            return Err(InputError::UnexpectedEvent(format!(
+                "source {source:?} and detail-type {detail_type:?}, expected {EC2_SOURCE:?} and {STATE_CHANGE_DETAIL_TYPE:?}"
+            )));
+        }
+        let event: Ec2StateChangeEvent =
+            serde_json::from_value(payload).map_err(InputError::Shape)?;
+        Self::try_from(event)
+    }
+}
+
+impl TryFrom<Ec2StateChangeEvent> for Ec2StateChange {
+    type Error = InputError;
+
+    fn try_from(event: Ec2StateChangeEvent) -> Result<Self, InputError> {
+        check(
+            "id",
+            &event.id,
+            !event.id.is_empty() && event.id.len() <= 128,
+            "must be 1 to 128 characters",
+        )?;
+        check(
+            "account",
+            &event.account,
+            event.account.len() == 12 && event.account.bytes().all(|b| b.is_ascii_digit()),
+            "must be a 12-digit AWS account id",
+        )?;
+        check(
+            "region",
+            &event.region,
+            is_region(&event.region),
+            "must look like an AWS region such as eu-west-1",
+        )?;
+        let instance_id = event.detail.instance_id;
+        check(
+            "detail.instance-id",
+            &instance_id,
+            is_instance_id(&instance_id),
+            "must look like i-0123456789abcdef0",
+        )?;
+        let suffix = format!(":instance/{instance_id}");
+        let arn = event.resources.iter().find(|arn| arn.ends_with(&suffix));
+        let partition = arn
+            .and_then(|arn| arn.split(':').nth(1))
+            .filter(|p| p.starts_with("aws"))
+            .unwrap_or("aws")
+            .to_owned();
+        let instance_arn = format!(
+            "arn:{partition}:ec2:{}:{}:instance/{instance_id}",
+            event.region, event.account
+        );
+        Ok(Ec2StateChange {
+            event_id: event.id,
+            account: event.account,
+            region: event.region,
+            partition,
+            time: event.time,
+            instance_id,
+            instance_arn,
+            state: event.detail.state,
+        })
+    }
+}
+
+fn check(field: &'static str, value: &str, ok: bool, rule: &str) -> Result<(), InputError> {
+    if ok {
+        return Ok(());
+    }
+    let shown: String = value.chars().take(64).collect();
+    Err(InputError::InvalidField {
+        field,
+        reason: format!("{rule} (got {shown:?})"),
+    })
+}
+
+/// `i-` and 8 or 17 lowercase hex digits, as EC2 issues them.
+pub fn is_instance_id(id: &str) -> bool {
+    id.strip_prefix("i-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17)
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// Lowercase letters, digits and dashes, e.g. `eu-west-1`, `us-gov-west-1`.
+fn is_region(region: &str) -> bool {
+    (4..=32).contains(&region.len())
+        && region.contains('-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(state: &str) -> Value {
+        json!({
+            "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+            "detail-type": STATE_CHANGE_DETAIL_TYPE, "source": "aws.ec2",
+            "account": "123456789012", "time": "2026-11-26T09:10:00Z", "region": "eu-west-1",
+            "resources": ["arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"],
+            "detail": {"instance-id": "i-0abc1234def567890", "state": state}
+        })
+    }
+
+    #[test]
+    fn every_state_parses() {
+        for state in InstanceState::ALL {
+            let change = Ec2StateChange::from_payload(event(state.as_str())).unwrap();
+            assert_eq!(change.state, state);
+            assert_eq!(
+                change.instance_arn,
+                "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_state_is_a_shape_error() {
+        let err = Ec2StateChange::from_payload(event("rebooting")).unwrap_err();
+        assert!(matches!(err, InputError::Shape(_)), "{err}");
+        assert!(err.to_string().contains("rebooting"));
+    }
+
+    #[test]
+    fn other_detail_type_is_unexpected() {
+        let mut e = event("running");
+        e["detail-type"] = json!("EC2 Spot Instance Interruption Warning");
+        assert!(matches!(
+            Ec2StateChange::from_payload(e),
+            Err(InputError::UnexpectedEvent(_))
+        ));
+    }
+
+    #[test]
+    fn missing_instance_id_names_the_field() {
+        let mut e = event("running");
+        e["detail"] = json!({"state": "running"});
+        let err = Ec2StateChange::from_payload(e).unwrap_err();
+        assert!(err.to_string().contains("instance-id"), "{err}");
+    }
+
+    #[test]
+    fn hostile_identifiers_are_rejected_and_truncated_in_the_reason() {
+        let mut e = event("running");
+        e["detail"]["instance-id"] = json!(format!("i-{}", "<script>".repeat(1000)));
+        let err = Ec2StateChange::from_payload(e).unwrap_err();
+        assert!(matches!(
+            err,
+            InputError::InvalidField {
+                field: "detail.instance-id",
+                ..
+            }
+        ));
+        assert!(err.to_string().len() < 300);
+
+        let mut e = event("running");
+        e["account"] = json!("12345");
+        assert!(matches!(
+            Ec2StateChange::from_payload(e),
+            Err(InputError::InvalidField {
+                field: "account",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn partition_comes_from_the_resource_arn() {
+        let mut e = event("running");
+        e["region"] = json!("cn-north-1");
+        e["resources"] =
+            json!(["arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-0abc1234def567890"]);
+        let change = Ec2StateChange::from_payload(e).unwrap();
+        assert_eq!(change.partition, "aws-cn");
+        assert!(change
+            .instance_arn
+            .starts_with("arn:aws-cn:ec2:cn-north-1:"));
+    }
+
+    #[test]
+    fn instance_id_rule() {
+        assert!(is_instance_id("i-0abc1234def567890"));
+        assert!(is_instance_id("i-abcd1111"));
+        assert!(!is_instance_id("i-ABCD1111"));
+        assert!(!is_instance_id("i-abcd111"));
+        assert!(!is_instance_id("vol-abcd1111"));
+    }
+}

@@ -1,0 +1,254 @@
+//! ORE's standard message: one CloudEvents 1.0 JSON document (structured mode) per resource state
+//! change, the organisation-wide contract. Its JSON Schema is `schemas/resource-state-changed.v1.json`;
+//! additive changes keep the schema's major version, anything else gets a new `dataschema`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::ec2::{Ec2StateChange, InstanceState};
+use crate::InputError;
+
+pub const SPEC_VERSION: &str = "1.0";
+/// Stable across schema versions: subscribers route on it.
+pub const EVENT_TYPE: &str = "org.ore.resource.state-changed";
+/// Names the schema's major version; the schema file's `$id` is this URN.
+pub const DATA_SCHEMA: &str = "urn:ore:schema:resource-state-changed:1";
+pub const DATA_CONTENT_TYPE: &str = "application/json";
+pub const RESOURCE_TYPE_EC2_INSTANCE: &str = "ec2:instance";
+
+/// Namespace for deriving message ids, so a redelivered AWS event keeps its ORE id.
+const ID_NAMESPACE: Uuid = Uuid::from_u128(0x0e2c_6d1a_5b7f_4c3e_9a41_7d2f_1b6e_8c05);
+
+/// Bounds on user-controlled values (EC2's own tag limits, with room for `aws:` tags).
+pub const MAX_TAGS: usize = 64;
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+pub const MAX_TAG_VALUE_CHARS: usize = 256;
+const MAX_FIELD_CHARS: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardMessage {
+    pub specversion: String,
+    pub id: String,
+    pub source: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub subject: String,
+    pub time: DateTime<Utc>,
+    pub datacontenttype: String,
+    pub dataschema: String,
+    pub data: ResourceStateChange,
+}
+
+/// The `data` of the standard message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceStateChange {
+    pub account: String,
+    pub region: String,
+    pub partition: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub resource_arn: String,
+    pub state: InstanceState,
+    pub source_event_id: String,
+    pub processed_at: DateTime<Utc>,
+    pub enrichment: EnrichmentStatus,
+    pub instance: InstanceDetails,
+}
+
+/// Whether `instance` holds what EC2 said about the instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrichmentStatus {
+    Enriched,
+    /// EC2 no longer knows the instance (terminated over an hour ago, or never existed).
+    NotFound,
+}
+
+/// What `DescribeInstances` tells about an instance; every field is empty when not enriched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceDetails {
+    pub name: Option<String>,
+    pub instance_type: Option<String>,
+    pub availability_zone: Option<String>,
+    pub private_ip: Option<String>,
+    pub public_ip: Option<String>,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub launch_time: Option<DateTime<Utc>>,
+    pub platform: Option<String>,
+    pub architecture: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl StandardMessage {
+    /// Build the message for one state change. `instance` is `None` when EC2 did not find it.
+    pub fn new(
+        change: &Ec2StateChange,
+        instance: Option<InstanceDetails>,
+        processed_at: DateTime<Utc>,
+    ) -> Self {
+        let enrichment = match instance {
+            Some(_) => EnrichmentStatus::Enriched,
+            None => EnrichmentStatus::NotFound,
+        };
+        StandardMessage {
+            specversion: SPEC_VERSION.to_owned(),
+            id: message_id(&change.event_id, &change.instance_arn),
+            source: format!("urn:ore:aws:{}:{}", change.account, change.region),
+            event_type: EVENT_TYPE.to_owned(),
+            subject: change.instance_id.clone(),
+            time: change.time,
+            datacontenttype: DATA_CONTENT_TYPE.to_owned(),
+            dataschema: DATA_SCHEMA.to_owned(),
+            data: ResourceStateChange {
+                account: change.account.clone(),
+                region: change.region.clone(),
+                partition: change.partition.clone(),
+                resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
+                resource_id: change.instance_id.clone(),
+                resource_arn: change.instance_arn.clone(),
+                state: change.state,
+                source_event_id: change.event_id.clone(),
+                processed_at,
+                enrichment,
+                instance: instance.unwrap_or_default(),
+            },
+        }
+    }
+
+    /// Parse and check a payload that claims to be a standard message. The CloudEvents
+    /// attributes are checked first so a foreign event is named as such.
+    pub fn from_payload(payload: Value) -> Result<Self, InputError> {
+        let attribute = |name: &str| payload.get(name).and_then(Value::as_str);
+        if attribute("specversion") != Some(SPEC_VERSION)
+            || attribute("type") != Some(EVENT_TYPE)
+            || attribute("dataschema") != Some(DATA_SCHEMA)
+        {
+            return Err(InputError::UnexpectedEvent(format!(
+                "specversion {:?}, type {:?}, dataschema {:?}; expected {SPEC_VERSION:?}, {EVENT_TYPE:?}, {DATA_SCHEMA:?}",
+                attribute("specversion"),
+                attribute("type"),
+                attribute("dataschema"),
+            )));
+        }
+        let message: StandardMessage =
+            serde_json::from_value(payload).map_err(InputError::Shape)?;
+        message.check_bounds()?;
+        Ok(message)
+    }
+
+    /// SNS message attributes every ORE topic carries, so subscribers can filter without
+    /// parsing the body.
+    pub fn routing_attributes(&self) -> [(&'static str, &str); 4] {
+        [
+            ("state", self.data.state.as_str()),
+            ("resource_type", &self.data.resource_type),
+            ("account", &self.data.account),
+            ("region", &self.data.region),
+        ]
+    }
+
+    /// A readable name for people: the Name tag, else the instance id.
+    pub fn display_name(&self) -> &str {
+        self.data
+            .instance
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.data.resource_id)
+    }
+
+    fn check_bounds(&self) -> Result<(), InputError> {
+        let data = &self.data;
+        let instance = &data.instance;
+        let fields = [
+            ("id", Some(&self.id)),
+            ("source", Some(&self.source)),
+            ("subject", Some(&self.subject)),
+            ("data.account", Some(&data.account)),
+            ("data.region", Some(&data.region)),
+            ("data.partition", Some(&data.partition)),
+            ("data.resource_type", Some(&data.resource_type)),
+            ("data.resource_id", Some(&data.resource_id)),
+            ("data.resource_arn", Some(&data.resource_arn)),
+            ("data.source_event_id", Some(&data.source_event_id)),
+            ("data.instance.name", instance.name.as_ref()),
+            (
+                "data.instance.instance_type",
+                instance.instance_type.as_ref(),
+            ),
+            (
+                "data.instance.availability_zone",
+                instance.availability_zone.as_ref(),
+            ),
+            ("data.instance.private_ip", instance.private_ip.as_ref()),
+            ("data.instance.public_ip", instance.public_ip.as_ref()),
+            ("data.instance.vpc_id", instance.vpc_id.as_ref()),
+            ("data.instance.subnet_id", instance.subnet_id.as_ref()),
+            ("data.instance.platform", instance.platform.as_ref()),
+            ("data.instance.architecture", instance.architecture.as_ref()),
+        ];
+        for (field, value) in fields {
+            if let Some(value) = value {
+                within(field, value, MAX_FIELD_CHARS)?;
+            }
+        }
+        if instance.tags.len() > MAX_TAGS {
+            return Err(InputError::InvalidField {
+                field: "data.instance.tags",
+                reason: format!("{} tags, at most {MAX_TAGS} allowed", instance.tags.len()),
+            });
+        }
+        for (key, value) in &instance.tags {
+            within("data.instance.tags key", key, MAX_TAG_KEY_CHARS)?;
+            within("data.instance.tags value", value, MAX_TAG_VALUE_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+fn within(field: &'static str, value: &str, max_chars: usize) -> Result<(), InputError> {
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(InputError::InvalidField {
+            field,
+            reason: format!("{chars} characters, at most {max_chars} allowed"),
+        });
+    }
+    Ok(())
+}
+
+/// Deterministic: the same AWS event about the same resource always yields the same id, which
+/// with `source` is the CloudEvents de-duplication key.
+pub fn message_id(source_event_id: &str, resource_arn: &str) -> String {
+    let name = format!("{source_event_id}|{resource_arn}");
+    Uuid::new_v5(&ID_NAMESPACE, name.as_bytes()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_is_stable_and_distinguishes_resources() {
+        let a = message_id("ev-1", "arn:aws:ec2:eu-west-1:1:instance/i-1");
+        assert_eq!(
+            a,
+            message_id("ev-1", "arn:aws:ec2:eu-west-1:1:instance/i-1")
+        );
+        assert_ne!(
+            a,
+            message_id("ev-1", "arn:aws:ec2:eu-west-1:1:instance/i-2")
+        );
+        assert_ne!(
+            a,
+            message_id("ev-2", "arn:aws:ec2:eu-west-1:1:instance/i-1")
+        );
+        assert_eq!(Uuid::parse_str(&a).unwrap().get_version_num(), 5);
+    }
+}

@@ -1,0 +1,243 @@
+//! Shared by ORE's tests: the committed sample events, the standard message's JSON Schema, and
+//! fixtures on the AWS API emulator (moto server) that `scripts/test.sh` starts.
+//! Test-only code: panicking with a clear message is the right failure mode here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_lambda_events::sqs::SqsEvent;
+use serde_json::{json, Value};
+
+pub use aws_config::SdkConfig;
+
+/// The repository root (tests run with the crate as working directory).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A committed JSON file, e.g. `events/eventbridge/ec2-instance-running.json`.
+pub fn load_json(relative: &str) -> Value {
+    let path = repo_root().join(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// A committed SQS event file as the Lambda runtime would hand it to the handler.
+pub fn load_sqs_event(relative: &str) -> SqsEvent {
+    serde_json::from_value(load_json(relative))
+        .unwrap_or_else(|e| panic!("{relative} is not an SQS event: {e}"))
+}
+
+/// Sorted paths of the JSON files in a folder of the repository.
+pub fn json_files(folder: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(repo_root().join(folder))
+        .unwrap_or_else(|e| panic!("cannot list {folder}: {e}"))
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".json"))
+        .map(|name| format!("{folder}/{name}"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// An SQS event whose records carry these `(messageId, body)` pairs, shaped as Lambda sends it.
+pub fn sqs_event(records: &[(&str, &str)]) -> SqsEvent {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id,
+                "receiptHandle": format!("handle-{id}"),
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795685400123"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ore-test",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).expect("valid SQS event")
+}
+
+/// The committed JSON Schema of the standard message, with format checks on.
+pub struct StandardSchema(jsonschema::Validator);
+
+impl StandardSchema {
+    pub fn load() -> Self {
+        let schema = load_json("schemas/resource-state-changed.v1.json");
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the committed schema compiles");
+        StandardSchema(validator)
+    }
+
+    /// Panics listing every violation.
+    pub fn assert_valid(&self, message: &Value) {
+        let errors: Vec<String> = self
+            .0
+            .iter_errors(message)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "schema violations: {errors:#?}\nmessage: {message:#}"
+        );
+    }
+
+    pub fn is_valid(&self, message: &Value) -> bool {
+        self.0.is_valid(message)
+    }
+}
+
+/// SDK config for the emulator that `scripts/test.sh` starts and names in `AWS_ENDPOINT_URL`.
+pub async fn emulator_config() -> SdkConfig {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    assert!(
+        endpoint.starts_with("http://127.0.0.1"),
+        "integration tests talk to an AWS API emulator on 127.0.0.1: run `scripts/test.sh` \
+         (it starts moto server and sets AWS_ENDPOINT_URL), got {endpoint:?}"
+    );
+    aws_config::load_from_env().await
+}
+
+/// A name no other test (or earlier run against the same emulator) uses.
+pub fn unique_name(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// A fresh SNS topic with an SQS queue subscribed with raw delivery, to read back what a
+/// function publishes exactly as a subscriber would.
+pub struct TappedTopic {
+    pub topic_arn: String,
+    pub queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl TappedTopic {
+    pub async fn create(config: &SdkConfig, prefix: &str) -> Self {
+        let sns = aws_sdk_sns::Client::new(config);
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let name = unique_name(prefix);
+        let topic_arn = sns
+            .create_topic()
+            .name(&name)
+            .send()
+            .await
+            .expect("create topic")
+            .topic_arn
+            .expect("topic arn");
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(format!("{name}-tap"))
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url
+            .expect("queue url");
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .expect("queue arn");
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .attributes("RawMessageDelivery", "true")
+            .send()
+            .await
+            .expect("subscribe");
+        TappedTopic {
+            topic_arn,
+            queue_url,
+            sqs,
+        }
+    }
+
+    /// Receive until `expected` messages arrived or a bounded wait ran out, then make sure no
+    /// extra message follows. Returns each message's body and String attributes.
+    pub async fn receive(&self, expected: usize) -> Vec<Received> {
+        let mut received = Vec::new();
+        for _ in 0..20 {
+            if received.len() >= expected {
+                break;
+            }
+            received.extend(self.receive_once(Duration::from_millis(250)).await);
+        }
+        // One more short look: a function that publishes too much must not pass.
+        received.extend(self.receive_once(Duration::from_millis(200)).await);
+        received
+    }
+
+    async fn receive_once(&self, pause_if_empty: Duration) -> Vec<Received> {
+        let output = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive");
+        let messages = output.messages.unwrap_or_default();
+        if messages.is_empty() {
+            tokio::time::sleep(pause_if_empty).await;
+        }
+        let mut received = Vec::new();
+        for message in messages {
+            if let Some(handle) = &message.receipt_handle {
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+            let attributes = message
+                .message_attributes
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| v.string_value.map(|s| (k, s)))
+                .collect();
+            received.push(Received {
+                body: message.body.unwrap_or_default(),
+                attributes,
+            });
+        }
+        received
+    }
+}
+
+/// One message as a raw-delivery subscriber sees it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub body: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}

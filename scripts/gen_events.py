@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Regenerate the sample events under events/ (deterministic output; commit the result).
+
+The shapes follow what AWS delivers:
+- events/eventbridge/: the EventBridge "EC2 Instance State-change Notification" event, one per state.
+- events/sqs/: the Lambda SQS event a function receives, wrapping those events either inside the SNS
+  notification envelope (default SNS->SQS delivery) or as the raw message (RawMessageDelivery: true).
+- events/sqs/*-malformed-batch.json: one good record among bad ones, to see the partial batch response.
+- events/standard/: the ORE standard message (what the normalizer emits), and the SQS events the
+  csv-formatter and emailer receive.
+Run: python3 scripts/gen_events.py
+"""
+import base64
+import hashlib
+import json
+import pathlib
+import uuid
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "events"
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+INSTANCE = "i-0abc1234def567890"
+STATES = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"]
+NS = uuid.UUID("6f1c2a3e-0b7d-4d5e-9c1a-2b3c4d5e6f70")  # only for stable sample ids
+
+
+def sample_id(*parts):
+    return str(uuid.uuid5(NS, "/".join(parts)))
+
+
+def eventbridge_event(state, index):
+    return {
+        "version": "0",
+        "id": sample_id("eventbridge", state),
+        "detail-type": "EC2 Instance State-change Notification",
+        "source": "aws.ec2",
+        "account": ACCOUNT,
+        "time": f"2026-11-26T09:{10 + index:02d}:{index * 7:02d}Z",
+        "region": REGION,
+        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE}"],
+        "detail": {"instance-id": INSTANCE, "state": state},
+    }
+
+
+def sns_envelope(message, topic, key):
+    message_id = sample_id("sns", key)
+    signature = base64.b64encode(hashlib.sha512(message_id.encode()).digest() * 4).decode()
+    return {
+        "Type": "Notification",
+        "MessageId": message_id,
+        "TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}",
+        "Message": json.dumps(message, separators=(",", ":")),
+        "Timestamp": "2026-11-26T09:30:00.123Z",
+        "SignatureVersion": "1",
+        "Signature": signature,
+        "SigningCertURL": f"https://sns.{REGION}.amazonaws.com/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem",
+        "UnsubscribeURL": f"https://sns.{REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:{REGION}:{ACCOUNT}:{topic}:{sample_id('sub', topic)}",
+    }
+
+
+def sqs_record(body, queue, key, sender="AIDAIT2UOQQY3AUEKVGXU"):
+    return {
+        "messageId": sample_id("sqs", key),
+        "receiptHandle": base64.b64encode(hashlib.sha256(key.encode()).digest() * 3).decode(),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795685400123",
+            "SenderId": sender,
+            "ApproximateFirstReceiveTimestamp": "1795685400130",
+        },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}",
+        "awsRegion": REGION,
+    }
+
+
+def sqs_event(*records):
+    return {"Records": list(records)}
+
+
+def write(rel, doc):
+    path = ROOT / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def standard_message(state, index, tags):
+    event = eventbridge_event(state, index)
+    return {
+        "specversion": "1.0",
+        "id": sample_id("standard", state),
+        "source": f"urn:ore:aws:{ACCOUNT}:{REGION}",
+        "type": "org.ore.resource.state-changed",
+        "subject": INSTANCE,
+        "time": event["time"],
+        "datacontenttype": "application/json",
+        "dataschema": "urn:ore:schema:resource-state-changed:1",
+        "data": {
+            "account": ACCOUNT,
+            "region": REGION,
+            "partition": "aws",
+            "resource_type": "ec2:instance",
+            "resource_id": INSTANCE,
+            "resource_arn": event["resources"][0],
+            "state": state,
+            "source_event_id": event["id"],
+            "processed_at": f"2026-11-26T09:{10 + index:02d}:{index * 7 + 1:02d}.250Z",
+            "enrichment": "enriched",
+            "instance": {
+                "name": tags.get("Name"),
+                "instance_type": "t3.micro",
+                "availability_zone": f"{REGION}a",
+                "private_ip": "10.0.1.23",
+                "public_ip": "203.0.113.10" if state in ("pending", "running") else None,
+                "vpc_id": "vpc-0a1b2c3d4e5f67890",
+                "subnet_id": "subnet-0123456789abcdef0",
+                "launch_time": "2026-11-26T09:10:00Z",
+                "platform": "Linux/UNIX",
+                "architecture": "x86_64",
+                "tags": tags,
+            },
+        },
+    }
+
+
+def main():
+    bad_records = []
+    for index, state in enumerate(STATES):
+        event = eventbridge_event(state, index)
+        write(f"eventbridge/ec2-instance-{state}.json", event)
+        raw = json.dumps(event, separators=(",", ":"))
+        envelope = json.dumps(sns_envelope(event, "ore-raw-events", state), indent=2)
+        write(f"sqs/normalizer-{state}-sns-envelope.json",
+              sqs_event(sqs_record(envelope, "ore-normalizer-queue", f"env-{state}")))
+        write(f"sqs/normalizer-{state}-raw-delivery.json",
+              sqs_event(sqs_record(raw, "ore-normalizer-queue", f"raw-{state}")))
+
+    good = json.dumps(eventbridge_event("running", 1), separators=(",", ":"))
+    wrong_type = dict(eventbridge_event("running", 1), **{"detail-type": "EC2 Spot Instance Interruption Warning",
+                      "detail": {"instance-id": INSTANCE, "instance-action": "terminate"}})
+    missing_id = dict(eventbridge_event("stopped", 3), detail={"state": "stopped"})
+    unknown_state = dict(eventbridge_event("stopped", 3), detail={"instance-id": INSTANCE, "state": "rebooting"})
+    bad_records = [
+        sqs_record(good, "ore-normalizer-queue", "mixed-good"),
+        sqs_record("{this is not json", "ore-normalizer-queue", "mixed-not-json"),
+        sqs_record(json.dumps(wrong_type), "ore-normalizer-queue", "mixed-wrong-type"),
+        sqs_record(json.dumps(missing_id), "ore-normalizer-queue", "mixed-missing-instance-id"),
+        sqs_record(json.dumps(unknown_state), "ore-normalizer-queue", "mixed-unknown-state"),
+    ]
+    write("sqs/normalizer-malformed-batch.json", sqs_event(*bad_records))
+
+    tags = {"Name": "web-01", "team": "payments", "env": "prod"}
+    for index, state in enumerate(STATES):
+        msg = standard_message(state, index, tags)
+        write(f"standard/message-{state}.json", msg)
+    stopped = standard_message("stopped", 3, tags)
+    body = json.dumps(stopped, separators=(",", ":"))
+    for consumer in ("csv-formatter", "emailer"):
+        queue = f"ore-{consumer}-queue"
+        write(f"sqs/{consumer}-stopped-raw-delivery.json",
+              sqs_event(sqs_record(body, queue, f"{consumer}-raw")))
+        write(f"sqs/{consumer}-stopped-sns-envelope.json",
+              sqs_event(sqs_record(json.dumps(sns_envelope(stopped, "ore-normalized", consumer), indent=2),
+                                   queue, f"{consumer}-env")))
+        wrong_spec = dict(stopped, specversion="0.3")
+        no_data = {k: v for k, v in stopped.items() if k != "data"}
+        write(f"sqs/{consumer}-malformed-batch.json", sqs_event(
+            sqs_record(body, queue, f"{consumer}-mixed-good"),
+            sqs_record("not json at all", queue, f"{consumer}-mixed-not-json"),
+            sqs_record(json.dumps(wrong_spec), queue, f"{consumer}-mixed-wrong-specversion"),
+            sqs_record(json.dumps(no_data), queue, f"{consumer}-mixed-missing-data"),
+            sqs_record(good, queue, f"{consumer}-mixed-raw-ec2-event"),
+        ))
+
+
+if __name__ == "__main__":
+    main()
