@@ -1,1 +1,12 @@
-pub fn x() {}
+//! The normalizer: an EC2 state-change event (raw or in its SNS envelope) becomes one enriched
+//! ORE standard message on the normalized topic, unless the instance is tagged to be ignored.
+
+pub mod config;
+pub mod decide;
+pub mod enrich;
+pub mod service;
+
+pub use config::Config;
+pub use decide::{decide, Decision, IgnoreRule};
+pub use enrich::{DescribeInstance, Ec2Describer};
+pub use service::Normalizer;

@@ -121,6 +121,11 @@ impl StandardMessage {
         }
     }
 
+    /// The standard message carried by an SQS record body, raw or in its SNS envelope.
+    pub fn from_sqs_body(body: &str) -> Result<Self, InputError> {
+        Self::from_payload(crate::envelope::unwrap_payload(body)?)
+    }
+
     /// Parse and check a payload that claims to be a standard message. The CloudEvents
     /// attributes are checked first so a foreign event is named as such.
     pub fn from_payload(payload: Value) -> Result<Self, InputError> {

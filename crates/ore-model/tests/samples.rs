@@ -159,7 +159,8 @@ fn built_messages_validate_for_every_state_enriched_or_not() {
 fn schema_rejects_what_the_contract_forbids() {
     let schema = StandardSchema::load();
     let good = load_json("events/standard/message-running.json");
-    let mutations: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut serde_json::Value)>;
+    let mutations: Vec<(&str, Mutation)> = vec![
         (
             "unknown state",
             Box::new(|m| m["data"]["state"] = "rebooting".into()),

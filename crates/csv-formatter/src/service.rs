@@ -1,0 +1,56 @@
+//! One record through the csv-formatter: decode the standard message, write it, publish it.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use ore_model::batch::{process_batch, UnreportableFailure};
+use ore_model::sns::Publish;
+use ore_model::standard::StandardMessage;
+use ore_model::RecordError;
+
+use crate::record::{csv_header, csv_record, CSV_SCHEMA_VERSION};
+
+/// MIME type of each published record: one CSV line, no header (the header is an attribute).
+pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8; header=absent";
+
+pub struct CsvFormatter<P> {
+    publisher: P,
+    header: String,
+}
+
+impl<P: Publish> CsvFormatter<P> {
+    pub fn new(publisher: P) -> Self {
+        CsvFormatter {
+            publisher,
+            header: csv_header().trim_end().to_owned(),
+        }
+    }
+
+    pub async fn handle_batch(
+        &self,
+        event: &SqsEvent,
+    ) -> Result<SqsBatchResponse, UnreportableFailure> {
+        process_batch(event, |body| self.handle_record(body)).await
+    }
+
+    pub async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
+        let message = StandardMessage::from_sqs_body(body)?;
+        let record = csv_record(&message)?;
+        let [state, resource_type, account, region] = message.routing_attributes();
+        let attributes = [
+            state,
+            resource_type,
+            account,
+            region,
+            ("content_type", CONTENT_TYPE),
+            ("csv_schema_version", CSV_SCHEMA_VERSION),
+            ("csv_header", self.header.as_str()),
+        ];
+        self.publisher.publish(record, &attributes).await?;
+        tracing::info!(
+            message_id = %message.id,
+            resource_id = %message.data.resource_id,
+            state = %message.data.state,
+            "CSV record published"
+        );
+        Ok(())
+    }
+}

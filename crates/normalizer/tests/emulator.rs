@@ -1,0 +1,313 @@
+//! The normalizer's handler against real AWS APIs served by the emulator (moto server over
+//! HTTP, through the real SDK clients): instances launched with tags, the committed sample
+//! events pointed at them, and the published messages read back by a raw-delivery subscriber.
+
+use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+use normalizer::{Ec2Describer, IgnoreRule, Normalizer};
+use ore_model::ec2::InstanceState;
+use ore_model::sns::SnsTopic;
+use serde_json::Value;
+use test_support::{emulator_config, load_sqs_event, SdkConfig, StandardSchema, TappedTopic};
+
+/// The instance id the committed samples name; tests swap in an instance they launched.
+const SAMPLE_INSTANCE: &str = "i-0abc1234def567890";
+const REGION: &str = "eu-west-1";
+
+struct Fixture {
+    config: SdkConfig,
+    tap: TappedTopic,
+    ec2: aws_sdk_ec2::Client,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let config = emulator_config().await;
+        let tap = TappedTopic::create(&config, "normalized").await;
+        let ec2 = aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::config::Builder::from(&config)
+                .region(aws_sdk_ec2::config::Region::new(REGION))
+                .build(),
+        );
+        Fixture { config, tap, ec2 }
+    }
+
+    fn normalizer(&self, rule: IgnoreRule) -> Normalizer<Ec2Describer, SnsTopic> {
+        self.normalizer_with_ec2(aws_sdk_ec2::Client::new(&self.config), rule)
+    }
+
+    fn normalizer_with_ec2(
+        &self,
+        ec2: aws_sdk_ec2::Client,
+        rule: IgnoreRule,
+    ) -> Normalizer<Ec2Describer, SnsTopic> {
+        Normalizer::new(
+            Ec2Describer::new(ec2),
+            SnsTopic::new(aws_sdk_sns::Client::new(&self.config), &self.tap.topic_arn),
+            rule,
+        )
+    }
+
+    async fn launch(&self, tags: &[(&str, &str)]) -> String {
+        let tags = TagSpecification::builder()
+            .resource_type(ResourceType::Instance)
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                    .collect(),
+            ))
+            .build();
+        let output = self
+            .ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .tag_specifications(tags)
+            .send()
+            .await
+            .expect("run instance in the emulator");
+        output.instances()[0]
+            .instance_id()
+            .expect("instance id")
+            .to_owned()
+    }
+}
+
+fn default_rule() -> IgnoreRule {
+    IgnoreRule::new("ore:ignore", "true")
+}
+
+/// A committed SQS sample with its instance id replaced (it appears in the body either way).
+fn sample_for(file: &str, instance_id: &str) -> SqsEvent {
+    let mut event = load_sqs_event(file);
+    for record in &mut event.records {
+        record.body = record
+            .body
+            .take()
+            .map(|b| b.replace(SAMPLE_INSTANCE, instance_id));
+    }
+    event
+}
+
+fn failed_ids(response: &aws_lambda_events::sqs::SqsBatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_state_both_deliveries_yields_one_enriched_schema_valid_message() {
+    let fixture = Fixture::new().await;
+    let instance_id = fixture
+        .launch(&[
+            ("Name", "web-01"),
+            ("team", "payments"),
+            ("ore:ignore", "false"),
+        ])
+        .await;
+    let normalizer = fixture.normalizer(default_rule());
+    let schema = StandardSchema::load();
+
+    for state in InstanceState::ALL {
+        for delivery in ["sns-envelope", "raw-delivery"] {
+            let file = format!("events/sqs/normalizer-{state}-{delivery}.json");
+            let event = sample_for(&file, &instance_id);
+            let started = chrono::Utc::now();
+            let response = normalizer.handle_batch(&event).await.expect("handler");
+            assert!(
+                response.batch_item_failures.is_empty(),
+                "{file}: {response:?}"
+            );
+
+            let received = fixture.tap.receive(1).await;
+            assert_eq!(received.len(), 1, "{file}: exactly one message");
+            let message = received[0].json();
+            schema.assert_valid(&message);
+
+            let source_event =
+                test_support::load_json(&format!("events/eventbridge/ec2-instance-{state}.json"));
+            assert_eq!(message["subject"], instance_id.as_str());
+            assert_eq!(message["time"], source_event["time"]);
+            assert_eq!(message["source"], "urn:ore:aws:123456789012:eu-west-1");
+            assert_eq!(message["type"], "org.ore.resource.state-changed");
+            let data = &message["data"];
+            assert_eq!(data["state"], state.as_str());
+            assert_eq!(data["account"], "123456789012");
+            assert_eq!(data["region"], REGION);
+            assert_eq!(data["resource_type"], "ec2:instance");
+            assert_eq!(data["resource_id"], instance_id.as_str());
+            assert_eq!(
+                data["resource_arn"],
+                format!("arn:aws:ec2:eu-west-1:123456789012:instance/{instance_id}")
+            );
+            assert_eq!(data["source_event_id"], source_event["id"]);
+            assert_eq!(data["enrichment"], "enriched");
+            let processed: chrono::DateTime<chrono::Utc> =
+                data["processed_at"].as_str().unwrap().parse().unwrap();
+            assert!(processed >= started - chrono::Duration::milliseconds(1));
+
+            let instance = &data["instance"];
+            assert_eq!(instance["name"], "web-01");
+            assert_eq!(instance["instance_type"], "t3.micro");
+            assert!(instance["availability_zone"]
+                .as_str()
+                .unwrap()
+                .starts_with(REGION));
+            assert!(instance["private_ip"].is_string());
+            assert!(instance["vpc_id"].as_str().unwrap().starts_with("vpc-"));
+            assert!(instance["subnet_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("subnet-"));
+            assert!(instance["launch_time"].is_string());
+            assert_eq!(instance["architecture"], "x86_64");
+            assert_eq!(instance["tags"]["team"], "payments");
+            assert_eq!(instance["tags"]["Name"], "web-01");
+
+            let attributes = &received[0].attributes;
+            assert_eq!(attributes["state"], state.as_str());
+            assert_eq!(attributes["resource_type"], "ec2:instance");
+            assert_eq!(attributes["account"], "123456789012");
+            assert_eq!(attributes["region"], REGION);
+        }
+    }
+}
+
+#[tokio::test]
+async fn redelivered_event_keeps_its_message_id() {
+    let fixture = Fixture::new().await;
+    let instance_id = fixture.launch(&[("Name", "db-01")]).await;
+    let normalizer = fixture.normalizer(default_rule());
+    let event = sample_for(
+        "events/sqs/normalizer-running-raw-delivery.json",
+        &instance_id,
+    );
+    normalizer.handle_batch(&event).await.unwrap();
+    normalizer.handle_batch(&event).await.unwrap();
+    let received = fixture.tap.receive(2).await;
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].json()["id"], received[1].json()["id"]);
+}
+
+#[tokio::test]
+async fn ignored_instance_publishes_nothing() {
+    let fixture = Fixture::new().await;
+    let ignored = fixture
+        .launch(&[("Name", "scratch"), ("ore:ignore", "TRUE")])
+        .await;
+    let normalizer = fixture.normalizer(default_rule());
+    for delivery in ["sns-envelope", "raw-delivery"] {
+        let event = sample_for(
+            &format!("events/sqs/normalizer-stopped-{delivery}.json"),
+            &ignored,
+        );
+        let response = normalizer.handle_batch(&event).await.unwrap();
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "ignoring is not a failure"
+        );
+    }
+    assert!(
+        fixture.tap.receive(0).await.is_empty(),
+        "an ignored instance must not be published"
+    );
+}
+
+#[tokio::test]
+async fn any_value_rule_and_custom_key_are_honoured() {
+    let fixture = Fixture::new().await;
+    let tagged = fixture.launch(&[("monitoring", "off")]).await;
+    let normalizer = fixture.normalizer(IgnoreRule::new("monitoring", ""));
+    let event = sample_for("events/sqs/normalizer-running-raw-delivery.json", &tagged);
+    normalizer.handle_batch(&event).await.unwrap();
+    assert!(fixture.tap.receive(0).await.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_instance_yields_a_not_enriched_message() {
+    let fixture = Fixture::new().await;
+    let normalizer = fixture.normalizer(default_rule());
+    let event = sample_for(
+        "events/sqs/normalizer-terminated-sns-envelope.json",
+        "i-0fedcba9876543210",
+    );
+    let response = normalizer.handle_batch(&event).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let received = fixture.tap.receive(1).await;
+    assert_eq!(received.len(), 1);
+    let message = received[0].json();
+    StandardSchema::load().assert_valid(&message);
+    assert_eq!(message["data"]["enrichment"], "not_found");
+    assert_eq!(message["data"]["state"], "terminated");
+    assert_eq!(message["data"]["instance"]["name"], Value::Null);
+    assert_eq!(message["data"]["instance"]["tags"], serde_json::json!({}));
+}
+
+#[tokio::test]
+async fn mixed_batch_reports_exactly_the_malformed_records() {
+    let fixture = Fixture::new().await;
+    let instance_id = fixture.launch(&[("Name", "web-02")]).await;
+    let normalizer = fixture.normalizer(default_rule());
+    let event = sample_for("events/sqs/normalizer-malformed-batch.json", &instance_id);
+    let response = normalizer.handle_batch(&event).await.unwrap();
+    let expected: Vec<String> = event.records[1..]
+        .iter()
+        .map(|r| r.message_id.clone().unwrap())
+        .collect();
+    assert_eq!(failed_ids(&response), expected);
+    let received = fixture.tap.receive(1).await;
+    assert_eq!(received.len(), 1, "the good record is still published");
+    assert_eq!(
+        received[0].json()["data"]["resource_id"],
+        instance_id.as_str()
+    );
+}
+
+#[tokio::test]
+async fn unreachable_ec2_fails_the_record_and_publishes_nothing() {
+    let fixture = Fixture::new().await;
+    // A port nothing listens on: the SDK's retries run out on connection errors.
+    let unreachable = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&fixture.config)
+            .endpoint_url("http://127.0.0.1:9")
+            .build(),
+    );
+    let normalizer = fixture.normalizer_with_ec2(unreachable, default_rule());
+    let event = sample_for(
+        "events/sqs/normalizer-running-raw-delivery.json",
+        "i-0123456789abcdef0",
+    );
+    let response = normalizer.handle_batch(&event).await.unwrap();
+    assert_eq!(
+        failed_ids(&response),
+        [event.records[0].message_id.clone().unwrap()]
+    );
+    assert!(
+        fixture.tap.receive(0).await.is_empty(),
+        "no degraded message"
+    );
+}
+
+#[tokio::test]
+async fn missing_topic_is_a_reported_failure() {
+    let fixture = Fixture::new().await;
+    let instance_id = fixture.launch(&[("env", "test")]).await;
+    let normalizer = Normalizer::new(
+        Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config)),
+        SnsTopic::new(
+            aws_sdk_sns::Client::new(&fixture.config),
+            "arn:aws:sns:eu-west-1:123456789012:does-not-exist",
+        ),
+        default_rule(),
+    );
+    let event = sample_for(
+        "events/sqs/normalizer-stopped-raw-delivery.json",
+        &instance_id,
+    );
+    let response = normalizer.handle_batch(&event).await.unwrap();
+    assert_eq!(failed_ids(&response).len(), 1);
+}

@@ -1,0 +1,62 @@
+# Shared by ORE's scripts: the Python venv with the tools, and the AWS API emulator.
+# Source it; it defines functions and sets nothing else.
+
+ORE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ORE_VENV="${ORE_VENV:-$ORE_ROOT/.venv}"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+# Create the venv and install requirements-dev.txt when it changed since the last install.
+ensure_venv() {
+  local stamp="$ORE_VENV/.requirements.sha256" want
+  want="$(sha256sum "$ORE_ROOT/requirements-dev.txt" | cut -d' ' -f1)"
+  if [ ! -x "$ORE_VENV/bin/python" ]; then
+    log "creating Python venv at $ORE_VENV"
+    python3 -m venv "$ORE_VENV"
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing Python tools (requirements-dev.txt)"
+    "$ORE_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$ORE_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ORE_ROOT/requirements-dev.txt"
+    echo "$want" > "$stamp"
+  fi
+  export PATH="$ORE_VENV/bin:$PATH"
+}
+
+free_port() {
+  "$ORE_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Start moto server on 127.0.0.1 and point every AWS SDK at it (AWS_ENDPOINT_URL).
+# Sets MOTO_PID and MOTO_URL; stop it with stop_emulator.
+start_emulator() {
+  local port log_file="${1:-$ORE_ROOT/target/moto-server.log}"
+  mkdir -p "$(dirname "$log_file")"
+  port="$(free_port)"
+  "$ORE_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
+  MOTO_PID=$!
+  MOTO_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    if "$ORE_VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$MOTO_URL/moto-api/" >/dev/null 2>&1; then
+      export AWS_ENDPOINT_URL="$MOTO_URL" AWS_REGION="${AWS_REGION:-eu-west-1}" \
+        AWS_DEFAULT_REGION="${AWS_REGION:-eu-west-1}" \
+        AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
+        AWS_EC2_METADATA_DISABLED=true
+      log "AWS API emulator (moto server) on $MOTO_URL"
+      return 0
+    fi
+    if ! kill -0 "$MOTO_PID" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  echo "moto server did not start; its log:" >&2
+  cat "$log_file" >&2
+  return 1
+}
+
+stop_emulator() {
+  if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+  MOTO_PID=""
+}
