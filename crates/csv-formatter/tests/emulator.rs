@@ -1,0 +1,92 @@
+//! The csv-formatter's handler against SNS/SQS served by the emulator, through the real SDK.
+
+use csv_formatter::{CsvFormatter, CSV_COLUMNS};
+use ore_model::sns::SnsTopic;
+use test_support::{emulator_config, load_json, load_sqs_event, TappedTopic};
+
+#[tokio::test]
+async fn records_arrive_on_the_csv_topic_and_parse_back() {
+    let config = emulator_config().await;
+    let tap = TappedTopic::create(&config, "csv").await;
+    let formatter = CsvFormatter::new(SnsTopic::new(
+        aws_sdk_sns::Client::new(&config),
+        &tap.topic_arn,
+    ));
+    let expected = load_json("events/standard/message-stopped.json");
+
+    for delivery in ["sns-envelope", "raw-delivery"] {
+        let event = load_sqs_event(&format!("events/sqs/csv-formatter-stopped-{delivery}.json"));
+        let response = formatter.handle_batch(&event).await.unwrap();
+        assert!(response.batch_item_failures.is_empty(), "{delivery}");
+
+        let received = tap.receive(1).await;
+        assert_eq!(received.len(), 1, "{delivery}");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(received[0].body.as_bytes());
+        let row = reader
+            .records()
+            .next()
+            .expect("a record")
+            .expect("valid CSV");
+        let cell =
+            |name: &str| row[CSV_COLUMNS.iter().position(|c| *c == name).unwrap()].to_owned();
+        assert_eq!(row.len(), CSV_COLUMNS.len());
+        assert_eq!(cell("message_id"), expected["id"].as_str().unwrap());
+        assert_eq!(cell("resource_id"), "i-0abc1234def567890");
+        assert_eq!(cell("state"), "stopped");
+        assert_eq!(cell("name"), "web-01");
+        assert_eq!(cell("account"), "123456789012");
+
+        let attributes = &received[0].attributes;
+        assert_eq!(attributes["state"], "stopped");
+        assert_eq!(attributes["account"], "123456789012");
+        assert_eq!(attributes["region"], "eu-west-1");
+        assert_eq!(attributes["resource_type"], "ec2:instance");
+        assert_eq!(
+            attributes["content_type"],
+            "text/csv; charset=utf-8; header=absent"
+        );
+        assert_eq!(attributes["csv_schema_version"], "1");
+        assert_eq!(attributes["csv_header"], CSV_COLUMNS.join(","));
+    }
+}
+
+#[tokio::test]
+async fn mixed_batch_reports_exactly_the_bad_ids() {
+    let config = emulator_config().await;
+    let tap = TappedTopic::create(&config, "csv-mixed").await;
+    let formatter = CsvFormatter::new(SnsTopic::new(
+        aws_sdk_sns::Client::new(&config),
+        &tap.topic_arn,
+    ));
+    let event = load_sqs_event("events/sqs/csv-formatter-malformed-batch.json");
+    let response = formatter.handle_batch(&event).await.unwrap();
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    let expected: Vec<_> = event.records[1..]
+        .iter()
+        .map(|r| r.message_id.clone().unwrap())
+        .collect();
+    assert_eq!(failed, expected);
+    assert_eq!(
+        tap.receive(1).await.len(),
+        1,
+        "the good record is published"
+    );
+}
+
+#[tokio::test]
+async fn publish_failure_is_reported_not_swallowed() {
+    let config = emulator_config().await;
+    let formatter = CsvFormatter::new(SnsTopic::new(
+        aws_sdk_sns::Client::new(&config),
+        "arn:aws:sns:eu-west-1:123456789012:no-such-topic",
+    ));
+    let event = load_sqs_event("events/sqs/csv-formatter-stopped-raw-delivery.json");
+    let response = formatter.handle_batch(&event).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+}

@@ -1,0 +1,129 @@
+//! CSV output on the committed sample and on hostile, user-controlled tag values.
+
+use std::collections::BTreeMap;
+
+use csv_formatter::record::{csv_header, csv_record};
+use csv_formatter::CSV_COLUMNS;
+use ore_model::standard::StandardMessage;
+use test_support::{load_json, repo_root};
+
+fn sample() -> StandardMessage {
+    StandardMessage::from_payload(load_json("events/standard/message-stopped.json")).unwrap()
+}
+
+fn parse(record: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(record.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("valid CSV")).collect();
+    assert_eq!(rows.len(), 1, "exactly one record: {record:?}");
+    rows[0].iter().map(str::to_owned).collect()
+}
+
+fn column(cells: &[String], name: &str) -> String {
+    let index = CSV_COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .expect("known column");
+    cells[index].clone()
+}
+
+#[test]
+fn sample_record_matches_the_golden_file() {
+    let record = csv_record(&sample()).unwrap();
+    let golden = repo_root().join("crates/csv-formatter/tests/golden/message-stopped.csv");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &record).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(record, expected);
+}
+
+#[test]
+fn committed_header_is_the_code_header() {
+    let committed = std::fs::read_to_string(repo_root().join("schemas/csv-record.v1.csv")).unwrap();
+    assert_eq!(committed, csv_header());
+}
+
+#[test]
+fn sample_record_round_trips_through_a_csv_reader() {
+    let message = sample();
+    let cells = parse(&csv_record(&message).unwrap());
+    assert_eq!(cells.len(), CSV_COLUMNS.len());
+    assert_eq!(column(&cells, "schema_version"), "1");
+    assert_eq!(column(&cells, "message_id"), message.id);
+    assert_eq!(column(&cells, "event_time"), "2026-11-26T09:13:21Z");
+    assert_eq!(column(&cells, "state"), "stopped");
+    assert_eq!(column(&cells, "enrichment"), "enriched");
+    assert_eq!(column(&cells, "name"), "web-01");
+    assert_eq!(
+        column(&cells, "public_ip"),
+        "",
+        "missing enrichment is an empty cell"
+    );
+    let tags: BTreeMap<String, String> = serde_json::from_str(&column(&cells, "tags")).unwrap();
+    assert_eq!(tags, message.data.instance.tags);
+}
+
+#[test]
+fn not_enriched_message_has_empty_cells() {
+    let mut message = sample();
+    message.data.enrichment = ore_model::standard::EnrichmentStatus::NotFound;
+    message.data.instance = Default::default();
+    let cells = parse(&csv_record(&message).unwrap());
+    assert_eq!(column(&cells, "enrichment"), "not_found");
+    for name in [
+        "name",
+        "instance_type",
+        "private_ip",
+        "launch_time",
+        "architecture",
+    ] {
+        assert_eq!(column(&cells, name), "", "{name}");
+    }
+    assert_eq!(column(&cells, "tags"), "{}");
+}
+
+#[test]
+fn hostile_values_are_quoted_and_formula_guarded() {
+    let hostile = [
+        "=cmd|' /C calc'!A0",
+        "+HYPERLINK(\"http://evil\")",
+        "-1+1",
+        "@SUM(1,2)",
+        "\tleading tab",
+        "\rleading CR",
+        "comma, inside",
+        "quote \" inside",
+        "multi\nline\r\nvalue",
+        "ünïcødé ✓ 雲",
+    ];
+    for value in hostile {
+        let mut message = sample();
+        message.data.instance.name = Some(value.to_owned());
+        message.data.instance.tags = BTreeMap::from([(value.to_owned(), value.to_owned())]);
+        let record = csv_record(&message).unwrap();
+        assert!(record.ends_with("\r\n"));
+        let cells = parse(&record);
+        assert_eq!(
+            cells.len(),
+            CSV_COLUMNS.len(),
+            "{value:?} broke the columns"
+        );
+        let name = column(&cells, "name");
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            assert_eq!(name, format!("'{value}"), "guarded");
+        } else {
+            assert_eq!(name, value, "kept verbatim");
+        }
+        let tags: BTreeMap<String, String> = serde_json::from_str(&column(&cells, "tags")).unwrap();
+        assert_eq!(tags[value], value, "tags cell is JSON that parses back");
+        for cell in &cells {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "unguarded cell {cell:?}"
+            );
+        }
+    }
+}
