@@ -1,1 +1,12 @@
-pub fn x() {}
+//! The emailer: each ORE standard message becomes one short, readable email (plain text and
+//! HTML) sent through SES v2 to a fixed recipient list from configuration, never from the event.
+
+pub mod config;
+pub mod mail;
+pub mod render;
+pub mod service;
+
+pub use config::Config;
+pub use mail::{SendMail, SesMailer};
+pub use render::{RenderedEmail, Renderer};
+pub use service::Emailer;

@@ -181,7 +181,7 @@ pub fn is_instance_id(id: &str) -> bool {
 }
 
 /// Lowercase letters, digits and dashes, e.g. `eu-west-1`, `us-gov-west-1`.
-fn is_region(region: &str) -> bool {
+pub fn is_region(region: &str) -> bool {
     (4..=32).contains(&region.len())
         && region.contains('-')
         && region

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::ec2::{Ec2StateChange, InstanceState};
+use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceState};
 use crate::InputError;
 
 pub const SPEC_VERSION: &str = "1.0";
@@ -171,6 +171,25 @@ impl StandardMessage {
     fn check_bounds(&self) -> Result<(), InputError> {
         let data = &self.data;
         let instance = &data.instance;
+        // These end up in console links and mail subjects: hold them to AWS's formats.
+        let formats = [
+            (
+                "data.account",
+                data.account.len() == 12 && data.account.bytes().all(|b| b.is_ascii_digit()),
+            ),
+            ("data.region", is_region(&data.region)),
+            ("data.resource_id", is_instance_id(&data.resource_id)),
+            (
+                "data.resource_type",
+                data.resource_type == RESOURCE_TYPE_EC2_INSTANCE,
+            ),
+        ];
+        if let Some((field, _)) = formats.iter().find(|(_, ok)| !ok) {
+            return Err(InputError::InvalidField {
+                field,
+                reason: "not in the format AWS uses".into(),
+            });
+        }
         let fields = [
             ("id", Some(&self.id)),
             ("source", Some(&self.source)),

@@ -202,3 +202,17 @@ fn consumers_reject_oversized_user_values() {
     let err = StandardMessage::from_payload(message).unwrap_err();
     assert!(err.to_string().contains("tags value"), "{err}");
 }
+
+#[test]
+fn consumers_reject_identifiers_that_would_forge_links() {
+    for (field, value) in [
+        ("region", "evil.example/phish#"),
+        ("resource_id", "i-0abc\"><script>"),
+        ("account", "12345678901x"),
+    ] {
+        let mut message = load_json("events/standard/message-running.json");
+        message["data"][field] = value.into();
+        let err = StandardMessage::from_payload(message).unwrap_err();
+        assert!(err.to_string().contains(field), "{field}: {err}");
+    }
+}

@@ -241,3 +241,44 @@ impl Received {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
+
+/// Emails the emulator's SES recorded from `source` (moto's `/moto-api/data.json`, key `ses`
+/// -> `Message`: `source`, `destinations`, `subject`, `body`, the HTML part when there is one).
+pub fn sent_emails(source: &str) -> Vec<Value> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+    let data: Value = serde_json::from_str(&http_get(&format!("{endpoint}/moto-api/data.json")))
+        .expect("emulator state is JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .filter(|m| m["source"] == source)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A plain HTTP/1.0 GET on the loopback emulator; enough for its inspection API.
+fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the emulator");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("HTTP response");
+    assert!(
+        head.starts_with("HTTP/1.") && head.contains(" 200 "),
+        "emulator answered {head}"
+    );
+    body.to_owned()
+}

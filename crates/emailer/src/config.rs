@@ -1,0 +1,93 @@
+//! The emailer's environment contract. Recipients come only from here: nothing in an event
+//! (tags included) can choose who receives mail.
+
+use ore_model::config::{maybe, required, ConfigError};
+
+pub const EMAIL_FROM: &str = "EMAIL_FROM";
+pub const EMAIL_TO: &str = "EMAIL_TO";
+pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub from: String,
+    pub to: Vec<String>,
+    pub configuration_set: Option<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let from = required(EMAIL_FROM)?;
+        check_address(EMAIL_FROM, &from)?;
+        Ok(Config {
+            from,
+            to: parse_recipients(&required(EMAIL_TO)?)?,
+            configuration_set: maybe(SES_CONFIGURATION_SET),
+        })
+    }
+}
+
+/// `a@example.com, b@example.com` -> the addresses, each checked.
+pub fn parse_recipients(list: &str) -> Result<Vec<String>, ConfigError> {
+    let to: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if to.is_empty() {
+        return Err(ConfigError::Invalid {
+            name: EMAIL_TO,
+            reason: "no address in the list".into(),
+        });
+    }
+    for address in &to {
+        check_address(EMAIL_TO, address)?;
+    }
+    Ok(to)
+}
+
+/// A plausibility check (SES does the real one): one `@`, no whitespace or control characters
+/// that could smuggle in headers. `Name <a@example.com>` is accepted for the sender.
+fn check_address(name: &'static str, address: &str) -> Result<(), ConfigError> {
+    let bare = match (address.rfind('<'), address.strip_suffix('>')) {
+        (Some(open), Some(rest)) => &rest[open + 1..],
+        _ => address,
+    };
+    let plausible = bare.len() <= 254
+        && bare.matches('@').count() == 1
+        && !bare.starts_with('@')
+        && !bare.ends_with('@')
+        && !bare.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !address.chars().any(char::is_control);
+    if plausible {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            reason: format!("{address:?} is not an email address"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_split_trimmed_and_checked() {
+        assert_eq!(
+            parse_recipients(" ops@example.com, sre@example.com ,").unwrap(),
+            ["ops@example.com", "sre@example.com"]
+        );
+        assert!(parse_recipients(" , ").is_err());
+        assert!(parse_recipients("ops@example.com, not an address").is_err());
+        assert!(parse_recipients("a@example.com\r\nBcc: x@evil.example").is_err());
+    }
+
+    #[test]
+    fn sender_may_have_a_display_name() {
+        assert!(check_address(EMAIL_FROM, "ORE <ore@example.com>").is_ok());
+        assert!(check_address(EMAIL_FROM, "ore@example.com").is_ok());
+        assert!(check_address(EMAIL_FROM, "ore.example.com").is_err());
+    }
+}

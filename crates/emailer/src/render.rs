@@ -1,0 +1,281 @@
+//! Standard message -> the email a person reads: a subject to triage from the inbox list, and a
+//! plain-text and an HTML body from the templates in `templates/` (compiled into the binary).
+//! Every user-controlled value reaches the HTML through the template engine's auto-escaping.
+
+use chrono::{DateTime, Utc};
+use minijinja::Environment;
+use ore_model::ec2::InstanceState;
+use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use ore_model::RecordError;
+use serde::Serialize;
+
+const TEXT_TEMPLATE: &str = "email.txt";
+const HTML_TEMPLATE: &str = "email.html";
+/// Longer names are cut in the subject (the body shows them whole).
+const SUBJECT_NAME_CHARS: usize = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The template environment, built once per cold start.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut env = Environment::new();
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .build()?,
+        );
+        env.add_filter("format_label", |label: String| format!("{label:<20}"));
+        // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`.
+        env.add_template(TEXT_TEMPLATE, include_str!("../templates/email.txt"))?;
+        env.add_template(HTML_TEMPLATE, include_str!("../templates/email.html"))?;
+        Ok(Renderer { env })
+    }
+
+    /// `now` is when the mail is built, for "how long ago" the change happened.
+    pub fn render(
+        &self,
+        message: &StandardMessage,
+        now: DateTime<Utc>,
+    ) -> Result<RenderedEmail, RecordError> {
+        let view = EmailView::new(message, now);
+        let render = |name: &str| {
+            self.env
+                .get_template(name)
+                .and_then(|t| t.render(minijinja::value::Serde(&view)))
+                .map_err(|e| RecordError::Rejected {
+                    operation: "render email",
+                    detail: format!("{e:#}"),
+                })
+        };
+        Ok(RenderedEmail {
+            subject: view.subject.clone(),
+            text: render(TEXT_TEMPLATE)?,
+            html: render(HTML_TEMPLATE)?,
+        })
+    }
+}
+
+/// Everything the templates show, already formatted: templates only lay it out.
+#[derive(Debug, Serialize)]
+struct EmailView<'a> {
+    subject: String,
+    name: &'a str,
+    has_name: bool,
+    instance_id: &'a str,
+    state: &'static str,
+    state_label: &'static str,
+    state_color: &'static str,
+    state_meaning: &'static str,
+    account: &'a str,
+    region: &'a str,
+    event_time: String,
+    ago: String,
+    enriched: bool,
+    details: Vec<(&'static str, String)>,
+    tags: Vec<(&'a str, &'a str)>,
+    console_url: Option<String>,
+    message_id: &'a str,
+    source_event_id: &'a str,
+}
+
+impl<'a> EmailView<'a> {
+    fn new(message: &'a StandardMessage, now: DateTime<Utc>) -> Self {
+        let data = &message.data;
+        let instance = &data.instance;
+        let style = StateStyle::of(data.state);
+        let details = [
+            ("Instance type", instance.instance_type.clone()),
+            ("Availability zone", instance.availability_zone.clone()),
+            ("Private IPv4", instance.private_ip.clone()),
+            ("Public IPv4", instance.public_ip.clone()),
+            ("VPC", instance.vpc_id.clone()),
+            ("Subnet", instance.subnet_id.clone()),
+            ("Launched", instance.launch_time.as_ref().map(human_time)),
+            ("Platform", instance.platform.clone()),
+            ("Architecture", instance.architecture.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(label, value)| Some((label, value?)))
+        .collect();
+        EmailView {
+            subject: subject(message),
+            name: message.display_name(),
+            has_name: message.display_name() != data.resource_id,
+            instance_id: &data.resource_id,
+            state: data.state.as_str(),
+            state_label: style.label,
+            state_color: style.color,
+            state_meaning: style.meaning,
+            account: &data.account,
+            region: &data.region,
+            event_time: human_time(&message.time),
+            ago: ago(now, message.time),
+            enriched: data.enrichment == EnrichmentStatus::Enriched,
+            details,
+            tags: instance
+                .tags
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            console_url: console_url(&data.partition, &data.region, &data.resource_id),
+            message_id: &message.id,
+            source_event_id: &data.source_event_id,
+        }
+    }
+}
+
+/// `[123456789012 eu-west-1] web-01 (i-0abc...) is now stopped`: sortable and scannable in an
+/// inbox list. Control characters are removed so a tag cannot break the header.
+pub fn subject(message: &StandardMessage) -> String {
+    let data = &message.data;
+    let name: String = message
+        .display_name()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let name = truncate(name.trim(), SUBJECT_NAME_CHARS);
+    let who = if name == data.resource_id {
+        name
+    } else {
+        format!("{name} ({})", data.resource_id)
+    };
+    format!(
+        "[{} {}] {who} is now {}",
+        data.account, data.region, data.state
+    )
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max_chars - 1).collect();
+    cut.push('…');
+    cut
+}
+
+struct StateStyle {
+    label: &'static str,
+    /// A badge colour readable with white text on light and dark backgrounds.
+    color: &'static str,
+    meaning: &'static str,
+}
+
+impl StateStyle {
+    fn of(state: InstanceState) -> Self {
+        let (label, color, meaning) = match state {
+            InstanceState::Pending => ("Pending", "#b7791f", "The instance is starting up."),
+            InstanceState::Running => ("Running", "#2f855a", "The instance is up and billed."),
+            InstanceState::Stopping => (
+                "Stopping",
+                "#c05621",
+                "The instance is shutting down to stopped.",
+            ),
+            InstanceState::Stopped => (
+                "Stopped",
+                "#4a5568",
+                "The instance is stopped; its EBS volumes remain.",
+            ),
+            InstanceState::ShuttingDown => (
+                "Shutting down",
+                "#c53030",
+                "The instance is being terminated.",
+            ),
+            InstanceState::Terminated => {
+                ("Terminated", "#9b2c2c", "The instance is gone for good.")
+            }
+        };
+        StateStyle {
+            label,
+            color,
+            meaning,
+        }
+    }
+}
+
+fn human_time(time: &DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// "just now", "5 minutes ago", "2 hours ago"; a future time (clock skew) says so.
+pub fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds();
+    if seconds < -60 {
+        return format!("{} from now (clock skew?)", span(-seconds));
+    }
+    if seconds < 60 {
+        return "just now".to_owned();
+    }
+    format!("{} ago", span(seconds))
+}
+
+fn span(seconds: i64) -> String {
+    let (count, unit) = match seconds {
+        s if s < 3_600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3_600, "hour"),
+        s => (s / 86_400, "day"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
+}
+
+/// The instance's page in the EC2 console of its partition and region.
+pub fn console_url(partition: &str, region: &str, instance_id: &str) -> Option<String> {
+    let host = match partition {
+        "aws" => format!("{region}.console.aws.amazon.com"),
+        "aws-cn" => format!("{region}.console.amazonaws.cn"),
+        "aws-us-gov" => "console.amazonaws-us-gov.com".to_owned(),
+        _ => return None,
+    };
+    Some(format!(
+        "https://{host}/ec2/home?region={region}#InstanceDetails:instanceId={instance_id}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn ago_reads_naturally() {
+        let then = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        let at = |s: i64| then + chrono::Duration::seconds(s);
+        assert_eq!(ago(at(5), then), "just now");
+        assert_eq!(ago(at(60), then), "1 minute ago");
+        assert_eq!(ago(at(3 * 60 + 59), then), "3 minutes ago");
+        assert_eq!(ago(at(2 * 3600), then), "2 hours ago");
+        assert_eq!(ago(at(3 * 86400), then), "3 days ago");
+        assert_eq!(ago(at(-600), then), "10 minutes from now (clock skew?)");
+    }
+
+    #[test]
+    fn console_links_follow_the_partition() {
+        assert_eq!(
+            console_url("aws", "eu-west-1", "i-0abc1234def567890").unwrap(),
+            "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc1234def567890"
+        );
+        assert!(console_url("aws-cn", "cn-north-1", "i-1")
+            .unwrap()
+            .contains("console.amazonaws.cn"));
+        assert!(console_url("aws-iso", "us-iso-east-1", "i-1").is_none());
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+}

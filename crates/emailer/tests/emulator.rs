@@ -1,0 +1,116 @@
+//! The emailer's handler against SES v2 served by the emulator, through the real SDK client.
+
+use emailer::{Emailer, Renderer, SesMailer};
+use ore_model::RecordError;
+use test_support::{emulator_config, load_sqs_event, sent_emails, unique_name, SdkConfig};
+
+async fn verified_sender(config: &SdkConfig) -> String {
+    let sender = format!("{}@example.com", unique_name("ore"));
+    aws_sdk_sesv2::Client::new(config)
+        .create_email_identity()
+        .email_identity(&sender)
+        .send()
+        .await
+        .expect("create identity");
+    sender
+}
+
+fn emailer(config: &SdkConfig, from: &str) -> Emailer<SesMailer> {
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(config),
+        from.to_owned(),
+        vec!["ops@example.com".into(), "sre@example.com".into()],
+        None,
+    );
+    Emailer::new(Renderer::new().unwrap(), mailer)
+}
+
+#[tokio::test]
+async fn email_is_sent_with_sender_recipients_and_subject() {
+    let config = emulator_config().await;
+    let sender = verified_sender(&config).await;
+    let emailer = emailer(&config, &sender);
+    for delivery in ["sns-envelope", "raw-delivery"] {
+        let event = load_sqs_event(&format!("events/sqs/emailer-stopped-{delivery}.json"));
+        let response = emailer.handle_batch(&event).await.unwrap();
+        assert!(response.batch_item_failures.is_empty(), "{delivery}");
+    }
+    let sent = sent_emails(&sender);
+    assert_eq!(sent.len(), 2, "one email per record");
+    for email in sent {
+        assert_eq!(
+            email["destinations"]["ToAddresses"],
+            serde_json::json!(["ops@example.com", "sre@example.com"])
+        );
+        assert_eq!(
+            email["subject"],
+            "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
+        );
+        let html = email["body"].as_str().unwrap();
+        assert!(
+            html.starts_with("<!DOCTYPE html>"),
+            "the HTML part reached SES"
+        );
+        assert!(html.contains("Open in the EC2 console"));
+    }
+}
+
+#[tokio::test]
+async fn mixed_batch_reports_exactly_the_bad_ids() {
+    let config = emulator_config().await;
+    let sender = verified_sender(&config).await;
+    let event = load_sqs_event("events/sqs/emailer-malformed-batch.json");
+    let response = emailer(&config, &sender)
+        .handle_batch(&event)
+        .await
+        .unwrap();
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    let expected: Vec<_> = event.records[1..]
+        .iter()
+        .map(|r| r.message_id.clone().unwrap())
+        .collect();
+    assert_eq!(failed, expected);
+    assert_eq!(sent_emails(&sender).len(), 1);
+}
+
+#[tokio::test]
+async fn unverified_sender_is_a_rejected_failure_not_a_silent_drop() {
+    let config = emulator_config().await;
+    let sender = format!("{}@example.com", unique_name("unverified"));
+    let emailer = emailer(&config, &sender);
+    let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
+    let body = event.records[0].body.as_deref().unwrap();
+    let error = emailer.handle_record(body).await.unwrap_err();
+    assert!(matches!(error, RecordError::Rejected { .. }), "{error}");
+    assert!(error.to_string().contains("not verified"), "{error}");
+    let response = emailer.handle_batch(&event).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert!(sent_emails(&sender).is_empty());
+}
+
+#[tokio::test]
+async fn unreachable_ses_is_a_transient_failure() {
+    let config = emulator_config().await;
+    let unreachable = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(&config)
+            .endpoint_url("http://127.0.0.1:9")
+            .build(),
+    );
+    let mailer = SesMailer::new(
+        unreachable,
+        "ore@example.com".into(),
+        vec!["ops@example.com".into()],
+        None,
+    );
+    let emailer = Emailer::new(Renderer::new().unwrap(), mailer);
+    let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
+    let error = emailer
+        .handle_record(event.records[0].body.as_deref().unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RecordError::Transient { .. }), "{error}");
+}

@@ -1,0 +1,149 @@
+//! Rendering: the subject, golden text and HTML bodies, and escaping of hostile tag values.
+
+use chrono::{DateTime, Duration, Utc};
+use emailer::render::subject;
+use emailer::Renderer;
+use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use test_support::{load_json, repo_root};
+
+fn sample(state: &str) -> StandardMessage {
+    StandardMessage::from_payload(load_json(&format!("events/standard/message-{state}.json")))
+        .unwrap()
+}
+
+/// The sample's event time plus 3½ minutes: "3 minutes ago" in the goldens.
+fn built_at(message: &StandardMessage) -> DateTime<Utc> {
+    message.time + Duration::seconds(210)
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = repo_root().join("crates/emailer/tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(actual, expected, "{name} differs from its golden file");
+}
+
+#[test]
+fn sample_email_matches_the_golden_files() {
+    let message = sample("stopped");
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    assert_eq!(
+        email.subject,
+        "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
+    );
+    golden("email-stopped.txt", &email.text);
+    golden("email-stopped.html", &email.html);
+    // Also what the README's picture shows.
+    assert!(
+        repo_root().join("docs/email-stopped.png").exists(),
+        "docs/email-stopped.png (scripts/render-email-png.sh)"
+    );
+}
+
+#[test]
+fn body_says_what_changed_when_and_where() {
+    let message = sample("running");
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    for part in [&email.text, &email.html] {
+        assert!(part.contains("web-01"));
+        assert!(part.contains("i-0abc1234def567890"));
+        assert!(part.contains("2026-11-26 09:11:07 UTC"));
+        assert!(part.contains("3 minutes ago"));
+        assert!(part.contains("t3.micro"));
+        assert!(part.contains("payments"));
+    }
+    assert!(email.text.contains("is now RUNNING"));
+    let console = "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc1234def567890";
+    assert!(email.text.contains(console));
+    assert!(
+        email.html.contains("href=\"https:"),
+        "a console link in the HTML"
+    );
+}
+
+#[test]
+fn states_look_different() {
+    let renderer = Renderer::new().unwrap();
+    let colour = |state: &str| {
+        let message = sample(state);
+        let html = renderer.render(&message, built_at(&message)).unwrap().html;
+        let badge = "border-radius:12px;background-color:";
+        let at = html.find(badge).expect("the state badge") + badge.len();
+        html[at..at + 7].to_owned()
+    };
+    let running = colour("running");
+    assert_ne!(running, colour("stopped"));
+    assert_ne!(running, colour("terminated"));
+    assert_ne!(colour("stopped"), colour("terminated"));
+}
+
+#[test]
+fn hostile_tag_values_and_names_are_escaped_in_html() {
+    let mut message = sample("stopped");
+    let script = "<script>alert(1)</script>";
+    let img = "\"><img src=x onerror=alert(1)>";
+    message.data.instance.name = Some(img.to_owned());
+    message
+        .data
+        .instance
+        .tags
+        .insert("owner".into(), script.into());
+    message.data.instance.tags.insert(script.into(), img.into());
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    assert!(!email.html.contains("<script"), "raw script tag in HTML");
+    assert!(!email.html.contains("<img"), "raw img tag in HTML");
+    assert!(!email.html.contains(img), "attribute break-out in HTML");
+    assert!(email.html.contains("&lt;script&gt;"));
+    assert!(email.html.contains("&quot;&gt;&lt;img"));
+    // The text part is plain text: values appear as they are, which is safe there.
+    assert!(email.text.contains(script));
+    assert!(!email.subject.contains('\n'));
+}
+
+#[test]
+fn subject_cannot_be_broken_by_a_name() {
+    let mut message = sample("stopped");
+    message.data.instance.name = Some("web\r\nBcc: victim@example.com".into());
+    assert_eq!(
+        subject(&message),
+        "[123456789012 eu-west-1] web  Bcc: victim@example.com (i-0abc1234def567890) is now stopped"
+    );
+    message.data.instance.name = Some("x".repeat(300));
+    let long = subject(&message);
+    assert!(long.chars().count() < 140, "{long}");
+    assert!(long.contains('…'));
+    message.data.instance.name = None;
+    assert_eq!(
+        subject(&message),
+        "[123456789012 eu-west-1] i-0abc1234def567890 is now stopped"
+    );
+}
+
+#[test]
+fn not_enriched_message_says_so() {
+    let mut message = sample("terminated");
+    message.data.enrichment = EnrichmentStatus::NotFound;
+    message.data.instance = Default::default();
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    assert!(email.text.contains("EC2 no longer knows this instance"));
+    assert!(email.html.contains("EC2 no longer knows this instance"));
+    assert!(!email.text.contains("Instance details"));
+    assert_eq!(
+        email.subject,
+        "[123456789012 eu-west-1] i-0abc1234def567890 is now terminated"
+    );
+}
