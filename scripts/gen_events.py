@@ -8,12 +8,14 @@ The shapes follow what AWS delivers:
 - events/sqs/*-malformed-batch.json: one good record among bad ones, to see the partial batch response.
 - events/standard/: the ORE standard message (what the normalizer emits), and the SQS events the
   csv-formatter and emailer receive.
-Run: python3 scripts/gen_events.py
+Run: python3 scripts/gen_events.py            (rewrites events/)
+     python3 scripts/gen_events.py --out DIR  (writes elsewhere; scripts/test.sh diffs it with events/)
 """
 import base64
 import hashlib
 import json
 import pathlib
+import sys
 import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "events"
@@ -22,6 +24,8 @@ REGION = "eu-west-1"
 INSTANCE = "i-0abc1234def567890"
 STATES = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"]
 NS = uuid.UUID("6f1c2a3e-0b7d-4d5e-9c1a-2b3c4d5e6f70")  # only for stable sample ids
+# ore_model::standard::ID_NAMESPACE: standard message ids are UUIDv5("{event id}|{resource arn}").
+ORE_ID_NAMESPACE = uuid.UUID("0e2c6d1a-5b7f-4c3e-9a41-7d2f1b6e8c05")
 
 
 def sample_id(*parts):
@@ -91,7 +95,7 @@ def standard_message(state, index, tags):
     event = eventbridge_event(state, index)
     return {
         "specversion": "1.0",
-        "id": sample_id("standard", state),
+        "id": str(uuid.uuid5(ORE_ID_NAMESPACE, f"{event['id']}|{event['resources'][0]}")),
         "source": f"urn:ore:aws:{ACCOUNT}:{REGION}",
         "type": "org.ore.resource.state-changed",
         "subject": INSTANCE,
@@ -177,4 +181,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":
+        ROOT = pathlib.Path(sys.argv[2])
     main()

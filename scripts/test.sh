@@ -7,6 +7,12 @@ cd "$ORE_ROOT"
 
 ensure_venv
 
+log "sample events are what scripts/gen_events.py generates"
+generated="$(mktemp -d)"
+python3 scripts/gen_events.py --out "$generated"
+diff -r "$generated" events
+rm -rf "$generated"
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -88,7 +88,12 @@ fn standard_samples_are_schema_valid_and_parse() {
     for file in files {
         let message = load_json(&file);
         schema.assert_valid(&message);
-        StandardMessage::from_payload(message).expect(&file);
+        let message = StandardMessage::from_payload(message).expect(&file);
+        assert_eq!(
+            message.id,
+            ore_model::standard::message_id(&message.data.source_event_id, &message.data.resource_arn),
+            "{file}: the sample id is the one the normalizer derives"
+        );
     }
 }
 
