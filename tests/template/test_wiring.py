@@ -1,0 +1,241 @@
+"""template.yaml after SAM's transform is wired and locked down the way the architecture says."""
+import json
+import pathlib
+
+import pytest
+from moto.events.models import EventPattern
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+FUNCTIONS = {
+    "NormalizerFunction": {"NORMALIZED_TOPIC_ARN", "IGNORE_TAG_KEY", "IGNORE_TAG_VALUE"},
+    "CsvFormatterFunction": {"CSV_TOPIC_ARN"},
+    "EmailerFunction": {"EMAIL_FROM", "EMAIL_TO", "SES_CONFIGURATION_SET"},
+}
+BINARIES = {"NormalizerFunction": "normalizer", "CsvFormatterFunction": "csv-formatter", "EmailerFunction": "emailer"}
+
+
+def of_type(resources, kind):
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def ref(value):
+    """The logical id a {Ref}/{Fn::GetAtt} points at."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            att = value["Fn::GetAtt"]
+            return att[0] if isinstance(att, list) else att.split(".")[0]
+    return None
+
+
+def subscription(resources, topic):
+    subs = [s["Properties"] for s in of_type(resources, "AWS::SNS::Subscription").values()
+            if ref(s["Properties"]["TopicArn"]) == topic and s["Properties"]["Protocol"] == "sqs"]
+    return subs
+
+
+def mapping_for(resources, queue):
+    found = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+             if ref(m["Properties"]["EventSourceArn"]) == queue]
+    assert len(found) == 1, f"{queue} has {len(found)} event source mappings"
+    return found[0]
+
+
+def test_the_pipeline_is_wired_end_to_end(resources):
+    rule = of_type(resources, "AWS::Events::Rule")["Ec2StateChangeRule"]["Properties"]
+    assert [ref(t["Arn"]) for t in rule["Targets"]] == ["RawEventsTopic"]
+
+    raw_subs = subscription(resources, "RawEventsTopic")
+    assert [ref(s["Endpoint"]) for s in raw_subs] == ["NormalizerQueue"]
+    assert ref(mapping_for(resources, "NormalizerQueue")["FunctionName"]) == "NormalizerFunction"
+    normalizer_env = resources["NormalizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert ref(normalizer_env["NORMALIZED_TOPIC_ARN"]) == "NormalizedTopic"
+
+    fanout = sorted(ref(s["Endpoint"]) for s in subscription(resources, "NormalizedTopic"))
+    assert fanout == ["CsvFormatterQueue", "EmailerQueue"]
+    assert ref(mapping_for(resources, "CsvFormatterQueue")["FunctionName"]) == "CsvFormatterFunction"
+    assert ref(mapping_for(resources, "EmailerQueue")["FunctionName"]) == "EmailerFunction"
+    csv_env = resources["CsvFormatterFunction"]["Properties"]["Environment"]["Variables"]
+    assert ref(csv_env["CSV_TOPIC_ARN"]) == "CsvTopic"
+
+    for topic in ("RawEventsTopic", "NormalizedTopic"):
+        for sub in subscription(resources, topic):
+            assert sub["RawMessageDelivery"] in (True, "true"), f"{topic} -> {ref(sub['Endpoint'])} raw delivery"
+
+
+def test_rule_target_retries_and_dead_letters(resources):
+    target = resources["Ec2StateChangeRule"]["Properties"]["Targets"][0]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert ref(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetterQueue"
+
+
+def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
+    queues = of_type(resources, "AWS::SQS::Queue")
+    dead_letter = {ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+                   for q in queues.values() if "RedrivePolicy" in q["Properties"]}
+    dead_letter.add("RuleDeadLetterQueue")
+    work = set(queues) - dead_letter
+    assert work == {"NormalizerQueue", "CsvFormatterQueue", "EmailerQueue"}
+    for name in work:
+        assert queues[name]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 3, name
+    alarmed = set()
+    for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert props["AlarmActions"], "an alarm without an action"
+        alarmed.update(ref(d["Value"]) for d in props["Dimensions"])
+    assert dead_letter <= alarmed, f"dead-letter queues without an alarm: {dead_letter - alarmed}"
+    assert len(dead_letter) == 4
+
+
+def test_every_sqs_event_source_reports_batch_item_failures(resources):
+    mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
+    assert len(mappings) == 3
+    for name, mapping in mappings.items():
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
+
+
+def test_visibility_timeouts_fit_function_timeouts(resources):
+    for mapping in of_type(resources, "AWS::Lambda::EventSourceMapping").values():
+        props = mapping["Properties"]
+        queue = resources[ref(props["EventSourceArn"])]["Properties"]
+        function = resources[ref(props["FunctionName"])]["Properties"]
+        window = props.get("MaximumBatchingWindowInSeconds", 0)
+        assert queue["VisibilityTimeout"] >= 6 * function["Timeout"] + window
+
+
+def test_functions_use_the_contract_env_vars_and_lambda_settings(resources, source_template):
+    for name, expected in FUNCTIONS.items():
+        props = resources[name]["Properties"]
+        assert set(props["Environment"]["Variables"]) == expected, name
+        assert props["Runtime"] == "provided.al2023"
+        assert props["Handler"] == "bootstrap"
+        assert props["MemorySize"] == 128
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["Architectures"] == [{"Ref": "Architecture"}]
+        source = source_template["Resources"][name]["Metadata"]
+        assert source["BuildMethod"] == "rust-cargolambda"
+        assert source["BuildProperties"]["Binary"] == BINARIES[name]
+    assert source_template["Parameters"]["Architecture"]["Default"] == "arm64"
+    for group in of_type(resources, "AWS::Logs::LogGroup").values():
+        assert "RetentionInDays" in group["Properties"]
+
+
+def test_queues_and_topics_are_encrypted(resources):
+    for kind in ("AWS::SQS::Queue", "AWS::SNS::Topic"):
+        for name, resource in of_type(resources, kind).items():
+            assert ref(resource["Properties"].get("KmsMasterKeyId")) == "OreKey", name
+    assert resources["OreKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def statements(document):
+    found = document["Statement"]
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_work_queues_accept_only_their_topic_over_tls(resources):
+    sources = {"NormalizerQueue": "RawEventsTopic", "CsvFormatterQueue": "NormalizedTopic", "EmailerQueue": "NormalizedTopic"}
+    policies = of_type(resources, "AWS::SQS::QueuePolicy").values()
+    for queue, topic in sources.items():
+        [policy] = [p["Properties"]["PolicyDocument"] for p in policies
+                    if [ref(q) for q in p["Properties"]["Queues"]] == [queue]]
+        allows = [s for s in statements(policy) if s["Effect"] == "Allow"]
+        assert len(allows) == 1
+        assert allows[0]["Principal"] == {"Service": "sns.amazonaws.com"}
+        assert ref(allows[0]["Condition"]["ArnEquals"]["aws:SourceArn"]) == topic
+        denies = [s for s in statements(policy) if s["Effect"] == "Deny"]
+        assert denies and denies[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_raw_topic_accepts_only_this_rule(resources):
+    [policy] = [p["Properties"]["PolicyDocument"] for p in of_type(resources, "AWS::SNS::TopicPolicy").values()
+                if [ref(t) for t in p["Properties"]["Topics"]] == ["RawEventsTopic"]]
+    [allow] = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert ref(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == "Ec2StateChangeRule"
+
+
+def all_policy_statements(resources):
+    """(where, statement, is_iam) for every IAM and resource policy statement in the template."""
+    for name, role in of_type(resources, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in statements(policy["PolicyDocument"]):
+                yield name, statement, True
+        assert not role["Properties"].get("ManagedPolicyArns"), f"{name} has managed policies"
+    for kind in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"):
+        for name, resource in of_type(resources, kind).items():
+            for statement in statements(resource["Properties"]["PolicyDocument"]):
+                yield name, statement, False
+    for statement in statements(resources["OreKey"]["Properties"]["KeyPolicy"]):
+        yield "OreKey", statement, False
+
+
+def test_no_wildcard_actions_anywhere(resources):
+    for where, statement, _ in all_policy_statements(resources):
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{where}: wildcard action {action}"
+
+
+def test_wildcard_resources_only_where_aws_requires_them(resources):
+    for where, statement, is_iam in all_policy_statements(resources):
+        resources_ = as_list(statement.get("Resource", []))
+        if "*" not in resources_:
+            continue
+        if is_iam:
+            assert as_list(statement["Action"]) == ["ec2:DescribeInstances"], f"{where}: {statement}"
+        else:
+            assert where == "OreKey", f"{where}: '*' resource outside a key policy"  # key policies are always '*'
+
+
+def test_ses_send_is_limited_to_the_sender_identity(resources):
+    [policy] = resources["EmailerRole"]["Properties"]["Policies"]
+    [send] = [s for s in statements(policy["PolicyDocument"]) if "ses:SendEmail" in as_list(s["Action"])]
+    assert send["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "EmailFrom"}}}
+    rendered = json.dumps(send["Resource"])
+    assert ":identity/" in rendered and "*" not in rendered
+
+
+# ---------------------------------------------------------------- the rule's event pattern
+
+
+def rule_pattern(source_template, states=None):
+    pattern = json.loads(json.dumps(source_template["Resources"]["Ec2StateChangeRule"]["Properties"]["EventPattern"]))
+    assert pattern["detail"]["state"] == {"Ref": "WatchedStates"}
+    watched = states or source_template["Parameters"]["WatchedStates"]["Default"].split(",")
+    pattern["detail"]["state"] = watched
+    return EventPattern.load(json.dumps(pattern))
+
+
+def sample_events():
+    files = sorted((ROOT / "events" / "eventbridge").glob("*.json"))
+    assert len(files) == 6
+    return [json.loads(f.read_text()) for f in files]
+
+
+def test_rule_matches_every_sample_event(source_template):
+    pattern = rule_pattern(source_template)
+    for event in sample_events():
+        assert pattern.matches_event(event), event["detail"]
+
+
+@pytest.mark.parametrize("change", [
+    {"source": "aws.autoscaling"},
+    {"detail-type": "EC2 Spot Instance Interruption Warning"},
+    {"detail": {"instance-id": "i-0abc1234def567890", "state": "rebooting"}},
+])
+def test_rule_ignores_other_events(source_template, change):
+    pattern = rule_pattern(source_template)
+    for event in sample_events():
+        assert not pattern.matches_event({**event, **change})
+
+
+def test_rule_honours_the_watched_states_parameter(source_template):
+    pattern = rule_pattern(source_template, ["stopped", "terminated"])
+    matched = sorted(e["detail"]["state"] for e in sample_events() if pattern.matches_event(e))
+    assert matched == ["stopped", "terminated"]
