@@ -1,7 +1,6 @@
 //! One record through the csv-formatter: decode the standard message, write it, publish it.
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-use ore_model::batch::{process_batch, UnreportableFailure};
+use ore_model::batch::RecordHandler;
 use ore_model::sns::Publish;
 use ore_model::standard::StandardMessage;
 use ore_model::RecordError;
@@ -23,15 +22,10 @@ impl<P: Publish> CsvFormatter<P> {
             header: csv_header().trim_end().to_owned(),
         }
     }
+}
 
-    pub async fn handle_batch(
-        &self,
-        event: &SqsEvent,
-    ) -> Result<SqsBatchResponse, UnreportableFailure> {
-        process_batch(event, |body| self.handle_record(body)).await
-    }
-
-    pub async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
+impl<P: Publish + Sync> RecordHandler for CsvFormatter<P> {
+    async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
         let message = StandardMessage::from_sqs_body(body)?;
         let record = csv_record(&message)?;
         let [state, resource_type, account, region] = message.routing_attributes();

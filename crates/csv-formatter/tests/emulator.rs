@@ -1,6 +1,7 @@
 //! The csv-formatter's handler against SNS/SQS served by the emulator, through the real SDK.
 
 use csv_formatter::{CsvFormatter, CSV_COLUMNS};
+use ore_model::batch::RecordHandler;
 use ore_model::sns::SnsTopic;
 use test_support::{emulator_config, load_json, load_sqs_event, TappedTopic};
 

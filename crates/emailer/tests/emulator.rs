@@ -1,6 +1,7 @@
 //! The emailer's handler against SES v2 served by the emulator, through the real SDK client.
 
 use emailer::{Emailer, Renderer, SesMailer};
+use ore_model::batch::RecordHandler;
 use ore_model::RecordError;
 use test_support::{emulator_config, load_sqs_event, sent_emails, unique_name, SdkConfig};
 

@@ -1,8 +1,7 @@
 //! One record through the normalizer: unwrap, parse, enrich, decide, publish.
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{SubsecRound, Utc};
-use ore_model::batch::{process_batch, UnreportableFailure};
+use ore_model::batch::RecordHandler;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::envelope::unwrap_payload;
 use ore_model::sns::Publish;
@@ -24,16 +23,10 @@ impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
             ignore,
         }
     }
+}
 
-    /// The Lambda handler: a partial batch response naming only the failed records.
-    pub async fn handle_batch(
-        &self,
-        event: &SqsEvent,
-    ) -> Result<SqsBatchResponse, UnreportableFailure> {
-        process_batch(event, |body| self.handle_record(body)).await
-    }
-
-    pub async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
+impl<D: DescribeInstance + Sync, P: Publish + Sync> RecordHandler for Normalizer<D, P> {
+    async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
         let change = Ec2StateChange::from_payload(unwrap_payload(body)?)?;
         let instance = self
             .describer

@@ -5,6 +5,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer};
+use ore_model::batch::RecordHandler;
 use ore_model::ec2::InstanceState;
 use ore_model::sns::SnsTopic;
 use serde_json::Value;

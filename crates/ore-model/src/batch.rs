@@ -18,6 +18,21 @@ pub struct UnreportableFailure {
     pub index: usize,
 }
 
+/// A function's per-record logic. Implementors get the batch handling (and, with the `runtime`
+/// feature, the Lambda entrypoint) from this crate instead of writing it again.
+pub trait RecordHandler {
+    /// Process one SQS record body (raw or SNS-wrapped payload).
+    fn handle_record(&self, body: &str) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// The Lambda handler: a partial batch response naming only the failed records.
+    fn handle_batch<'a>(
+        &'a self,
+        event: &'a SqsEvent,
+    ) -> impl Future<Output = Result<SqsBatchResponse, UnreportableFailure>> + 'a {
+        process_batch(event, move |body| self.handle_record(body))
+    }
+}
+
 /// Run `handle` on each record's body and collect the partial batch response.
 pub async fn process_batch<'a, F, Fut>(
     event: &'a SqsEvent,

@@ -13,6 +13,8 @@ pub mod standard;
 
 #[cfg(feature = "aws")]
 pub mod aws_error;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 #[cfg(feature = "sns")]
 pub mod sns;
 

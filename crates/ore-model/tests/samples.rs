@@ -91,7 +91,10 @@ fn standard_samples_are_schema_valid_and_parse() {
         let message = StandardMessage::from_payload(message).expect(&file);
         assert_eq!(
             message.id,
-            ore_model::standard::message_id(&message.data.source_event_id, &message.data.resource_arn),
+            ore_model::standard::message_id(
+                &message.data.source_event_id,
+                &message.data.resource_arn
+            ),
             "{file}: the sample id is the one the normalizer derives"
         );
     }
