@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # ORE's one test command: sets up everything on a fresh machine (Python venv with the AWS API
-# emulator), then runs the format check, clippy with -D warnings, and every test.
+# emulator, SAM CLI, cargo-lambda, linters), then runs the format check, clippy with -D warnings,
+# the template checks, every test, the local pipeline, sam build and sam local invoke.
+# Each step prints how long the run has taken so far.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
+SECONDS=0
 cd "$ORE_ROOT"
 
 ensure_venv
@@ -35,6 +38,11 @@ log "cargo test (unit, sample events, schema, emulator integration)"
 cargo test --workspace --locked
 stop_emulator
 
+log "local pipeline: the operator's day through the real binaries (scripts/demo.sh), then its checks"
+rm -rf target/demo-ci
+scripts/demo.sh --out target/demo-ci
+ORE_DEMO_OUT=target/demo-ci python -m pytest -q tests/pipeline
+
 if [ "${ORE_SKIP_SAM_BUILD:-}" = 1 ]; then
   log "ORE_SKIP_SAM_BUILD=1: skipping sam build (CI never sets it)"
   exit 0
@@ -43,3 +51,9 @@ log "sam build (release, arm64 via cargo-lambda)"
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || rustup target list --installed | grep -q aarch64-unknown-linux-gnu
 sam build
 python -m pytest -q -s tests/build
+
+log "sam local invoke: x86_64 debug build, a local provided.al2023 image, each function against the emulator"
+scripts/local/build-invoke-image.sh
+scripts/local/build-moto-image.sh
+SAM_BUILD_MODE=debug sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build-local
+python -m pytest -q tests/local_invoke

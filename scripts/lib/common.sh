@@ -4,7 +4,7 @@
 ORE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ORE_VENV="${ORE_VENV:-$ORE_ROOT/.venv}"
 
-log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1;34m==>\033[0m [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 # Create the venv and install requirements-dev.txt when it changed since the last install.
 ensure_venv() {

@@ -109,7 +109,12 @@ def test_visibility_timeouts_fit_function_timeouts(resources):
 def test_functions_use_the_contract_env_vars_and_lambda_settings(resources, source_template):
     for name, expected in FUNCTIONS.items():
         props = resources[name]["Properties"]
-        assert set(props["Environment"]["Variables"]) == expected, name
+        variables = dict(props["Environment"]["Variables"])
+        # Only sam local invoke sets it; deployed with the default parameter it is removed.
+        assert variables.pop("AWS_ENDPOINT_URL") == {
+            "Fn::If": ["UseLocalEndpoint", {"Ref": "LocalEndpointUrl"}, {"Ref": "AWS::NoValue"}]}
+        assert source_template["Parameters"]["LocalEndpointUrl"]["Default"] == ""
+        assert set(variables) == expected, name
         assert props["Runtime"] == "provided.al2023"
         assert props["Handler"] == "bootstrap"
         assert props["MemorySize"] == 128

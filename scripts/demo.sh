@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Try ORE with no AWS account: the whole pipeline on this machine, against the AWS API emulator.
+#   scripts/demo.sh                         the operator's-day scenario
+#   scripts/demo.sh events/eventbridge/*.json   replay EventBridge events of your own instead
+#   scripts/demo.sh --out DIR ...           where emails, CSV, logs and summary.json go (default out/)
+# Needs Rust and Python 3; installs the rest into .venv. Stops everything it started, also on Ctrl-C.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ORE_ROOT"
+
+ensure_venv
+log "building the three Lambda binaries (debug, for this machine)"
+cargo build --locked --bin normalizer --bin csv-formatter --bin emailer
+
+trap stop_emulator EXIT INT TERM
+export MOTO_RECORDER_FILEPATH="$ORE_ROOT/target/moto-recording.jsonl"
+rm -f "$MOTO_RECORDER_FILEPATH"
+start_emulator "$ORE_ROOT/target/moto-demo.log"
+python scripts/local/pipeline.py "$@"

@@ -1,0 +1,154 @@
+"""`sam local invoke` of each function, as an AWS user runs it, against the AWS API emulator.
+
+scripts/test.sh prepares what this needs: the x86_64 build (`sam build --parameter-overrides
+Architecture=x86_64 --build-dir .aws-sam/build-local`) and, since no registry is reachable here, two
+locally built images: the provided.al2023 runtime (scripts/local/build-invoke-image.sh) and moto
+server (scripts/local/build-moto-image.sh). A function container cannot reach the host's 127.0.0.1 on
+this machine, so the emulator runs as a container on a Docker network of this test's own, which the
+function containers join (`--docker-network`); the test talks to it through a port published on
+127.0.0.1. The committed local/env.json is used with the emulator's address swapped in.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import urllib.request
+import uuid
+
+import socket
+import time
+
+import boto3
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILT = ROOT / ".aws-sam" / "build-local" / "template.yaml"
+IMAGE = os.environ.get("ORE_INVOKE_IMAGE", "ore-lambda-local:provided.al2023")
+MOTO_IMAGE = os.environ.get("ORE_MOTO_IMAGE", "ore-moto-server:local")
+REGION = "eu-west-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+RUN = uuid.uuid4().hex[:8]
+NETWORK = f"ore-local-invoke-{RUN}"
+MOTO = f"ore-moto-{RUN}"
+FUNCTION_ENDPOINT = f"http://{MOTO}:5000"  # as the function containers reach it
+
+
+def docker(*args):
+    subprocess.run(["docker", *args], check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    """moto server in a container on this test's network; yields its URL on the host's loopback."""
+    assert BUILT.exists(), f"{BUILT} missing: sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build-local"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    docker("network", "create", NETWORK)
+    try:
+        docker("run", "-d", "--rm", "--name", MOTO, "--network", NETWORK, "-p", f"127.0.0.1:{port}:5000", MOTO_IMAGE)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the moto server container did not answer")
+        yield url
+    finally:
+        subprocess.run(["docker", "rm", "-f", MOTO], capture_output=True, timeout=60)
+        subprocess.run(["docker", "network", "rm", NETWORK], capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def emulator(endpoint):
+    for name, value in CREDENTIALS.items():
+        os.environ[name] = value
+    clients = {name: boto3.client(name, region_name=REGION, endpoint_url=endpoint) for name in ("sns", "sqs", "sesv2")}
+    sns, sqs = clients["sns"], clients["sqs"]
+    taps = {}
+    for topic in ("ore-normalized", "ore-csv"):
+        arn = sns.create_topic(Name=topic)["TopicArn"]
+        url = sqs.create_queue(QueueName=f"{topic}-local-invoke-tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+        taps[topic] = url
+    clients["sesv2"].create_email_identity(EmailIdentity="ore@example.com")
+    return {"sqs": sqs, "taps": taps, "endpoint": endpoint}
+
+
+@pytest.fixture(scope="module")
+def env_file(tmp_path_factory):
+    env = json.loads((ROOT / "local" / "env.json").read_text())
+    for variables in env.values():
+        variables["AWS_ENDPOINT_URL"] = FUNCTION_ENDPOINT
+    path = tmp_path_factory.mktemp("env") / "env.json"
+    path.write_text(json.dumps(env))
+    return path
+
+
+def sam_local_invoke(function, event, env_file):
+    command = [
+        "sam", "local", "invoke", function, "--template", str(BUILT), "--event", str(ROOT / event),
+        "--env-vars", str(env_file), "--docker-network", NETWORK,
+        "--invoke-image", IMAGE, "--skip-pull-image",
+        "--parameter-overrides", f"Architecture=x86_64 LocalEndpointUrl={FUNCTION_ENDPOINT} "
+                                 "EmailFrom=ore@example.com EmailTo=ops@example.com",
+        "--region", REGION,
+    ]
+    env = {**os.environ, **CREDENTIALS, "SAM_CLI_TELEMETRY": "0"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert result.returncode == 0, f"sam local invoke failed:\n{result.stdout}\n{result.stderr}"
+    # The function's response is the last stdout line; logs go to stderr.
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines, f"no response:\n{result.stderr}"
+    return json.loads(lines[-1]), result.stderr
+
+
+def received(emulator, topic):
+    reply = emulator["sqs"].receive_message(QueueUrl=emulator["taps"][topic], MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=2)
+    return [m["Body"] for m in reply.get("Messages", [])]
+
+
+def emails_from(endpoint, sender):
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as reply:
+        return [m for m in json.load(reply)["ses"]["Message"] if m["source"] == sender]
+
+
+def test_normalizer(emulator, env_file):
+    response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-stopped-sns-envelope.json",
+                                      env_file)
+    assert response == {"batchItemFailures": []}, logs
+    [body] = received(emulator, "ore-normalized")
+    message = json.loads(body)
+    assert message["data"]["state"] == "stopped"
+    assert message["data"]["enrichment"] == "not_found"  # the sample's instance is not in this emulator
+
+
+def test_normalizer_reports_the_malformed_records(emulator, env_file):
+    event = json.loads((ROOT / "events/sqs/normalizer-malformed-batch.json").read_text())
+    response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-malformed-batch.json", env_file)
+    expected = [{"itemIdentifier": r["messageId"]} for r in event["Records"][1:]]
+    assert response == {"batchItemFailures": expected}, logs
+    assert len(received(emulator, "ore-normalized")) == 1
+
+
+def test_csv_formatter(emulator, env_file):
+    response, logs = sam_local_invoke("CsvFormatterFunction", "events/sqs/csv-formatter-stopped-raw-delivery.json",
+                                      env_file)
+    assert response == {"batchItemFailures": []}, logs
+    [record] = received(emulator, "ore-csv")
+    assert ",stopped,enriched,web-01," in record
+
+
+def test_emailer(emulator, env_file):
+    before = len(emails_from(emulator["endpoint"], "ore@example.com"))
+    response, logs = sam_local_invoke("EmailerFunction", "events/sqs/emailer-stopped-sns-envelope.json", env_file)
+    assert response == {"batchItemFailures": []}, logs
+    sent = emails_from(emulator["endpoint"], "ore@example.com")
+    assert len(sent) == before + 1
+    assert sent[-1]["subject"] == "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
