@@ -47,13 +47,22 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" = 1 ]; then
   log "ORE_SKIP_SAM_BUILD=1: skipping sam build (CI never sets it)"
   exit 0
 fi
-log "sam build (release, arm64 via cargo-lambda)"
+# The release arm64 build spends long stretches on one core (codegen-units = 1, LTO), so the x86_64
+# debug build for sam local invoke runs beside it, in a target directory of its own (cargo-lambda
+# writes every build's bootstrap to <target>/lambda/<binary>/, which the two must not share).
+log "sam build: release arm64 (the deployable build) and, beside it, debug x86_64 for sam local invoke"
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || rustup target list --installed | grep -q aarch64-unknown-linux-gnu
+CARGO_TARGET_DIR="$ORE_ROOT/target/local-invoke" SAM_BUILD_MODE=debug sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/local/build --cache-dir .aws-sam/local/cache \
+  >target/sam-build-local.log 2>&1 &
+local_build=$!
 sam build
 python -m pytest -q -s tests/build
+if ! wait "$local_build"; then
+  cat target/sam-build-local.log >&2
+  exit 1
+fi
 
-log "sam local invoke: x86_64 debug build, a local provided.al2023 image, each function against the emulator"
+log "sam local invoke: a local provided.al2023 image, moto server as a container, each function"
 scripts/local/build-invoke-image.sh
 scripts/local/build-moto-image.sh
-SAM_BUILD_MODE=debug sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build-local
 python -m pytest -q tests/local_invoke

@@ -30,3 +30,22 @@ pub fn maybe(name: &'static str) -> Option<String> {
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_variable_is_named_in_the_init_error() {
+        let err = required("ORE_TEST_VARIABLE_NEVER_SET").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable ORE_TEST_VARIABLE_NEVER_SET is required but not set"
+        );
+        assert_eq!(maybe("ORE_TEST_VARIABLE_NEVER_SET"), None);
+        assert_eq!(
+            optional("ORE_TEST_VARIABLE_NEVER_SET", "fallback"),
+            "fallback"
+        );
+    }
+}
