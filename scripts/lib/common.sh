@@ -33,7 +33,8 @@ start_emulator() {
   local port log_file="${1:-$ORE_ROOT/target/moto-server.log}"
   mkdir -p "$(dirname "$log_file")"
   port="$(free_port)"
-  "$ORE_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
+  # Its own session: a Ctrl-C reaches the script, whose trap stops the emulator after the clients.
+  setsid "$ORE_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
   MOTO_PID=$!
   MOTO_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do

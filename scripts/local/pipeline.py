@@ -146,6 +146,9 @@ def rie_binary():
     return path
 
 
+RUNNING = []  # every Function started, stopped in main's finally
+
+
 class Function:
     """One Lambda binary served by the Runtime Interface Emulator on a 127.0.0.1 port."""
 
@@ -161,8 +164,14 @@ class Function:
         command = [str(rie_binary()), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
                    "--runtime-api-address", f"127.0.0.1:{free_port()}",
                    str(ROOT / "target" / "debug" / binary)]
-        self.process = subprocess.Popen(command, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        # Started and registered with Ctrl-C held off, so an interrupt cannot leave it unregistered.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process = subprocess.Popen(command, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+            RUNNING.append(self)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         self.url = f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
         for _ in range(100):
             try:
@@ -407,7 +416,7 @@ def main():
         pump()
         show_csv()
     finally:
-        for function in functions.values():
+        for function in RUNNING:
             function.stop()
 
     normalized = [json.loads(m["Body"]) for m in drain_queue(aws, stack.normalized_tap)]
@@ -444,4 +453,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        say("interrupted: the functions are stopped, the emulator stops next")
+        sys.exit(130)
