@@ -3,7 +3,9 @@
 use csv_formatter::{CsvFormatter, CSV_COLUMNS};
 use ore_model::batch::RecordHandler;
 use ore_model::sns::SnsTopic;
-use test_support::{emulator_config, load_json, load_sqs_event, TappedTopic};
+use test_support::{
+    emulator_config, failed_ids, load_json, load_sqs_event, message_ids, TappedTopic,
+};
 
 #[tokio::test]
 async fn records_arrive_on_the_csv_topic_and_parse_back() {
@@ -63,16 +65,7 @@ async fn mixed_batch_reports_exactly_the_bad_ids() {
     ));
     let event = load_sqs_event("events/sqs/csv-formatter-malformed-batch.json");
     let response = formatter.handle_batch(&event).await.unwrap();
-    let failed: Vec<_> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect();
-    let expected: Vec<_> = event.records[1..]
-        .iter()
-        .map(|r| r.message_id.clone().unwrap())
-        .collect();
-    assert_eq!(failed, expected);
+    assert_eq!(failed_ids(&response), message_ids(&event.records[1..]));
     assert_eq!(
         tap.receive(1).await.len(),
         1,

@@ -3,7 +3,9 @@
 use emailer::{Emailer, Renderer, SesMailer};
 use ore_model::batch::RecordHandler;
 use ore_model::RecordError;
-use test_support::{emulator_config, load_sqs_event, sent_emails, unique_name, SdkConfig};
+use test_support::{
+    emulator_config, failed_ids, load_sqs_event, message_ids, sent_emails, unique_name, SdkConfig,
+};
 
 async fn verified_sender(config: &SdkConfig) -> String {
     let sender = format!("{}@example.com", unique_name("ore"));
@@ -65,16 +67,7 @@ async fn mixed_batch_reports_exactly_the_bad_ids() {
         .handle_batch(&event)
         .await
         .unwrap();
-    let failed: Vec<_> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect();
-    let expected: Vec<_> = event.records[1..]
-        .iter()
-        .map(|r| r.message_id.clone().unwrap())
-        .collect();
-    assert_eq!(failed, expected);
+    assert_eq!(failed_ids(&response), message_ids(&event.records[1..]));
     assert_eq!(sent_emails(&sender).len(), 1);
 }
 

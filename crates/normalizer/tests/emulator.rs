@@ -9,7 +9,10 @@ use ore_model::batch::RecordHandler;
 use ore_model::ec2::InstanceState;
 use ore_model::sns::SnsTopic;
 use serde_json::Value;
-use test_support::{emulator_config, load_sqs_event, SdkConfig, StandardSchema, TappedTopic};
+use test_support::{
+    emulator_config, failed_ids, load_sqs_event, message_ids, SdkConfig, StandardSchema,
+    TappedTopic,
+};
 
 /// The instance id the committed samples name; tests swap in an instance they launched.
 const SAMPLE_INSTANCE: &str = "i-0abc1234def567890";
@@ -90,14 +93,6 @@ fn sample_for(file: &str, instance_id: &str) -> SqsEvent {
             .map(|b| b.replace(SAMPLE_INSTANCE, instance_id));
     }
     event
-}
-
-fn failed_ids(response: &aws_lambda_events::sqs::SqsBatchResponse) -> Vec<String> {
-    response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect()
 }
 
 #[tokio::test]
@@ -255,11 +250,7 @@ async fn mixed_batch_reports_exactly_the_malformed_records() {
     let normalizer = fixture.normalizer(default_rule());
     let event = sample_for("events/sqs/normalizer-malformed-batch.json", &instance_id);
     let response = normalizer.handle_batch(&event).await.unwrap();
-    let expected: Vec<String> = event.records[1..]
-        .iter()
-        .map(|r| r.message_id.clone().unwrap())
-        .collect();
-    assert_eq!(failed_ids(&response), expected);
+    assert_eq!(failed_ids(&response), message_ids(&event.records[1..]));
     let received = fixture.tap.receive(1).await;
     assert_eq!(received.len(), 1, "the good record is still published");
     assert_eq!(
@@ -283,10 +274,7 @@ async fn unreachable_ec2_fails_the_record_and_publishes_nothing() {
         "i-0123456789abcdef0",
     );
     let response = normalizer.handle_batch(&event).await.unwrap();
-    assert_eq!(
-        failed_ids(&response),
-        [event.records[0].message_id.clone().unwrap()]
-    );
+    assert_eq!(failed_ids(&response), message_ids(&event.records[..1]));
     assert!(
         fixture.tap.receive(0).await.is_empty(),
         "no degraded message"

@@ -282,3 +282,24 @@ fn http_get(url: &str) -> String {
     );
     body.to_owned()
 }
+
+/// The message ids a partial batch response reports as failed, in order.
+pub fn failed_ids(response: &aws_lambda_events::sqs::SqsBatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+/// The message ids of these records, in order (every committed sample has one).
+pub fn message_ids(records: &[aws_lambda_events::sqs::SqsMessage]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| {
+            r.message_id
+                .clone()
+                .expect("sample records have a messageId")
+        })
+        .collect()
+}
