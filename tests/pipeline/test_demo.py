@@ -55,5 +55,15 @@ def test_rule_filters_and_malformed_event_is_dead_lettered(summary):
     assert summary["dlq_depth"] == {"normalizer": 1, "csv-formatter": 0, "emailer": 0}
 
 
+def test_failures_are_logged_as_structured_json(summary):
+    """The README's log claims: JSON lines, one per failed record, naming message id and kind."""
+    lines = (OUT / "logs" / "normalizer.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert records, "no JSON log lines from the normalizer"
+    failures = [r["fields"] for r in records if r["level"] == "ERROR"]
+    assert failures and all(f["error_kind"] == "bad_input" and f["message_id"] for f in failures)
+    assert all("instance-id" in f["error"] for f in failures)
+
+
 def test_nothing_is_left_in_the_work_queues(summary):
     assert summary["work_queue_depth"] == {"normalizer": 0, "csv-formatter": 0, "emailer": 0}

@@ -68,10 +68,7 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
         data.resource_id.clone(),
         data.resource_arn.clone(),
         data.state.as_str().to_owned(),
-        serde_json::to_value(data.enrichment)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        data.enrichment.as_str().to_owned(),
         text(&instance.name),
         text(&instance.instance_type),
         text(&instance.availability_zone),

@@ -68,6 +68,16 @@ pub enum EnrichmentStatus {
     NotFound,
 }
 
+impl EnrichmentStatus {
+    /// The wire name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnrichmentStatus::Enriched => "enriched",
+            EnrichmentStatus::NotFound => "not_found",
+        }
+    }
+}
+
 /// What `DescribeInstances` tells about an instance; every field is empty when not enriched.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceDetails {
@@ -257,6 +267,13 @@ pub fn message_id(source_event_id: &str, resource_arn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enrichment_wire_names_match_serde() {
+        for status in [EnrichmentStatus::Enriched, EnrichmentStatus::NotFound] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+    }
 
     #[test]
     fn id_is_stable_and_distinguishes_resources() {
