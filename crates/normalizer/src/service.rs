@@ -3,7 +3,6 @@
 use chrono::{SubsecRound, Utc};
 use ore_model::batch::RecordHandler;
 use ore_model::ec2::Ec2StateChange;
-use ore_model::envelope::unwrap_payload;
 use ore_model::sns::Publish;
 use ore_model::RecordError;
 
@@ -27,7 +26,7 @@ impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
 
 impl<D: DescribeInstance + Sync, P: Publish + Sync> RecordHandler for Normalizer<D, P> {
     async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
-        let change = Ec2StateChange::from_payload(unwrap_payload(body)?)?;
+        let change = Ec2StateChange::from_sqs_body(body)?;
         let instance = self
             .describer
             .describe(&change.region, &change.instance_id)

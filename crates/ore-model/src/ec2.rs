@@ -90,6 +90,11 @@ pub struct Ec2StateChange {
 }
 
 impl Ec2StateChange {
+    /// The state change carried by an SQS record body, raw or in its SNS envelope.
+    pub fn from_sqs_body(body: &str) -> Result<Self, InputError> {
+        Self::from_payload(crate::envelope::unwrap_payload(body)?)
+    }
+
     /// Parse an EventBridge payload. Another source or detail-type is reported as such before
     /// any field is looked at, so the log says "wrong event" rather than "missing field".
     pub fn from_payload(payload: Value) -> Result<Self, InputError> {
