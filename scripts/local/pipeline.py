@@ -152,7 +152,8 @@ RUNNING = []  # every Function started, stopped in main's finally
 class Function:
     """One Lambda binary served by the Runtime Interface Emulator on a 127.0.0.1 port."""
 
-    def __init__(self, name, binary, env, log_dir):
+    def __init__(self, name, binary, env, log_dir, executable=None):
+        """`executable` defaults to the debug build of `binary` (cargo build)."""
         self.name = name
         self.port = free_port()
         self.log = open(log_dir / f"{binary}.log", "w")
@@ -163,7 +164,7 @@ class Function:
                             "AWS_LAMBDA_LOG_LEVEL": "INFO"})
         command = [str(rie_binary()), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
                    "--runtime-api-address", f"127.0.0.1:{free_port()}",
-                   str(ROOT / "target" / "debug" / binary)]
+                   str(executable or ROOT / "target" / "debug" / binary)]
         # Started and registered with Ctrl-C held off, so an interrupt cannot leave it unregistered.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:

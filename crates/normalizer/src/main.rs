@@ -2,13 +2,14 @@
 
 use normalizer::{Config, Ec2Describer, Normalizer};
 use ore_model::runtime::{init_logging, serve};
+use ore_model::sdk_config::load_sdk_config;
 use ore_model::sns::SnsTopic;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = load_sdk_config().await;
     serve(Normalizer::new(
         Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
         SnsTopic::new(aws_sdk_sns::Client::new(&sdk), config.normalized_topic_arn),

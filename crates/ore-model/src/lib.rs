@@ -15,6 +15,8 @@ pub mod standard;
 pub mod aws_error;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+#[cfg(feature = "aws")]
+pub mod sdk_config;
 #[cfg(feature = "sns")]
 pub mod sns;
 

@@ -106,7 +106,7 @@ pub async fn emulator_config() -> SdkConfig {
         "integration tests talk to an AWS API emulator on 127.0.0.1: run `scripts/test.sh` \
          (it starts moto server and sets AWS_ENDPOINT_URL), got {endpoint:?}"
     );
-    aws_config::load_from_env().await
+    ore_model::sdk_config::load_sdk_config().await
 }
 
 /// A name no other test (or earlier run against the same emulator) uses.

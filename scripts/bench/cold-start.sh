@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# ORE's cold-start, memory and package-size benchmark, one command (README, "Benchmarks"):
+#   scripts/bench/cold-start.sh                 20 fresh starts of each function and of the floor
+#   scripts/bench/cold-start.sh --short         3 fresh starts, 2 warm batches: proves it works (CI)
+#   scripts/bench/cold-start.sh --starts 50 ... any other option goes to scripts/bench/cold_start.py
+# Builds the functions as `sam build` does (release profile, x86_64 so they run on this machine)
+# into .aws-sam/x86_64/build, and the floor (crates/cold-start-floor) with the same profile and the
+# same `cargo lambda build`, in the same target directory; starts the AWS API emulator; runs the
+# harness. Results: target/bench/results.json and results.md. Run `cargo bench` first to have the
+# throughput figures in the same table. Zips of the arm64 build in .aws-sam/build (the deployable
+# one, from `sam build`) are weighed too when it exists.
+# ORE_BENCH_SKIP_BUILD=1 reuses the builds already there (scripts/test.sh has just made them).
+set -euo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+SECONDS=0
+cd "$ORE_ROOT"
+
+args=()
+for arg in "$@"; do
+  if [ "$arg" = --short ]; then args+=(--starts 3 --warm 2); else args+=("$arg"); fi
+done
+
+ensure_venv
+export SAM_CLI_TELEMETRY=0 CARGO_TARGET_DIR="$ORE_ROOT/target/x86_64"
+build_dir=.aws-sam/x86_64/build
+floor="$CARGO_TARGET_DIR/lambda/cold-start-floor/bootstrap"
+if [ "${ORE_BENCH_SKIP_BUILD:-}" != 1 ]; then
+  log "sam build: release, x86_64 (minutes: the release profile is fat LTO, one codegen unit)"
+  sam build --parameter-overrides Architecture=x86_64 --build-dir "$build_dir" --cache-dir .aws-sam/x86_64/cache
+  log "the floor: cargo lambda build --release, as sam build ran it for the functions"
+  cargo lambda build --release --locked --bin cold-start-floor
+fi
+
+package_dirs=()
+if [ -f .aws-sam/build/NormalizerFunction/bootstrap ]; then package_dirs+=(--package-dir .aws-sam/build); fi
+
+trap stop_emulator EXIT INT TERM
+start_emulator "$ORE_ROOT/target/moto-bench.log"
+log "cold starts under the Lambda Runtime Interface Emulator"
+python scripts/bench/cold_start.py --build-dir "$build_dir" --floor "$floor" ${package_dirs[@]+"${package_dirs[@]}"} \
+  ${args[@]+"${args[@]}"}
+log "done"
