@@ -42,6 +42,8 @@ log "local pipeline: the operator's day through the real binaries (scripts/demo.
 rm -rf target/demo-ci
 scripts/demo.sh --out target/demo-ci
 ORE_DEMO_OUT=target/demo-ci python -m pytest -q tests/pipeline
+log "HTTPS: the functions' TLS client against the emulator serving a test CA's certificates"
+python -m pytest -q tests/tls
 
 if [ "${ORE_SKIP_SAM_BUILD:-}" = 1 ]; then
   log "ORE_SKIP_SAM_BUILD=1: skipping sam build (CI never sets it)"

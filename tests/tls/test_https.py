@@ -1,0 +1,152 @@
+"""The HTTPS client the functions ship (rustls with ring, built once in ore_model::sdk_config), over
+real TLS. Every other test talks plain HTTP to the AWS API emulator; here moto server serves HTTPS
+with a certificate from a CA made for the test, and the csv-formatter binary (debug build, as
+scripts/demo.sh leaves it), run under the Lambda Runtime Interface Emulator, publishes through it.
+The CA reaches the function the way a trust store does, through SSL_CERT_FILE.
+- certificate for 127.0.0.1 signed by that CA: the record is published (read back from a queue);
+- certificate for another name, same CA: the record fails, so the client verifies certificates.
+"""
+import datetime as dt
+import ipaddress
+import json
+import os
+import pathlib
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+import boto3
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts" / "local"))
+import pipeline  # noqa: E402
+
+BINARY = ROOT / "target" / "debug" / "csv-formatter"
+REGION = "eu-west-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+def pem(obj):
+    if isinstance(obj, x509.Certificate):
+        return obj.public_bytes(serialization.Encoding.PEM)
+    return obj.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def certificate(subject, issuer_name, issuer_key, public_key, ca, san=None):
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+               .issuer_name(issuer_name).public_key(public_key).serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ca:
+        builder = builder.add_extension(x509.KeyUsage(
+            digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+            key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False,
+            decipher_only=False), critical=True)
+    else:
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False).add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A test CA, and two server certificates it signed: for 127.0.0.1, and for another name."""
+    folder = tmp_path_factory.mktemp("pki")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("ORE test CA", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ORE test CA")]), ca_key,
+                     ca_key.public_key(), ca=True)
+    (folder / "ca.pem").write_bytes(pem(ca))
+    for name, san in (("loopback", [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                      ("elsewhere", [x509.DNSName("elsewhere.example")])):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = certificate(name, ca.subject, ca_key, key.public_key(), ca=False, san=san)
+        (folder / f"{name}.pem").write_bytes(pem(cert))
+        (folder / f"{name}.key").write_bytes(pem(key))
+    (folder / "no-cert-dir").mkdir()
+    return folder
+
+
+def https_emulator(pki, name, log_path):
+    """moto server on HTTPS with the named certificate; returns (process, URL)."""
+    port = pipeline.free_port()
+    process = subprocess.Popen(
+        [str(pathlib.Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port),
+         "-c", str(pki / f"{name}.pem"), "-k", str(pki / f"{name}.key")],
+        stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"https://127.0.0.1:{port}"
+    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    context.check_hostname = False  # the "elsewhere" certificate is the point of one of the tests
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1, context=context)
+            return process, url
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"moto server on HTTPS did not start: {log_path.read_text()}")
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=10)
+
+
+def run_csv_formatter(pki, url, topic_arn, log_dir):
+    """One sample record through the real binary with the emulator at `url` as every endpoint."""
+    assert BINARY.exists(), f"{BINARY} missing: scripts/test.sh builds it (cargo build) before this test"
+    env = {"CSV_TOPIC_ARN": topic_arn, "AWS_ENDPOINT_URL": url, "AWS_REGION": REGION, **CREDENTIALS,
+           "SSL_CERT_FILE": str(pki / "ca.pem"), "SSL_CERT_DIR": str(pki / "no-cert-dir")}
+    event = json.loads((ROOT / "events" / "sqs" / "csv-formatter-stopped-raw-delivery.json").read_text())
+    function = pipeline.Function("CsvFormatterFunction", "csv-formatter", env, log_dir)
+    try:
+        return event, function.invoke(event)
+    finally:
+        function.stop()
+
+
+def test_publishes_over_https_to_a_trusted_endpoint(pki, tmp_path):
+    process, url = https_emulator(pki, "loopback", tmp_path / "moto.log")
+    try:
+        clients = {service: boto3.client(service, region_name=REGION, endpoint_url=url,
+                                         verify=str(pki / "ca.pem"), **{k.lower(): v for k, v in CREDENTIALS.items()})
+                   for service in ("sns", "sqs")}
+        topic = clients["sns"].create_topic(Name="ore-csv-https")["TopicArn"]
+        queue = clients["sqs"].create_queue(QueueName="ore-csv-https-tap")["QueueUrl"]
+        queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        clients["sns"].subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                                 Attributes={"RawMessageDelivery": "true"})
+
+        _, reply = run_csv_formatter(pki, url, topic, tmp_path)
+
+        assert reply == {"batchItemFailures": []}, (tmp_path / "csv-formatter.log").read_text()
+        messages = clients["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                                  WaitTimeSeconds=2).get("Messages", [])
+        assert len(messages) == 1
+        assert messages[0]["Body"].startswith("1,"), messages[0]["Body"]
+    finally:
+        stop(process)
+
+
+def test_a_certificate_for_another_name_fails_the_record(pki, tmp_path):
+    process, url = https_emulator(pki, "elsewhere", tmp_path / "moto.log")
+    try:
+        event, reply = run_csv_formatter(pki, url, f"arn:aws:sns:{REGION}:123456789012:ore-csv", tmp_path)
+    finally:
+        stop(process)
+    record_ids = [{"itemIdentifier": r["messageId"]} for r in event["Records"]]
+    assert reply == {"batchItemFailures": record_ids}
+    log = (tmp_path / "csv-formatter.log").read_text()
+    assert "invalid peer certificate: certificate not valid for name" in log, log
