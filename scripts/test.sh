@@ -37,6 +37,8 @@ start_emulator
 log "cargo test (unit, sample events, schema, emulator integration)"
 cargo test --workspace --locked
 stop_emulator
+log "cargo bench's benches, run once each as tests (cargo bench measures them)"
+cargo test --workspace --benches --locked
 
 log "local pipeline: the operator's day through the real binaries (scripts/demo.sh), then its checks"
 rm -rf target/demo-ci
@@ -49,20 +51,22 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" = 1 ]; then
   log "ORE_SKIP_SAM_BUILD=1: skipping sam build (CI never sets it)"
   exit 0
 fi
-# The release arm64 build spends long stretches on one core (codegen-units = 1, LTO), so the x86_64
-# debug build for sam local invoke runs beside it, in a target directory of its own (cargo-lambda
-# writes every build's bootstrap to <target>/lambda/<binary>/, which the two must not share).
-log "sam build: release arm64 (the deployable build) and, beside it, debug x86_64 for sam local invoke"
+# The release builds spend long stretches on one core (codegen-units = 1, fat LTO), so the arm64
+# build (the deployable one) and the x86_64 one (it runs here: sam local invoke, the cold-start
+# benchmark) run side by side, each in a target directory of its own.
+log "sam build: release arm64 (deployable) and, beside it, release x86_64 with the cold-start floor"
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || rustup target list --installed | grep -q aarch64-unknown-linux-gnu
-CARGO_TARGET_DIR="$ORE_ROOT/target/local-invoke" SAM_BUILD_MODE=debug sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/local/build --cache-dir .aws-sam/local/cache \
-  >target/sam-build-local.log 2>&1 &
-local_build=$!
+build_x86_64_release >target/sam-build-x86_64.log 2>&1 &
+x86_64_build=$!
 sam build
 python -m pytest -q -s tests/build
-if ! wait "$local_build"; then
-  cat target/sam-build-local.log >&2
+if ! wait "$x86_64_build"; then
+  cat target/sam-build-x86_64.log >&2
   exit 1
 fi
+
+log "cold-start benchmark, short run: times are reported, not asserted; memory and zip budgets are"
+ORE_BENCH_SKIP_BUILD=1 scripts/bench/cold-start.sh --short --check-sizes --out target/bench-ci
 
 log "sam local invoke: a local provided.al2023 image, moto server as a container, each function"
 scripts/local/build-invoke-image.sh

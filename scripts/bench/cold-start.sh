@@ -21,14 +21,10 @@ for arg in "$@"; do
 done
 
 ensure_venv
-export SAM_CLI_TELEMETRY=0 CARGO_TARGET_DIR="$ORE_ROOT/target/x86_64"
-build_dir=.aws-sam/x86_64/build
-floor="$CARGO_TARGET_DIR/lambda/cold-start-floor/bootstrap"
+export SAM_CLI_TELEMETRY=0
 if [ "${ORE_BENCH_SKIP_BUILD:-}" != 1 ]; then
-  log "sam build: release, x86_64 (minutes: the release profile is fat LTO, one codegen unit)"
-  sam build --parameter-overrides Architecture=x86_64 --build-dir "$build_dir" --cache-dir .aws-sam/x86_64/cache
-  log "the floor: cargo lambda build --release, as sam build ran it for the functions"
-  cargo lambda build --release --locked --bin cold-start-floor
+  log "sam build (release, x86_64) of the functions, and the floor with the same profile (minutes)"
+  build_x86_64_release
 fi
 
 package_dirs=()
@@ -37,6 +33,7 @@ if [ -f .aws-sam/build/NormalizerFunction/bootstrap ]; then package_dirs+=(--pac
 trap stop_emulator EXIT INT TERM
 start_emulator "$ORE_ROOT/target/moto-bench.log"
 log "cold starts under the Lambda Runtime Interface Emulator"
-python scripts/bench/cold_start.py --build-dir "$build_dir" --floor "$floor" ${package_dirs[@]+"${package_dirs[@]}"} \
+python scripts/bench/cold_start.py --build-dir "$ORE_X86_64_BUILD" \
+  --floor "$ORE_X86_64_TARGET/lambda/cold-start-floor/bootstrap" ${package_dirs[@]+"${package_dirs[@]}"} \
   ${args[@]+"${args[@]}"}
 log "done"

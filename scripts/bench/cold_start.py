@@ -24,6 +24,7 @@ import os
 import pathlib
 import platform
 import re
+import ssl
 import statistics
 import subprocess
 import sys
@@ -141,6 +142,18 @@ def workloads(aws, stack):
     }
 
 
+def lambda_like_trust_store():
+    """The functions load the system's CA certificates at init (rustls-native-certs). Lambda's
+    provided.al2023 keeps them in one bundle file; Debian's /etc/ssl/certs also holds ~290
+    single-certificate files, which are read one by one and add milliseconds that Lambda does not
+    have. So the CA bundle is named in SSL_CERT_FILE, and only it is read (--host-trust-store: not)."""
+    paths = ssl.get_default_verify_paths()
+    bundle = next((p for p in (paths.cafile, paths.openssl_cafile) if p and os.path.isfile(p)), None)
+    if bundle is None:
+        sys.exit("no CA bundle file on this machine: pass --host-trust-store")
+    return {"SSL_CERT_FILE": os.path.realpath(bundle)}
+
+
 def zip_mb(folder):
     """The deployment package `sam deploy` would upload for this build folder (its own zipper)."""
     from samcli.lib.package.utils import make_zip
@@ -242,6 +255,8 @@ def main():
     parser.add_argument("--starts", type=int, default=20, help="fresh starts per function")
     parser.add_argument("--warm", type=int, default=5, help="warm batches after each first invocation")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "target" / "bench")
+    parser.add_argument("--host-trust-store", action="store_true",
+                        help="let the functions read this machine's CA certificates as they find them")
     parser.add_argument("--check-sizes", action="store_true",
                         help="exit 1 when a memory or package budget is missed (times are never checked)")
     args = parser.parse_args()
@@ -262,6 +277,9 @@ def main():
             sys.exit(f"{path} is missing: build it first (scripts/bench/cold-start.sh does)")
     environments = {name: stack.function_env(name) for name in pipeline.FUNCTIONS}
     environments[FLOOR] = {}
+    if not args.host_trust_store:
+        for env in environments.values():
+            env.update(lambda_like_trust_store())
 
     starts = {name: [] for name in executables}
     log_dir = args.out / "logs"
@@ -279,7 +297,8 @@ def main():
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                  text=True).stdout.strip(),
-        "machine": machine(), "starts": args.starts, "warm": args.warm, "batch_records": BATCH,
+        "machine": machine(), "trust_store": "host" if args.host_trust_store else "CA bundle file only",
+        "starts": args.starts, "warm": args.warm, "batch_records": BATCH,
         "functions": {name: summarize(s) for name, s in starts.items()},
         "packages": package_sizes([args.build_dir, *args.package_dir]),
         "throughput": throughput(),

@@ -1,8 +1,12 @@
-# Shared by ORE's scripts: the Python venv with the tools, and the AWS API emulator.
-# Source it; it defines functions and sets nothing else.
+# Shared by ORE's scripts: the Python venv with the tools, the AWS API emulator, and the x86_64
+# release build. Source it; it defines functions and the paths below, and sets nothing else.
 
 ORE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ORE_VENV="${ORE_VENV:-$ORE_ROOT/.venv}"
+# The build that runs on this machine (sam local invoke, the cold-start benchmark): its own target
+# directory, since cargo-lambda writes every build's bootstrap to <target>/lambda/<binary>/.
+ORE_X86_64_TARGET="$ORE_ROOT/target/x86_64"
+ORE_X86_64_BUILD="$ORE_ROOT/.aws-sam/x86_64/build"
 
 log() { printf '\033[1;34m==>\033[0m [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
@@ -60,4 +64,12 @@ stop_emulator() {
     wait "$MOTO_PID" 2>/dev/null || true
   fi
   MOTO_PID=""
+}
+
+# The functions as `sam build` builds them (release profile) for x86_64, which runs here, and the
+# cold-start floor (crates/cold-start-floor) with the same profile and the same `cargo lambda build`.
+build_x86_64_release() {
+  CARGO_TARGET_DIR="$ORE_X86_64_TARGET" sam build --parameter-overrides Architecture=x86_64 \
+    --build-dir "$ORE_X86_64_BUILD" --cache-dir "$ORE_ROOT/.aws-sam/x86_64/cache"
+  CARGO_TARGET_DIR="$ORE_X86_64_TARGET" cargo lambda build --release --locked --bin cold-start-floor
 }

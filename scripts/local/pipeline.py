@@ -146,6 +146,19 @@ def rie_binary():
     return path
 
 
+# What Lambda sets, taken from this shell: region, credentials, and the emulator's endpoint.
+PASSED_THROUGH = ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                  "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
+
+
+def lambda_environment():
+    """A function's environment as Lambda builds it, not this shell's: nothing else leaks in
+    (a developer's SSL_CERT_DIR, RUST_LOG or AWS_PROFILE would change what is run or measured)."""
+    environment = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC"}
+    environment.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
+    return environment
+
+
 RUNNING = []  # every Function started, stopped in main's finally
 
 
@@ -157,7 +170,7 @@ class Function:
         self.name = name
         self.port = free_port()
         self.log = open(log_dir / f"{binary}.log", "w")
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
+        environment = lambda_environment()
         environment.update(env)
         environment.update({"AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
                             "AWS_LAMBDA_FUNCTION_TIMEOUT": "20", "AWS_LAMBDA_LOG_FORMAT": "JSON",
@@ -174,12 +187,12 @@ class Function:
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         self.url = f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
-        for _ in range(100):
+        for _ in range(1000):  # polled finely: the cold-start benchmark times from the spawn
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.01)
         raise RuntimeError(f"{name}: the runtime emulator did not start (see {self.log.name})")
 
     def invoke(self, event):

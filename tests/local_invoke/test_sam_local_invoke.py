@@ -1,7 +1,7 @@
 """`sam local invoke` of each function, as an AWS user runs it, against the AWS API emulator.
 
-scripts/test.sh prepares what this needs: the x86_64 build (`sam build --parameter-overrides
-Architecture=x86_64 --build-dir .aws-sam/local/build`) and, since no registry is reachable here, two
+scripts/test.sh prepares what this needs: the x86_64 release build (`sam build --parameter-overrides
+Architecture=x86_64 --build-dir .aws-sam/x86_64/build`, scripts/lib/common.sh) and, since no registry is reachable here, two
 locally built images: the provided.al2023 runtime (scripts/local/build-invoke-image.sh) and moto
 server (scripts/local/build-moto-image.sh). A function container cannot reach the host's 127.0.0.1 on
 this machine, so the emulator runs as a container on a Docker network of this test's own, which the
@@ -22,7 +22,7 @@ import boto3
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BUILT = ROOT / ".aws-sam" / "local" / "build" / "template.yaml"
+BUILT = ROOT / ".aws-sam" / "x86_64" / "build" / "template.yaml"
 IMAGE = os.environ.get("ORE_INVOKE_IMAGE", "ore-lambda-local:provided.al2023")
 MOTO_IMAGE = os.environ.get("ORE_MOTO_IMAGE", "ore-moto-server:local")
 REGION = "eu-west-1"
@@ -40,7 +40,7 @@ def docker(*args):
 @pytest.fixture(scope="module")
 def endpoint():
     """moto server in a container on this test's network; yields its URL on the host's loopback."""
-    assert BUILT.exists(), f"{BUILT} missing: sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/local/build"
+    assert BUILT.exists(), f"{BUILT} missing: sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/x86_64/build"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
