@@ -30,6 +30,8 @@ checkov --file template.yaml --framework cloudformation --quiet --compact --skip
 
 log "template: wiring, least privilege and event pattern tests"
 python -m pytest -q tests/template
+log "cold-start harness: its budget verdicts and report on made-up figures"
+python -m pytest -q tests/bench
 
 trap stop_emulator EXIT INT TERM
 start_emulator
