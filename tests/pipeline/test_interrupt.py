@@ -26,8 +26,11 @@ def alive(pid):
 def test_ctrl_c_stops_everything(tmp_path):
     before = pids(STARTED)
     log = open(tmp_path / "demo.log", "w")
+    # SIGINT as a terminal leaves it: a runner that started this test in the background may have
+    # left it ignored, which every process below would inherit (and a shell cannot undo).
     demo = subprocess.Popen([str(ROOT / "scripts" / "demo.sh"), "--out", str(tmp_path / "out")], cwd=ROOT,
-                            start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+                            start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         started = set()
         for _ in range(240):  # at most a minute for the build check and the start-up
