@@ -126,7 +126,7 @@ def sqs_batch(aws, queue_name, bodies):
     return pipeline.lambda_sqs_event(messages, arn)
 
 
-def workloads(aws, stack):
+def workloads(aws):
     """A 10-record batch per function, of the kind it receives in production."""
     instances = [pipeline.launch(aws, {"Name": f"bench-{i:02d}", "team": "platform", "env": "prod"})
                  for i in range(BATCH)]
@@ -276,7 +276,7 @@ def main():
     template = pipeline.Template()
     aws = pipeline.Aws()
     stack = pipeline.Stack(aws, template)
-    batches = workloads(aws, stack)
+    batches = workloads(aws)
     executables = {name: args.build_dir / name / "bootstrap" for name in pipeline.FUNCTIONS}
     executables[FLOOR] = args.floor
     for path in executables.values():
