@@ -1,9 +1,12 @@
 //! One record through the csv-formatter: decode the standard message, write it, publish it.
+//! A heartbeat is recorded (log line, metric) and produces no CSV record.
 
-use ore_model::batch::RecordHandler;
+use chrono::Utc;
+use ore_model::batch::{Outcome, RecordHandler};
+use ore_model::heartbeat::OreMessage;
 use ore_model::sns::Publish;
-use ore_model::standard::StandardMessage;
 use ore_model::RecordError;
+use tokio::time::Instant;
 
 use crate::record::{csv_header, csv_record, CSV_SCHEMA_VERSION};
 
@@ -25,8 +28,22 @@ impl<P: Publish> CsvFormatter<P> {
 }
 
 impl<P: Publish + Sync> RecordHandler for CsvFormatter<P> {
-    async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
-        let message = StandardMessage::from_sqs_body(body)?;
+    async fn handle_record(&self, body: &str, _deadline: Instant) -> Result<Outcome, RecordError> {
+        let message = match OreMessage::from_sqs_body(body)? {
+            OreMessage::StateChanged(message) => message,
+            OreMessage::Heartbeat(heartbeat) => {
+                let delay_ms = heartbeat.delay_ms(Utc::now());
+                tracing::info!(
+                    heartbeat_id = %heartbeat.data.source_event_id,
+                    delay_ms,
+                    "heartbeat seen; no CSV record for it"
+                );
+                return Ok(Outcome::Heartbeat {
+                    id: heartbeat.data.source_event_id,
+                    delay_ms,
+                });
+            }
+        };
         let record = csv_record(&message)?;
         let [state, resource_type, account, region] = message.routing_attributes();
         let attributes = [
@@ -39,12 +56,13 @@ impl<P: Publish + Sync> RecordHandler for CsvFormatter<P> {
             ("csv_header", self.header.as_str()),
         ];
         self.publisher.publish(record, &attributes).await?;
+        let state = message.data.state.as_str();
         tracing::info!(
             message_id = %message.id,
             resource_id = %message.data.resource_id,
-            state = %message.data.state,
+            state,
             "CSV record published"
         );
-        Ok(())
+        Ok(Outcome::Delivered { state })
     }
 }

@@ -1,17 +1,29 @@
 //! The emailer's environment contract. Recipients come only from here: nothing in an event
 //! (tags included) can choose who receives mail.
 
-use ore_model::config::{maybe, required, ConfigError};
+use ore_model::config::{maybe, optional, required, ConfigError};
+use ore_model::sdk_config::Timeouts;
 
 pub const EMAIL_FROM: &str = "EMAIL_FROM";
 pub const EMAIL_TO: &str = "EMAIL_TO";
 pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
+pub const EMAIL_SEND_RATE: &str = "EMAIL_SEND_RATE";
+pub const EMAIL_MAX_CONCURRENCY: &str = "EMAIL_MAX_CONCURRENCY";
+/// The SES sandbox's rate: safe in every account.
+pub const DEFAULT_SEND_RATE: f64 = 1.0;
+/// Lambda's smallest `MaximumConcurrency` for an SQS event source.
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub from: String,
     pub to: Vec<String>,
     pub configuration_set: Option<String>,
+    /// SES sends per second (counted per recipient) the emailer may use.
+    pub send_rate: f64,
+    /// How many emailer invocations may run at once (the event source's `MaximumConcurrency`).
+    pub max_concurrency: u32,
+    pub timeouts: Timeouts,
 }
 
 impl Config {
@@ -22,7 +34,25 @@ impl Config {
             from,
             to: parse_recipients(&required(EMAIL_TO)?)?,
             configuration_set: maybe(SES_CONFIGURATION_SET),
+            send_rate: parse_positive(EMAIL_SEND_RATE, DEFAULT_SEND_RATE)?,
+            max_concurrency: parse_positive(
+                EMAIL_MAX_CONCURRENCY,
+                f64::from(DEFAULT_MAX_CONCURRENCY),
+            )? as u32,
+            timeouts: Timeouts::from_env()?,
         })
+    }
+}
+
+/// A positive number from `name`, or `default` when unset.
+fn parse_positive(name: &'static str, default: f64) -> Result<f64, ConfigError> {
+    let text = optional(name, &default.to_string());
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 && value <= 100_000.0 => Ok(value),
+        _ => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{text:?} is not a positive number"),
+        }),
     }
 }
 

@@ -3,10 +3,12 @@
 
 pub mod config;
 pub mod mail;
+pub mod pace;
 pub mod render;
 pub mod service;
 
 pub use config::Config;
 pub use mail::{SendMail, SesMailer};
+pub use pace::Pacer;
 pub use render::{RenderedEmail, Renderer};
 pub use service::Emailer;

@@ -1,7 +1,9 @@
 //! Mail port, and its SES v2 implementation.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use ore_model::aws_error::record_error;
 use ore_model::RecordError;
@@ -74,11 +76,51 @@ impl SendMail for SesMailer {
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
-            .map_err(|e| record_error("ses:SendEmail", e))?;
+            .map_err(|e| {
+                if let Some(fix) = configuration_fix(e.code()) {
+                    report_configuration_error_once(e.code().unwrap_or_default(), fix);
+                }
+                record_error("ses:SendEmail", e)
+            })?;
         tracing::debug!(
             ses_message_id = output.message_id(),
             "email accepted by SES"
         );
         Ok(())
+    }
+}
+
+/// What an operator must change when SES refuses a send for a reason no retry will cure.
+pub fn configuration_fix(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "AccessDeniedException" => {
+            "the emailer's role may not send this mail: ses:SendEmail must be allowed on the sender \
+             identity, on every recipient identity while the account is in the SES sandbox, and on \
+             the configuration set (see README, 'Deploying: permissions and why')"
+        }
+        "MessageRejected" => {
+            "SES rejected the mail: verify EmailFrom (or SesIdentity) in this region, and while the \
+             account is in the SES sandbox verify every EmailTo address too"
+        }
+        "MailFromDomainNotVerifiedException" => "the sender's MAIL FROM domain is not verified in SES",
+        "NotFoundException" => "the SES identity or configuration set named in the template does not exist",
+        "AccountSuspendedException" | "SendingPausedException" => {
+            "SES sending is paused for this account or configuration set: see the SES console"
+        }
+        _ => return None,
+    })
+}
+
+static CONFIGURATION_ERROR_REPORTED: AtomicBool = AtomicBool::new(false);
+
+/// One loud line per cold start: every mail will fail the same way until someone acts, and the
+/// record failures that follow are logged (quietly) one by one anyway.
+fn report_configuration_error_once(code: &str, fix: &'static str) {
+    if !CONFIGURATION_ERROR_REPORTED.swap(true, Ordering::Relaxed) {
+        tracing::error!(
+            aws_error_code = code,
+            fix,
+            "SES refuses the emailer's mail: no mail will go out until this is fixed"
+        );
     }
 }

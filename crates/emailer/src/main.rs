@@ -1,6 +1,7 @@
 //! Lambda entrypoint: configuration, templates and the SES client are built once per cold start.
 
-use emailer::{Config, Emailer, Renderer, SesMailer};
+use emailer::{Config, Emailer, Pacer, Renderer, SesMailer};
+use ore_model::requeue::SqsRequeue;
 use ore_model::runtime::{init_logging, serve};
 use ore_model::sdk_config::load_sdk_config;
 
@@ -8,12 +9,19 @@ use ore_model::sdk_config::load_sdk_config;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = load_sdk_config().await;
+    let sdk = load_sdk_config(&config.timeouts).await;
+    let pacer = Pacer::new(
+        config.send_rate,
+        config.to.len(),
+        config.max_concurrency,
+        config.timeouts.operation + std::time::Duration::from_millis(500),
+    );
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&sdk),
         config.from,
         config.to,
         config.configuration_set,
     );
-    serve(Emailer::new(Renderer::new()?, mailer)).await
+    let emailer = Emailer::new(Renderer::new()?, mailer).with_pacer(pacer);
+    serve(emailer, SqsRequeue::new(aws_sdk_sqs::Client::new(&sdk))).await
 }

@@ -1,34 +1,94 @@
-//! One record through the emailer: decode the standard message, render it, send it.
+//! One record through the emailer: decode the standard message, render it, wait for a send slot
+//! the account's rate allows, send it. A heartbeat is recorded (log line, metric) and mails no one.
 
 use chrono::Utc;
-use ore_model::batch::RecordHandler;
-use ore_model::standard::StandardMessage;
+use ore_model::batch::{Outcome, RecordHandler};
+use ore_model::heartbeat::OreMessage;
 use ore_model::RecordError;
+use tokio::time::Instant;
 
+use crate::pace::Pacer;
 use crate::{Renderer, SendMail};
 
 pub struct Emailer<M> {
     renderer: Renderer,
     mailer: M,
+    pacer: Pacer,
 }
 
 impl<M: SendMail> Emailer<M> {
+    /// An emailer that sends as fast as records come (one-off tools and tests).
     pub fn new(renderer: Renderer, mailer: M) -> Self {
-        Emailer { renderer, mailer }
+        Emailer {
+            renderer,
+            mailer,
+            pacer: Pacer::unlimited(std::time::Duration::ZERO),
+        }
+    }
+
+    /// The mail port (tests inspect their fakes through it).
+    pub fn mailer(&self) -> &M {
+        &self.mailer
+    }
+
+    /// The same emailer, sending at the pace `pacer` allows.
+    pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        self.pacer = pacer;
+        self
     }
 }
 
 impl<M: SendMail + Sync> RecordHandler for Emailer<M> {
-    async fn handle_record(&self, body: &str) -> Result<(), RecordError> {
-        let message = StandardMessage::from_sqs_body(body)?;
+    async fn handle_record(&self, body: &str, deadline: Instant) -> Result<Outcome, RecordError> {
+        let message = match OreMessage::from_sqs_body(body)? {
+            OreMessage::StateChanged(message) => message,
+            OreMessage::Heartbeat(heartbeat) => {
+                let delay_ms = heartbeat.delay_ms(Utc::now());
+                tracing::info!(
+                    heartbeat_id = %heartbeat.data.source_event_id,
+                    delay_ms,
+                    "heartbeat seen; no mail for it"
+                );
+                return Ok(Outcome::Heartbeat {
+                    id: heartbeat.data.source_event_id,
+                    delay_ms,
+                });
+            }
+        };
         let email = self.renderer.render(&message, Utc::now())?;
-        self.mailer.send(&email).await?;
-        tracing::info!(
-            message_id = %message.id,
-            resource_id = %message.data.resource_id,
-            state = %message.data.state,
-            "email sent"
-        );
-        Ok(())
+        let _turn = self.pacer.turn().await;
+        let Some(slot) = self.pacer.reserve(deadline) else {
+            return Err(RecordError::Deferred {
+                reason: "no send slot left in this invocation at the configured sending rate",
+                retry_after: self.pacer.retry_after(),
+            });
+        };
+        tokio::time::sleep_until(slot).await;
+        let state = message.data.state.as_str();
+        match self.mailer.send(&email).await {
+            Ok(()) => {
+                tracing::info!(
+                    message_id = %message.id,
+                    resource_id = %message.data.resource_id,
+                    state,
+                    "email sent"
+                );
+                Ok(Outcome::Delivered { state })
+            }
+            Err(RecordError::Throttled { operation, detail }) => {
+                self.pacer.back_off();
+                tracing::warn!(
+                    message_id = %message.id,
+                    operation,
+                    detail,
+                    "SES throttled the send; slowing down"
+                );
+                Err(RecordError::Deferred {
+                    reason: "SES throttled the send",
+                    retry_after: self.pacer.retry_after(),
+                })
+            }
+            Err(error) => Err(error),
+        }
     }
 }

@@ -7,6 +7,10 @@ use test_support::{
     emulator_config, failed_ids, load_sqs_event, message_ids, sent_emails, unique_name, SdkConfig,
 };
 
+fn far_deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(60)
+}
+
 async fn verified_sender(config: &SdkConfig) -> String {
     let sender = format!("{}@example.com", unique_name("ore"));
     aws_sdk_sesv2::Client::new(config)
@@ -78,7 +82,10 @@ async fn unverified_sender_is_a_rejected_failure_not_a_silent_drop() {
     let emailer = emailer(&config, &sender);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
     let body = event.records[0].body.as_deref().unwrap();
-    let error = emailer.handle_record(body).await.unwrap_err();
+    let error = emailer
+        .handle_record(body, far_deadline())
+        .await
+        .unwrap_err();
     assert!(matches!(error, RecordError::Rejected { .. }), "{error}");
     assert!(error.to_string().contains("not verified"), "{error}");
     let response = emailer.handle_batch(&event).await.unwrap();
@@ -103,7 +110,7 @@ async fn unreachable_ses_is_a_transient_failure() {
     let emailer = Emailer::new(Renderer::new().unwrap(), mailer);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
     let error = emailer
-        .handle_record(event.records[0].body.as_deref().unwrap())
+        .handle_record(event.records[0].body.as_deref().unwrap(), far_deadline())
         .await
         .unwrap_err();
     assert!(matches!(error, RecordError::Transient { .. }), "{error}");

@@ -1,12 +1,18 @@
 //! The normalizer's environment contract (template.yaml and the local runs set these names).
 
-use ore_model::config::{optional, required, ConfigError};
+use std::time::Duration;
 
+use ore_model::config::{optional, required, ConfigError};
+use ore_model::sdk_config::Timeouts;
+
+use crate::decide::Settling;
 use crate::IgnoreRule;
 
 pub const NORMALIZED_TOPIC_ARN: &str = "NORMALIZED_TOPIC_ARN";
 pub const IGNORE_TAG_KEY: &str = "IGNORE_TAG_KEY";
 pub const IGNORE_TAG_VALUE: &str = "IGNORE_TAG_VALUE";
+pub const ENRICHMENT_SETTLE_SECONDS: &str = "ENRICHMENT_SETTLE_SECONDS";
+pub const ENRICHMENT_WAIT_FOR_TAGS: &str = "ENRICHMENT_WAIT_FOR_TAGS";
 pub const DEFAULT_IGNORE_TAG_KEY: &str = "ore:ignore";
 pub const DEFAULT_IGNORE_TAG_VALUE: &str = "true";
 
@@ -14,16 +20,45 @@ pub const DEFAULT_IGNORE_TAG_VALUE: &str = "true";
 pub struct Config {
     pub normalized_topic_arn: String,
     pub ignore: IgnoreRule,
+    pub settling: Settling,
+    pub timeouts: Timeouts,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let default = Settling::default().settle_time.as_secs().to_string();
+        let settle_text = optional(ENRICHMENT_SETTLE_SECONDS, &default);
+        let settle = settle_text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s <= 300)
+            .ok_or_else(|| ConfigError::Invalid {
+                name: ENRICHMENT_SETTLE_SECONDS,
+                reason: format!("{settle_text:?} is not a number of seconds from 0 to 300"),
+            })?;
+        let wait_text = optional(ENRICHMENT_WAIT_FOR_TAGS, "false");
+        let wait_for_tags = match wait_text.trim().to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" | "" => false,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: ENRICHMENT_WAIT_FOR_TAGS,
+                    reason: format!("{wait_text:?} is neither true nor false"),
+                })
+            }
+        };
         Ok(Config {
             normalized_topic_arn: required(NORMALIZED_TOPIC_ARN)?,
             ignore: IgnoreRule::new(
                 optional(IGNORE_TAG_KEY, DEFAULT_IGNORE_TAG_KEY),
                 optional(IGNORE_TAG_VALUE, DEFAULT_IGNORE_TAG_VALUE),
             ),
+            settling: Settling {
+                settle_time: Duration::from_secs(settle),
+                wait_for_tags,
+            },
+            timeouts: Timeouts::from_env()?,
         })
     }
 }

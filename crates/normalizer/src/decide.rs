@@ -1,7 +1,8 @@
 //! The business rule, free of I/O: given a state change and what EC2 knows of the instance,
-//! publish a standard message or ignore the instance.
+//! publish a standard message, ignore the instance, or ask EC2 again in a moment.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ore_model::ec2::Ec2StateChange;
@@ -64,6 +65,65 @@ pub fn decide(
         instance,
         processed_at,
     )))
+}
+
+/// EC2's API is eventually consistent: right after launch `DescribeInstances` may not know an
+/// instance yet, and tooling that tags after launch leaves a moment without tags. Within the
+/// settle time of the event such a lookup is retried rather than published degraded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settling {
+    /// How long after the event's time an unknown instance is still asked about again.
+    pub settle_time: Duration,
+    /// Also wait (within the settle time) for tags on an instance launched moments ago.
+    pub wait_for_tags: bool,
+}
+
+impl Default for Settling {
+    /// A minute covers EC2's usual lag; tags are not waited for.
+    fn default() -> Self {
+        Settling {
+            settle_time: Duration::from_secs(60),
+            wait_for_tags: false,
+        }
+    }
+}
+
+/// The shortest wait before a not-yet-settled lookup is tried again.
+pub const RETRY_DELAY: Duration = Duration::from_secs(10);
+/// A lookup is retried at most about this many times within the settle time: each retry is a
+/// receive, and the queue dead-letters after its maxReceiveCount (template.yaml).
+pub const MAX_SETTLE_RETRIES: u32 = 6;
+
+impl Settling {
+    /// The wait between lookups: at least [`RETRY_DELAY`], and long enough that the settle
+    /// time takes no more than [`MAX_SETTLE_RETRIES`] of them.
+    pub fn retry_step(&self) -> Duration {
+        (self.settle_time / MAX_SETTLE_RETRIES).max(RETRY_DELAY)
+    }
+}
+
+/// Whether to use this lookup now, or ask EC2 again after the returned delay.
+pub fn settle(
+    change: &Ec2StateChange,
+    instance: Option<&InstanceDetails>,
+    settling: Settling,
+    now: DateTime<Utc>,
+) -> Option<Duration> {
+    let age = (now - change.time).to_std().unwrap_or(Duration::ZERO);
+    let left = settling.settle_time.checked_sub(age)?;
+    if left.is_zero() {
+        return None;
+    }
+    let waiting = match instance {
+        None => true,
+        Some(details) => {
+            let launched_recently = details.launch_time.is_some_and(|launch| {
+                (now - launch).to_std().unwrap_or(Duration::ZERO) < settling.settle_time
+            });
+            settling.wait_for_tags && details.tags.is_empty() && launched_recently
+        }
+    };
+    waiting.then(|| left.min(settling.retry_step()))
 }
 
 #[cfg(test)]
@@ -163,6 +223,66 @@ mod tests {
         assert_eq!(message.data.state, InstanceState::Stopped);
         assert_eq!(message.data.instance.tags["team"], "ops");
         assert_eq!(message.subject, "i-0abc1234def567890");
+    }
+
+    fn settling(seconds: u64, wait_for_tags: bool) -> Settling {
+        Settling {
+            settle_time: Duration::from_secs(seconds),
+            wait_for_tags,
+        }
+    }
+
+    #[test]
+    fn an_unknown_instance_is_asked_again_until_the_settle_time_has_passed() {
+        let change = change();
+        let at = |s: i64| change.time + chrono::Duration::seconds(s);
+        let rule = settling(60, false);
+        assert_eq!(settle(&change, None, rule, at(1)), Some(RETRY_DELAY));
+        assert_eq!(
+            settle(&change, None, rule, at(55)),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(settle(&change, None, rule, at(60)), None);
+        assert_eq!(settle(&change, None, rule, at(3600)), None);
+        assert_eq!(settle(&change, None, settling(0, false), at(0)), None);
+        // A long settle time is spread over at most MAX_SETTLE_RETRIES lookups.
+        assert_eq!(
+            settle(&change, None, settling(300, false), at(1)),
+            Some(Duration::from_secs(50))
+        );
+        // Events can be stamped a little ahead of our clock: still a fresh event.
+        assert_eq!(settle(&change, None, rule, at(-2)), Some(RETRY_DELAY));
+    }
+
+    #[test]
+    fn a_found_instance_is_used_at_once_unless_waiting_for_tags_is_on() {
+        let change = change();
+        let now = change.time + chrono::Duration::seconds(3);
+        let untagged = InstanceDetails {
+            launch_time: Some(change.time),
+            ..InstanceDetails::default()
+        };
+        assert_eq!(
+            settle(&change, Some(&untagged), settling(60, false), now),
+            None
+        );
+        assert_eq!(
+            settle(&change, Some(&untagged), settling(60, true), now),
+            Some(RETRY_DELAY)
+        );
+        let tagged = instance(&[("team", "ops")]);
+        assert_eq!(
+            settle(&change, Some(&tagged), settling(60, true), now),
+            None
+        );
+        let long_running = InstanceDetails {
+            launch_time: Some(change.time - chrono::Duration::days(3)),
+            ..InstanceDetails::default()
+        };
+        assert_eq!(
+            settle(&change, Some(&long_running), settling(60, true), now),
+            None
+        );
     }
 
     #[test]

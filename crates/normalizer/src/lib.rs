@@ -7,6 +7,6 @@ pub mod enrich;
 pub mod service;
 
 pub use config::Config;
-pub use decide::{decide, Decision, IgnoreRule};
+pub use decide::{decide, Decision, IgnoreRule, Settling};
 pub use enrich::{DescribeInstance, Ec2Describer};
 pub use service::Normalizer;

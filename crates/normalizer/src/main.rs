@@ -1,6 +1,7 @@
 //! Lambda entrypoint: configuration and SDK clients are built once per cold start.
 
 use normalizer::{Config, Ec2Describer, Normalizer};
+use ore_model::requeue::SqsRequeue;
 use ore_model::runtime::{init_logging, serve};
 use ore_model::sdk_config::load_sdk_config;
 use ore_model::sns::SnsTopic;
@@ -9,11 +10,12 @@ use ore_model::sns::SnsTopic;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = load_sdk_config().await;
-    serve(Normalizer::new(
+    let sdk = load_sdk_config(&config.timeouts).await;
+    let normalizer = Normalizer::new(
         Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
         SnsTopic::new(aws_sdk_sns::Client::new(&sdk), config.normalized_topic_arn),
         config.ignore,
-    ))
-    .await
+        config.settling,
+    );
+    serve(normalizer, SqsRequeue::new(aws_sdk_sqs::Client::new(&sdk))).await
 }

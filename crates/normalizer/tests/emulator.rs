@@ -4,7 +4,7 @@
 
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
-use normalizer::{Ec2Describer, IgnoreRule, Normalizer};
+use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
 use ore_model::batch::RecordHandler;
 use ore_model::ec2::InstanceState;
 use ore_model::sns::SnsTopic;
@@ -49,6 +49,7 @@ impl Fixture {
             Ec2Describer::new(ec2),
             SnsTopic::new(aws_sdk_sns::Client::new(&self.config), &self.tap.topic_arn),
             rule,
+            Settling::default(),
         )
     }
 
@@ -292,6 +293,7 @@ async fn missing_topic_is_a_reported_failure() {
             "arn:aws:sns:eu-west-1:123456789012:does-not-exist",
         ),
         default_rule(),
+        Settling::default(),
     );
     let event = sample_for(
         "events/sqs/normalizer-stopped-raw-delivery.json",

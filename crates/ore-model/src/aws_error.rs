@@ -1,5 +1,6 @@
 //! Turning AWS SDK errors into record failures. The SDK has already retried what it can; what
-//! reaches us is either worth another delivery (throttling, 5xx, network) or needs an operator.
+//! reaches us is either worth another delivery (throttling, 5xx, network, timeouts) or needs an
+//! operator.
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
@@ -8,8 +9,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::RecordError;
 
-/// Error codes AWS uses for throttling and temporary unavailability across services.
-const TRANSIENT_CODES: &[&str] = &[
+/// Error codes AWS uses for throttling across services.
+const THROTTLING_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
@@ -19,40 +20,54 @@ const TRANSIENT_CODES: &[&str] = &[
     "TooManyRequestsException",
     "LimitExceededException",
     "KMSThrottlingException",
+];
+
+/// Error codes AWS uses for temporary unavailability.
+const UNAVAILABLE_CODES: &[&str] = &[
     "InternalError",
     "InternalFailure",
     "ServiceUnavailable",
     "Unavailable",
 ];
 
+/// What kind of failure an SDK error is, before it becomes a [`RecordError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Throttled,
+    Transient,
+    Rejected,
+}
+
 /// Classify an SDK error for `operation` (e.g. "sns:Publish").
 pub fn record_error<E>(operation: &'static str, error: SdkError<E, Response>) -> RecordError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let transient = is_transient(&error);
+    let class = classify(&error);
     let detail = DisplayErrorContext(&error).to_string();
-    if transient {
-        RecordError::Transient { operation, detail }
-    } else {
-        RecordError::Rejected { operation, detail }
+    match class {
+        ErrorClass::Throttled => RecordError::Throttled { operation, detail },
+        ErrorClass::Transient => RecordError::Transient { operation, detail },
+        ErrorClass::Rejected => RecordError::Rejected { operation, detail },
     }
 }
 
-/// Whether another delivery of the same record may succeed.
-pub fn is_transient<E: ProvideErrorMetadata>(error: &SdkError<E, Response>) -> bool {
+/// Throttled, transient (another delivery may succeed) or rejected.
+pub fn classify<E: ProvideErrorMetadata>(error: &SdkError<E, Response>) -> ErrorClass {
     match error {
         SdkError::ServiceError(context) => {
             let status = context.raw().status().as_u16();
-            status >= 500
-                || status == 429
-                || context
-                    .err()
-                    .code()
-                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+            let code = context.err().code();
+            if status == 429 || code.is_some_and(|c| THROTTLING_CODES.contains(&c)) {
+                ErrorClass::Throttled
+            } else if status >= 500 || code.is_some_and(|c| UNAVAILABLE_CODES.contains(&c)) {
+                ErrorClass::Transient
+            } else {
+                ErrorClass::Rejected
+            }
         }
-        SdkError::ConstructionFailure(_) => false,
-        // Timeouts, connection failures, unreadable responses.
-        _ => true,
+        SdkError::ConstructionFailure(_) => ErrorClass::Rejected,
+        // Timeouts (connect, attempt, operation), connection failures, unreadable responses.
+        _ => ErrorClass::Transient,
     }
 }

@@ -9,10 +9,14 @@ pub mod config;
 pub mod ec2;
 pub mod envelope;
 pub mod error;
+pub mod heartbeat;
+pub mod metrics;
 pub mod standard;
 
 #[cfg(feature = "aws")]
 pub mod aws_error;
+#[cfg(feature = "aws")]
+pub mod requeue;
 #[cfg(feature = "runtime")]
 pub mod runtime;
 #[cfg(feature = "aws")]

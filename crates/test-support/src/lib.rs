@@ -72,7 +72,12 @@ pub struct StandardSchema(jsonschema::Validator);
 
 impl StandardSchema {
     pub fn load() -> Self {
-        let schema = load_json("schemas/resource-state-changed.v1.json");
+        Self::load_file("schemas/resource-state-changed.v1.json")
+    }
+
+    /// Another committed schema, e.g. `schemas/heartbeat.v1.json`.
+    pub fn load_file(relative: &str) -> Self {
+        let schema = load_json(relative);
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&schema)
@@ -98,6 +103,183 @@ impl StandardSchema {
     }
 }
 
+/// `template.yaml` as data. CloudFormation's short tags (`!Ref`, `!GetAtt`, ...) come back as
+/// tagged values.
+pub fn template() -> serde_yaml::Value {
+    let path = repo_root().join("template.yaml");
+    let text = std::fs::read_to_string(&path).expect("template.yaml is readable");
+    serde_yaml::from_str(&text).expect("template.yaml is YAML")
+}
+
+/// A number in `template.yaml` at `Resources.<resource>.<path...>` (or under `Globals` when
+/// `resource` is `Globals.Function`), e.g. a queue's `maxReceiveCount`.
+pub fn template_number(resource: &str, path: &[&str]) -> u64 {
+    let template = template();
+    let mut value = match resource.strip_prefix("Globals.") {
+        Some(section) => &template["Globals"][section],
+        None => &template["Resources"][resource],
+    };
+    for key in path {
+        value = &value[*key];
+    }
+    value.as_u64().unwrap_or_else(|| {
+        panic!(
+            "template.yaml {resource}.{} is not a number: {value:?}",
+            path.join(".")
+        )
+    })
+}
+
+/// The `Publish` port in memory: records what would have been published, or fails every call
+/// with a chosen error kind.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    pub published: std::sync::Mutex<Vec<(String, std::collections::BTreeMap<String, String>)>>,
+    pub fail_with: Option<&'static str>,
+}
+
+impl RecordingPublisher {
+    /// Everything published so far, as (body, attributes).
+    pub fn bodies(&self) -> Vec<Value> {
+        self.published
+            .lock()
+            .expect("publisher lock")
+            .iter()
+            .map(|(body, _)| serde_json::from_str(body).expect("published JSON"))
+            .collect()
+    }
+
+    pub fn attributes(&self) -> Vec<std::collections::BTreeMap<String, String>> {
+        self.published
+            .lock()
+            .expect("publisher lock")
+            .iter()
+            .map(|(_, attributes)| attributes.clone())
+            .collect()
+    }
+}
+
+impl ore_model::sns::Publish for RecordingPublisher {
+    async fn publish(
+        &self,
+        message: String,
+        attributes: &[(&str, &str)],
+    ) -> Result<(), ore_model::RecordError> {
+        use ore_model::RecordError;
+        match self.fail_with {
+            Some("throttled") => Err(RecordError::Throttled {
+                operation: "sns:Publish",
+                detail: "Rate exceeded".into(),
+            }),
+            Some("transient") => Err(RecordError::Transient {
+                operation: "sns:Publish",
+                detail: "503 Service Unavailable".into(),
+            }),
+            Some(_) => Err(RecordError::Rejected {
+                operation: "sns:Publish",
+                detail: "AuthorizationError".into(),
+            }),
+            None => {
+                let attributes = attributes
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                self.published
+                    .lock()
+                    .expect("publisher lock")
+                    .push((message, attributes));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The committed JSON Schema of the heartbeat message (`schemas/heartbeat.v1.json`).
+pub struct HeartbeatSchema;
+
+impl HeartbeatSchema {
+    pub fn load() -> StandardSchema {
+        StandardSchema::load_file("schemas/heartbeat.v1.json")
+    }
+}
+
+/// An AWS endpoint that accepts connections on 127.0.0.1 and never answers: what a hung
+/// service looks like to a client. Holds at most 64 connections, then stops accepting.
+pub fn black_hole_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let address = listener.local_addr().expect("local address");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(64) {
+            match stream {
+                Ok(stream) => held.push(stream),
+                Err(_) => break,
+            }
+        }
+        // Keep the held connections open as long as the test process runs.
+        std::thread::sleep(Duration::from_secs(600));
+        drop(held);
+    });
+    format!("http://{address}")
+}
+
+/// Short bounds for tests against [`black_hole_endpoint`]: the same mechanism as the shipped
+/// defaults, scaled down so the test takes seconds.
+pub fn short_timeouts() -> ore_model::sdk_config::Timeouts {
+    ore_model::sdk_config::Timeouts {
+        connect: Duration::from_millis(300),
+        attempt: Duration::from_millis(400),
+        operation: Duration::from_millis(1_200),
+    }
+}
+
+/// ORE's SDK configuration (with [`short_timeouts`]) pointed at a fresh [`black_hole_endpoint`],
+/// with test credentials and region so nothing but the endpoint can fail.
+pub async fn black_hole_config() -> SdkConfig {
+    let config =
+        ore_model::sdk_config::load_sdk_config_at(&short_timeouts(), &black_hole_endpoint()).await;
+    let credentials =
+        aws_sdk_sns::config::Credentials::new("testing", "testing", None, None, "test");
+    config
+        .into_builder()
+        .credentials_provider(aws_sdk_sns::config::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .region(aws_sdk_sns::config::Region::new("eu-west-1"))
+        .build()
+}
+
+/// A heartbeat as it reaches the consumers (the normalizer's output for a heartbeat event).
+pub fn heartbeat_message_body(event_id: &str) -> String {
+    use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
+    let event = HeartbeatEvent::from_payload(json!({
+        "version": "0", "id": event_id, "detail-type": "ORE Heartbeat", "source": "ore.canary",
+        "account": "123456789012", "time": "2026-11-26T09:00:00Z", "region": "eu-west-1",
+        "resources": [], "detail": {"origin": "test"}
+    }))
+    .expect("a valid heartbeat");
+    let processed_at = "2026-11-26T09:00:01Z".parse().expect("a timestamp");
+    serde_json::to_string(&HeartbeatMessage::new(&event, processed_at)).expect("JSON")
+}
+
+/// The message ids of records a batch failed, and the error kinds, from a [`BatchOutcome`].
+pub fn failed_kinds(
+    event: &SqsEvent,
+    outcome: &ore_model::batch::BatchOutcome,
+) -> Vec<(String, &'static str)> {
+    event
+        .records
+        .iter()
+        .zip(&outcome.results)
+        .filter_map(|(record, result)| match result {
+            ore_model::batch::RecordResult::Failed(error) => {
+                Some((record.message_id.clone().unwrap_or_default(), error.kind()))
+            }
+            ore_model::batch::RecordResult::Done(_) => None,
+        })
+        .collect()
+}
+
 /// SDK config for the emulator that `scripts/test.sh` starts and names in `AWS_ENDPOINT_URL`.
 pub async fn emulator_config() -> SdkConfig {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
@@ -106,7 +288,7 @@ pub async fn emulator_config() -> SdkConfig {
         "integration tests talk to an AWS API emulator on 127.0.0.1: run `scripts/test.sh` \
          (it starts moto server and sets AWS_ENDPOINT_URL), got {endpoint:?}"
     );
-    ore_model::sdk_config::load_sdk_config().await
+    ore_model::sdk_config::load_sdk_config(&ore_model::sdk_config::Timeouts::default()).await
 }
 
 /// A name no other test (or earlier run against the same emulator) uses.

@@ -1,0 +1,57 @@
+//! A hung SES endpoint through the real SDK client and ORE's SDK configuration: the batch
+//! answers well inside the emailer's timeout with exactly the mailing records failed.
+
+use std::time::Duration;
+
+use emailer::{Emailer, Pacer, Renderer, SesMailer};
+use ore_model::batch::{process_batch, RecordHandler};
+use test_support::{
+    black_hole_config, failed_kinds, heartbeat_message_body, load_sqs_event, short_timeouts,
+    sqs_event, template_number,
+};
+
+#[tokio::test]
+async fn a_hung_ses_fails_only_the_records_that_send_and_in_time() {
+    let timeouts = short_timeouts();
+    let config = black_hole_config().await;
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(&config),
+        "ore@example.com".into(),
+        vec!["ops@example.com".into()],
+        None,
+    );
+    let emailer = Emailer::new(Renderer::new().unwrap(), mailer)
+        .with_pacer(Pacer::unlimited(timeouts.operation));
+    let message = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json").records[0]
+        .body
+        .clone()
+        .unwrap();
+    let heartbeat = heartbeat_message_body("hb-hung");
+    let event = sqs_event(&[
+        ("mail-1", &message),
+        ("heartbeat", &heartbeat),
+        ("mail-2", &message),
+    ]);
+
+    let function_timeout = Duration::from_secs(template_number(
+        "EmailerFunction",
+        &["Properties", "Timeout"],
+    ));
+    let started = std::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + function_timeout;
+    let outcome = process_batch(&event, |body| emailer.handle_record(body, deadline))
+        .await
+        .unwrap();
+    assert_eq!(
+        failed_kinds(&event, &outcome),
+        [
+            ("mail-1".to_owned(), "transient"),
+            ("mail-2".to_owned(), "transient")
+        ]
+    );
+    assert!(
+        started.elapsed() < function_timeout,
+        "{:?}",
+        started.elapsed()
+    );
+}

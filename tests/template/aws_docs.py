@@ -1,0 +1,41 @@
+"""The AWS documentation pages ORE's grants follow, one constant each, so every permission test
+names its source and the README's "Deploying: permissions and why" table can cite the same."""
+
+SNS_KMS_EVENT_SOURCES = (
+    "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services")
+EVENTBRIDGE_SNS_TOPIC_POLICY = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions")
+EVENTBRIDGE_RULE_DLQ = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html")
+SQS_KMS_SNS = (
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
+    "#compatibility-with-aws-services")
+CLOUDWATCH_ALARMS_ENCRYPTED_TOPIC = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html")
+LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
+SES_ACCESS = "https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html"
+SES_V2_ACTIONS = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html")
+SES_SANDBOX = "https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html"
+SQS_LAMBDA_VISIBILITY = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html"
+LAMBDA_SQS_SCALING = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html"
+SCHEDULER_ROLE = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role"
+EVENTBRIDGE_METRICS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html"
+SNS_METRICS = "https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html"
+SQS_METRICS = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html"
+LAMBDA_METRICS = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"
+EMF_SPEC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"
+EC2_EVENTUAL_CONSISTENCY = "https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html"
+
+# Key-policy statements whose AWS page grants action families (`kms:GenerateDataKey*` ...): a
+# hand-narrowed list risks a failure AWS reports nowhere but in a missing notification or log.
+# (logical id, Sid) -> the actions with `*` allowed there, and the page.
+DOCUMENTED_WILDCARD_ACTIONS = {
+    ("OreKey", "EventBridgePublishesToEncryptedTopic"): {
+        "actions": {"kms:GenerateDataKey*"}, "page": SNS_KMS_EVENT_SOURCES},
+    ("OreKey", "CloudWatchAlarmsPublishToEncryptedTopic"): {
+        "actions": {"kms:GenerateDataKey*"}, "page": SNS_KMS_EVENT_SOURCES},
+    ("OreKey", "LogsEncryptOreLogGroups"): {
+        "actions": {"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+        "page": LOGS_KMS},
+}

@@ -1,0 +1,84 @@
+"""Nothing vanishes without an alarm: every place where a message can be lost or stuck in a real
+account has a CloudWatch alarm on the alarm topic, and each says what to check first."""
+import aws_docs
+from test_wiring import of_type, ref
+
+
+def alarms(resources):
+    return {name: a["Properties"] for name, a in of_type(resources, "AWS::CloudWatch::Alarm").items()}
+
+
+def alarmed(resources, namespace, metric):
+    """The logical ids the alarms on `namespace`/`metric` watch."""
+    watched = set()
+    for props in alarms(resources).values():
+        if props["Namespace"] == namespace and props["MetricName"] == metric:
+            watched.update(ref(d["Value"]) for d in props["Dimensions"])
+    return watched
+
+
+def test_every_alarm_notifies_and_explains_itself(resources):
+    for name, props in alarms(resources).items():
+        assert [ref(a) for a in props["AlarmActions"]] == ["AlarmTopic"], name
+        assert [ref(a) for a in props["OKActions"]] == ["AlarmTopic"], name
+        description = props["AlarmDescription"]
+        assert "Check first" in description or "verify-deployment" in description, name
+
+
+def test_every_rule_alarms_on_failed_delivery_and_failed_dead_lettering(resources):
+    rules = set(of_type(resources, "AWS::Events::Rule"))
+    for metric in ("FailedInvocations", "InvocationsFailedToBeSentToDLQ"):
+        assert alarmed(resources, "AWS/Events", metric) == rules, (metric, aws_docs.EVENTBRIDGE_METRICS)
+
+
+def test_every_topic_alarms_on_failed_notifications(resources):
+    topics = set(of_type(resources, "AWS::SNS::Topic"))
+    assert alarmed(resources, "AWS/SNS", "NumberOfNotificationsFailed") == topics, aws_docs.SNS_METRICS
+
+
+def test_every_function_alarms_on_errors_and_throttles(resources):
+    functions = set(of_type(resources, "AWS::Lambda::Function"))
+    assert len(functions) == 3
+    for metric in ("Errors", "Throttles"):
+        assert alarmed(resources, "AWS/Lambda", metric) == functions, (metric, aws_docs.LAMBDA_METRICS)
+
+
+def test_every_work_queue_alarms_on_its_oldest_message(resources):
+    mappings = of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    work_queues = {ref(m["Properties"]["EventSourceArn"]) for m in mappings}
+    assert alarmed(resources, "AWS/SQS", "ApproximateAgeOfOldestMessage") == work_queues, aws_docs.SQS_METRICS
+
+
+def test_each_consumer_alarms_when_heartbeats_stop(resources):
+    consumers = {"CsvFormatterFunction", "EmailerFunction"}
+    assert alarmed(resources, "ORE", "HeartbeatsSeen") == consumers, aws_docs.EMF_SPEC
+    for props in alarms(resources).values():
+        if props["MetricName"] != "HeartbeatsSeen":
+            continue
+        assert props["TreatMissingData"] == "breaching", "no heartbeat at all must alarm"
+        assert props["EvaluationPeriods"] == 2, "two intervals"
+        assert props["ComparisonOperator"] == "LessThanThreshold" and props["Threshold"] == 1
+        assert [d["Name"] for d in props["Dimensions"]] == ["FunctionName"]
+
+
+def test_heartbeat_alarm_period_follows_the_interval(source_template):
+    interval = source_template["Parameters"]["HeartbeatIntervalMinutes"]
+    periods = source_template["Mappings"]["HeartbeatPeriod"]
+    for minutes in interval["AllowedValues"]:
+        seconds = periods[str(minutes)]["Seconds"]
+        if minutes:
+            assert seconds == minutes * 60
+        assert 2 * seconds <= 86400, "CloudWatch evaluates at most a day"
+
+
+def test_event_source_concurrency_cannot_starve_a_new_account(resources, source_template):
+    """New accounts may have 10 concurrent executions; ORE's defaults stay well below
+    (LAMBDA_SQS_SCALING: 2 is the smallest MaximumConcurrency)."""
+    total = 0
+    for mapping in of_type(resources, "AWS::Lambda::EventSourceMapping").values():
+        value = mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+        if isinstance(value, dict):
+            value = source_template["Parameters"][ref(value)]["Default"]
+        assert value >= 2, aws_docs.LAMBDA_SQS_SCALING
+        total += value
+    assert total <= 6, f"{total} concurrent executions by default"

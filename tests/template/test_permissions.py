@@ -1,0 +1,135 @@
+"""Each grant ORE needs in a real account, as the AWS documentation states it (moto enforces none
+of them). One test per rule; each names the page it comes from (tests/template/aws_docs.py)."""
+import json
+
+import aws_docs
+from test_wiring import as_list, of_type, ref, statements
+
+
+def key_statement(resources, sid):
+    [found] = [s for s in statements(resources["OreKey"]["Properties"]["KeyPolicy"]) if s.get("Sid") == sid]
+    return found
+
+
+def key_statements_for(resources, service):
+    return [s for s in statements(resources["OreKey"]["Properties"]["KeyPolicy"])
+            if service in as_list(s.get("Principal", {}).get("Service", []))]
+
+
+def test_eventbridge_key_statement(resources):
+    page = aws_docs.SNS_KMS_EVENT_SOURCES
+    [statement] = key_statements_for(resources, "events.amazonaws.com")
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}, page
+    assert "Condition" not in statement, f"no condition for EventBridge: {page}"
+    assert set(as_list(statement["Action"])) == {"kms:GenerateDataKey*", "kms:Decrypt"}, page
+
+
+def test_sns_and_cloudwatch_keep_their_confused_deputy_conditions(resources):
+    for service, page in (("sns.amazonaws.com", aws_docs.SQS_KMS_SNS),
+                          ("cloudwatch.amazonaws.com", aws_docs.CLOUDWATCH_ALARMS_ENCRYPTED_TOPIC)):
+        [statement] = key_statements_for(resources, service)
+        assert statement["Principal"] == {"Service": service}, "one service per statement"
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}, page
+        assert "kms:Decrypt" in as_list(statement["Action"]), page
+
+
+def test_logs_key_statement_is_the_documented_one(resources):
+    page = aws_docs.LOGS_KMS
+    statement = key_statement(resources, "LogsEncryptOreLogGroups")
+    assert set(as_list(statement["Action"])) == aws_docs.DOCUMENTED_WILDCARD_ACTIONS[
+        ("OreKey", "LogsEncryptOreLogGroups")]["actions"], page
+    [condition] = statement["Condition"]["ArnLike"].values()
+    assert ":log-group:/ore/" in json.dumps(condition), page
+
+
+def test_documented_wildcard_exceptions_exist_and_name_a_page(resources):
+    for (where, sid), rule in aws_docs.DOCUMENTED_WILDCARD_ACTIONS.items():
+        assert rule["page"].startswith("https://docs.aws.amazon.com/")
+        statement = key_statement(resources, sid)
+        assert rule["actions"] <= set(as_list(statement["Action"])), (where, sid, rule["page"])
+
+
+def test_raw_topic_policy_has_no_condition_for_eventbridge(resources):
+    page = aws_docs.EVENTBRIDGE_SNS_TOPIC_POLICY
+    [policy] = [p["Properties"]["PolicyDocument"] for p in of_type(resources, "AWS::SNS::TopicPolicy").values()
+                if [ref(t) for t in p["Properties"]["Topics"]] == ["RawEventsTopic"]]
+    eventbridge = [s for s in statements(policy) if s["Effect"] == "Allow"
+                   and s["Principal"] == {"Service": "events.amazonaws.com"}]
+    assert len(eventbridge) == 1, page
+    assert "Condition" not in eventbridge[0], f"Condition blocks are not supported here: {page}"
+    assert as_list(eventbridge[0]["Action"]) == ["sns:Publish"], page
+
+
+def test_rule_dead_letter_queue_accepts_exactly_ores_rules(resources):
+    page = aws_docs.EVENTBRIDGE_RULE_DLQ
+    [policy] = [p["Properties"]["PolicyDocument"] for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
+                if [ref(q) for q in p["Properties"]["Queues"]] == ["RuleDeadLetterQueue"]]
+    [allow] = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}, page
+    sources = {ref(a) for a in as_list(allow["Condition"]["ArnEquals"]["aws:SourceArn"])}
+    rules = set(of_type(resources, "AWS::Events::Rule"))
+    assert sources == rules == {"Ec2StateChangeRule", "HeartbeatRule"}, page
+    for rule in rules:
+        target = resources[rule]["Properties"]["Targets"][0]
+        assert ref(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetterQueue", page
+
+
+def test_ses_send_covers_every_identity_and_configuration_set_but_pins_the_sender(resources):
+    pages = (aws_docs.SES_ACCESS, aws_docs.SES_V2_ACTIONS, aws_docs.SES_SANDBOX)
+    [policy] = resources["EmailerRole"]["Properties"]["Policies"]
+    [send] = [s for s in statements(policy["PolicyDocument"]) if "ses:SendEmail" in as_list(s["Action"])]
+    assert as_list(send["Action"]) == ["ses:SendEmail"], pages
+    assert send["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "EmailFrom"}}}, pages
+    rendered = [json.dumps(r) for r in as_list(send["Resource"])]
+    # In the sandbox SES authorises the send against each recipient identity as well.
+    assert any(":identity/*" in r for r in rendered), pages
+    # A configuration set, named or an identity's default, is authorised too.
+    assert any(":configuration-set/*" in r for r in rendered), pages
+    assert all(r.count("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:") == 1 for r in rendered)
+
+
+def test_functions_may_change_visibility_on_their_own_queue_only(resources):
+    """Deferred records come back early through sqs:ChangeMessageVisibility (SQS_LAMBDA_VISIBILITY)."""
+    for role, queue in (("NormalizerRole", "NormalizerQueue"), ("CsvFormatterRole", "CsvFormatterQueue"),
+                        ("EmailerRole", "EmailerQueue")):
+        [policy] = resources[role]["Properties"]["Policies"]
+        grants = [s for s in statements(policy["PolicyDocument"])
+                  if "sqs:ChangeMessageVisibility" in as_list(s["Action"])]
+        assert [ref(g["Resource"]) for g in grants] == [queue], aws_docs.SQS_LAMBDA_VISIBILITY
+
+
+def test_heartbeat_schedule_role_may_only_put_events_on_the_default_bus(resources):
+    page = aws_docs.SCHEDULER_ROLE
+    role = resources["HeartbeatSchedulerRole"]["Properties"]
+    [trust] = statements(role["AssumeRolePolicyDocument"])
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}, page
+    assert "aws:SourceAccount" in json.dumps(trust["Condition"]), page
+    [policy] = role["Policies"]
+    [statement] = statements(policy["PolicyDocument"])
+    assert as_list(statement["Action"]) == ["events:PutEvents"], page
+    assert "event-bus/default" in json.dumps(statement["Resource"]), page
+    schedule = resources["HeartbeatSchedule"]["Properties"]
+    assert ref(schedule["Target"]["RoleArn"]) == "HeartbeatSchedulerRole"
+    assert schedule["Target"]["EventBridgeParameters"] == {"Source": "ore.canary", "DetailType": "ORE Heartbeat"}
+
+
+def test_deployed_architecture_is_the_built_one(source_template):
+    """`sam build` fixes the bootstrap's architecture; the Rules block keeps a deploy from
+    declaring another one (x86_64 only with LocalEndpointUrl, i.e. local runs)."""
+    rule = source_template["Rules"]["DeployedFunctionsAreArm64"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "LocalEndpointUrl"}, ""]}
+    [assertion] = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "Architecture"}, "arm64"]}
+    assert source_template["Parameters"]["Architecture"]["Default"] == "arm64"
+
+
+def test_sender_parameter_pattern_accepts_what_the_readme_shows(source_template):
+    import re
+    import pathlib
+    pattern = re.compile(source_template["Parameters"]["EmailFrom"]["AllowedPattern"])
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| `EMAIL_FROM` |")]
+    examples = re.findall(r"`([^`]*@[^`]*)`", row)
+    assert examples, row
+    for example in examples:
+        assert pattern.fullmatch(example), f"README's EMAIL_FROM example {example!r} fails the template's pattern"
