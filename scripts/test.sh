@@ -43,9 +43,11 @@ log "cargo bench's benches, run once each as tests (cargo bench measures them)"
 cargo test --workspace --benches --locked
 
 log "local pipeline: the operator's day through the real binaries (scripts/demo.sh), then its checks"
-rm -rf target/demo-ci
+rm -rf target/demo-ci target/demo-broken
 scripts/demo.sh --out target/demo-ci
-ORE_DEMO_OUT=target/demo-ci python -m pytest -q tests/pipeline
+log "local pipeline with a broken hop (the emailer's init fails): the canary must name it"
+scripts/demo.sh --out target/demo-broken --canary-only --canary-timeout 15 --break-hop EmailerFunction
+ORE_DEMO_OUT=target/demo-ci ORE_DEMO_BROKEN_OUT=target/demo-broken python -m pytest -q tests/pipeline
 log "HTTPS: the functions' TLS client against the emulator serving a test CA's certificates"
 python -m pytest -q tests/tls
 

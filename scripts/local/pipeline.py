@@ -9,10 +9,16 @@ Runtime Interface Emulator shipped in the SAM CLI package, and reproduces the gl
   pattern matcher; matching events are published to the raw events topic as EventBridge would;
 - one SQS event source mapping per function: receive up to BatchSize, invoke with the Lambda SQS
   event shape, delete only the records not reported in batchItemFailures; the others come back
-  after the visibility timeout and reach the DLQ after maxReceiveCount (the emulator's redrive).
+  after the visibility timeout and reach the DLQ after maxReceiveCount (the emulator's redrive);
+- the heartbeat rule lives in the emulator's EventBridge with its real pattern, so a PutEvents
+  reaches it as in AWS; the emulator cannot target SNS, so the rule targets a "bus tap" queue and
+  this script publishes what arrives there to the raw events topic (EventBridge's SNS hop);
+- Lambda's log delivery: each function's output is copied into the emulator's CloudWatch Logs
+  group `/ore/<stack>/<function>`, where scripts/verify_deployment.py follows its heartbeat.
 
 Then it plays an operator's day (or replays event files), prints CSV records as they arrive,
-writes every email to the output folder, and prints a summary (also written as summary.json).
+writes every email to the output folder, runs the canary (scripts/verify_deployment.py against
+the emulator) and prints a summary (also written as summary.json).
 """
 import argparse
 import base64
@@ -25,7 +31,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -34,12 +42,21 @@ from moto.events.models import EventPattern
 from samtranslator.yaml_helper import yaml_parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import verify_deployment  # noqa: E402  (the canary check, run against the emulator)
+
+STACK = "ore-local"
 ACCOUNT = "123456789012"
 REGION = os.environ.get("AWS_REGION", "eu-west-1")
 EMAIL_FROM = "ore@example.com"
 EMAIL_TO = "ops@example.com,sre@example.com"
 # Short, so retries and dead-lettering happen within the demo; AWS uses the template's 125 s.
 VISIBILITY_TIMEOUT = 1
+# The emulator has no sending rate: the demo's emailer sends as fast as it likes (in AWS the
+# template's SesMaxSendRate, 1 per second by default, paces it).
+DEMO_SEND_RATE = "1000"
+# The emulator's instances exist before their events: no settle time to wait out.
+DEMO_SETTLE_SECONDS = "0"
 FUNCTIONS = {  # template logical id -> (binary, queue name, event source key)
     "NormalizerFunction": ("normalizer", "NormalizerQueue"),
     "CsvFormatterFunction": ("csv-formatter", "CsvFormatterQueue"),
@@ -67,6 +84,10 @@ class Template:
         states = watched_states or self.doc["Parameters"]["WatchedStates"]["Default"].split(",")
         pattern["detail"]["state"] = states
         self.pattern = EventPattern.load(json.dumps(pattern))
+        self.heartbeat_pattern = json.dumps(resources["HeartbeatRule"]["Properties"]["EventPattern"])
+        self.parameters = {name: str(p.get("Default", "")) for name, p in self.doc["Parameters"].items()}
+        global_env = self.doc["Globals"]["Function"]["Environment"]["Variables"]
+        self.global_env = {k: str(v) for k, v in global_env.items() if isinstance(v, (str, int))}
         self.max_receive = {name: r["Properties"]["RedrivePolicy"]["maxReceiveCount"]
                             for name, r in resources.items()
                             if r["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in r["Properties"]}
@@ -76,7 +97,7 @@ class Template:
             props = resources[function]["Properties"]
             [source] = props["Events"].values()
             self.batch_size[function] = source["Properties"]["BatchSize"]
-            self.env_names[function] = set(props["Environment"]["Variables"])
+            self.env_names[function] = set(props["Environment"]["Variables"]) | set(self.global_env)
         self.ignore_key = self.doc["Parameters"]["IgnoreTagKey"]["Default"]
         self.ignore_value = self.doc["Parameters"]["IgnoreTagValue"]["Default"]
 
@@ -87,6 +108,8 @@ class Aws:
         self.sqs = boto3.client("sqs", region_name=REGION)
         self.ec2 = boto3.client("ec2", region_name=REGION)
         self.ses = boto3.client("sesv2", region_name=REGION)
+        self.events = boto3.client("events", region_name=REGION)
+        self.logs = boto3.client("logs", region_name=REGION)
 
     def queue(self, name, **attributes):
         url = self.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
@@ -125,15 +148,42 @@ class Stack:
         aws.sns.subscribe(TopicArn=self.csv_topic, Protocol="sqs", Endpoint=tap_arn,
                           Attributes={"RawMessageDelivery": "true"})
         aws.ses.create_email_identity(EmailIdentity=EMAIL_FROM)
+        # The heartbeat rule in the emulator's EventBridge, targeting the bus tap queue.
+        self.bus_tap, bus_tap_arn = aws.queue("ore-bus-tap")
+        self.heartbeat_rule = f"{STACK}-HeartbeatRule"
+        aws.events.put_rule(Name=self.heartbeat_rule, EventPattern=template.heartbeat_pattern, State="ENABLED")
+        aws.events.put_targets(Rule=self.heartbeat_rule, Targets=[{"Id": "RawEventsTopic", "Arn": bus_tap_arn}])
+        self.rule_dlq, _ = aws.queue("ore-rule-dlq")
+        self.log_groups = {}
+        for function, (binary, _queue) in FUNCTIONS.items():
+            group = f"/ore/{STACK}/{binary}"
+            aws.logs.create_log_group(logGroupName=group)
+            aws.logs.create_log_stream(logGroupName=group, logStreamName="local")
+            self.log_groups[function] = group
+
+    def resources(self):
+        """Logical id -> physical id, as CloudFormation would list the deployed stack's."""
+        found = {"HeartbeatRule": self.heartbeat_rule, "RuleDeadLetterQueue": self.rule_dlq}
+        for function, (binary, queue) in FUNCTIONS.items():
+            found[function] = binary
+            found[queue] = self.queues[function]
+            found[queue.replace("Queue", "DeadLetterQueue")] = self.dlqs[function]
+            found[function.replace("Function", "LogGroup")] = self.log_groups[function]
+        return found
 
     def function_env(self, function):
-        return {
+        parameter = self.template.parameters
+        return dict(self.template.global_env, **{
             "NormalizerFunction": {"NORMALIZED_TOPIC_ARN": self.normalized_topic,
                                    "IGNORE_TAG_KEY": self.template.ignore_key,
-                                   "IGNORE_TAG_VALUE": self.template.ignore_value},
+                                   "IGNORE_TAG_VALUE": self.template.ignore_value,
+                                   "ENRICHMENT_SETTLE_SECONDS": DEMO_SETTLE_SECONDS,
+                                   "ENRICHMENT_WAIT_FOR_TAGS": parameter["EnrichmentWaitForTags"]},
             "CsvFormatterFunction": {"CSV_TOPIC_ARN": self.csv_topic},
-            "EmailerFunction": {"EMAIL_FROM": EMAIL_FROM, "EMAIL_TO": EMAIL_TO, "SES_CONFIGURATION_SET": ""},
-        }[function]
+            "EmailerFunction": {"EMAIL_FROM": EMAIL_FROM, "EMAIL_TO": EMAIL_TO, "SES_CONFIGURATION_SET": "",
+                                "EMAIL_SEND_RATE": DEMO_SEND_RATE,
+                                "EMAIL_MAX_CONCURRENCY": parameter["EmailerMaxConcurrency"]},
+        }[function])
 
 
 def rie_binary():
@@ -169,7 +219,9 @@ class Function:
         """`executable` defaults to the debug build of `binary` (cargo build)."""
         self.name = name
         self.port = free_port()
-        self.log = open(log_dir / f"{binary}.log", "w")
+        self.log_path = log_dir / f"{binary}.log"
+        self.log = open(self.log_path, "w")
+        self.forwarded = 0  # bytes of the log already copied to CloudWatch Logs
         environment = lambda_environment()
         environment.update(env)
         environment.update({"AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
@@ -197,8 +249,28 @@ class Function:
 
     def invoke(self, event):
         request = urllib.request.Request(self.url, data=json.dumps(event).encode(), method="POST")
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read() or b"null")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            # The emulator answers a failed init or a crash with an HTTP error: a function error.
+            return {"errorType": f"HTTP {error.code}", "errorMessage": error.read().decode(errors="replace")}
+
+    def forward_logs(self, logs, group):
+        """Copy the function's new output lines to its log group, as Lambda does."""
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            f.seek(self.forwarded)
+            data = f.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        if not complete:
+            return
+        self.forwarded += len(complete)
+        now = int(time.time() * 1000)
+        events = [{"timestamp": now, "message": line} for line in complete.decode(errors="replace").splitlines()
+                  if line.strip()]
+        for start in range(0, len(events), 1000):
+            logs.put_log_events(logGroupName=group, logStreamName="local", logEvents=events[start:start + 1000])
 
     def stop(self):
         if self.process.poll() is None:
@@ -367,10 +439,32 @@ def recorded_emails(endpoint):
     return emails[: len(accepted)] if len(emails) >= len(accepted) else emails
 
 
+def run_canary(stack, pump_round, timeout_s):
+    """verify_deployment's check in a thread, while this one keeps the pipeline moving."""
+    report = {}
+
+    def check():
+        session = boto3.session.Session(region_name=REGION)
+        deployment = verify_deployment.Deployment(session, stack.resources())
+        report.update(verify_deployment.verify(deployment, timeout_s=timeout_s, poll_s=0.5, origin="local-pipeline"))
+
+    thread = threading.Thread(target=check, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        if not pump_round():
+            time.sleep(0.2)
+    return report
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(ROOT / "out"), help="output folder (emails, CSV, logs, summary)")
     parser.add_argument("events", nargs="*", help="EventBridge event JSON files to replay instead of the scenario")
+    parser.add_argument("--canary-only", action="store_true", help="skip the scenario: only the canary runs")
+    parser.add_argument("--canary-timeout", type=float, default=30, help="seconds the canary waits for every hop")
+    parser.add_argument("--break-hop", choices=sorted(FUNCTIONS),
+                        help="start this function with its configuration blanked (init fails): the canary must "
+                             "report that hop")
     args = parser.parse_args()
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if not endpoint.startswith("http://127.0.0.1"):
@@ -393,6 +487,9 @@ def main():
         for name, (binary, _queue) in FUNCTIONS.items():
             env = stack.function_env(name)
             assert set(env) == template.env_names[name], f"{name}: env names drifted from template.yaml"
+            if name == args.break_hop:
+                say(f"breaking {name}: its own variables are blanked, so its init fails")
+                env = {k: (v if k in template.global_env else "") for k, v in env.items()}
             functions[name] = Function(name, binary, env, out / "logs")
         say("started normalizer, csv-formatter and emailer under the Lambda Runtime Interface Emulator")
         mappings = [EventSourceMapping(aws, functions[name], stack.queues[name], template.batch_size[name])
@@ -409,12 +506,25 @@ def main():
                 with csv_path.open("a", newline="") as f:
                     f.write(message["Body"])
 
+        def pump_round():
+            """EventBridge's SNS hop for the bus tap, one round of every event source mapping, and
+            Lambda's log delivery. Returns how many messages the functions received."""
+            for message in drain_queue(aws, stack.bus_tap):
+                event = json.loads(message["Body"])
+                # The emulator's rule targets leave out the event's `account`; EventBridge sets it.
+                event.setdefault("account", ACCOUNT)
+                aws.sns.publish(TopicArn=stack.raw_topic, Message=json.dumps(event))
+            received = sum(m.poll() for m in mappings)
+            show_csv()
+            for name, function in functions.items():
+                function.forward_logs(aws.logs, stack.log_groups[name])
+            return received
+
         def pump(deadline_s=60):
             """Run the event source mappings until every work queue is empty."""
             deadline = time.monotonic() + deadline_s
             while time.monotonic() < deadline:
-                received = sum(m.poll() for m in mappings)
-                show_csv()
+                received = pump_round()
                 if not received and all(aws.depth(stack.queues[n]) == 0 for n in FUNCTIONS):
                     return
                 if not received:
@@ -422,18 +532,24 @@ def main():
             raise RuntimeError("the work queues did not drain in time")
 
         bus = EventBus(aws, template, stack.raw_topic)
+        expected = None
         if args.events:
             replay(bus, args.events, pump)
-            expected = None
-        else:
+        elif not args.canary_only:
             expected = operator_day(aws, template, bus, pump)
         pump()
+        (out / "stack.json").write_text(json.dumps(stack.resources(), indent=2) + "\n")
+        say("the canary: scripts/verify_deployment.py against the emulator (a heartbeat through every hop)")
+        canary = run_canary(stack, pump_round, args.canary_timeout)
+        if args.break_hop is None:
+            pump()
         show_csv()
     finally:
         for function in RUNNING:
             function.stop()
 
-    normalized = [json.loads(m["Body"]) for m in drain_queue(aws, stack.normalized_tap)]
+    published = [json.loads(m["Body"]) for m in drain_queue(aws, stack.normalized_tap)]
+    normalized = [m for m in published if m["type"] == "org.ore.resource.state-changed"]
     emails = recorded_emails(endpoint)
     for index, email in enumerate(emails, 1):
         stem = out / "emails" / f"{index:02d}"
@@ -451,6 +567,8 @@ def main():
         "dlq_depth": {FUNCTIONS[n][0]: aws.depth(stack.dlqs[n]) for n in FUNCTIONS},
         "work_queue_depth": {FUNCTIONS[n][0]: aws.depth(stack.queues[n]) for n in FUNCTIONS},
         "invocations": {m.function.name: m.invocations for m in mappings},
+        "heartbeat_messages": len(published) - len(normalized),
+        "canary": canary,
     }
     if expected is not None:
         summary["expected_transitions"] = expected["transitions"]

@@ -60,10 +60,32 @@ def test_failures_are_logged_as_structured_json(summary):
     lines = (OUT / "logs" / "normalizer.log").read_text().splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert records, "no JSON log lines from the normalizer"
-    failures = [r["fields"] for r in records if r["level"] == "ERROR"]
+    failures = [r["fields"] for r in records if r.get("level") == "ERROR"]
     assert failures and all(f["error_kind"] == "bad_input" and f["message_id"] for f in failures)
     assert all("instance-id" in f["error"] for f in failures)
 
 
 def test_nothing_is_left_in_the_work_queues(summary):
     assert summary["work_queue_depth"] == {"normalizer": 0, "csv-formatter": 0, "emailer": 0}
+
+
+def test_the_canary_went_through_every_hop(summary):
+    """scripts/verify_deployment.py, run by the pipeline against the emulator after the scenario."""
+    canary = summary["canary"]
+    assert canary["ok"] is True, canary
+    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "EmailerFunction"}
+    assert summary["heartbeat_messages"] == 1, "one heartbeat message on the normalized topic"
+    # Consumers record it and send nothing: the mail and CSV counts above are the 8 transitions.
+
+
+def test_each_function_logged_the_heartbeat_and_its_metrics(summary):
+    heartbeat_id = summary["canary"]["heartbeat_id"]
+    for log in ("normalizer", "csv-formatter", "emailer"):
+        lines = [json.loads(line) for line in (OUT / "logs" / f"{log}.log").read_text().splitlines()
+                 if line.startswith("{")]
+        seen = [r for r in lines if r.get("fields", {}).get("heartbeat_id") == heartbeat_id]
+        assert len(seen) == 1, f"{log}: {len(seen)} heartbeat lines"
+        metrics = [r for r in lines if "_aws" in r and r.get("HeartbeatsSeen") == 1]
+        assert metrics, f"{log}: no HeartbeatsSeen metric (Embedded Metric Format)"
+        counted = [r for r in lines if "_aws" in r and "RecordsIn" in r]
+        assert counted and all(r["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ORE" for r in counted)

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Is ORE working? Put a heartbeat on the EventBridge default bus and follow it through every hop.
+
+    scripts/verify-deployment.sh --stack-name ore [--region eu-west-1] [--timeout 180]
+
+The heartbeat (source `ore.canary`, detail-type `ORE Heartbeat`) takes the path of an EC2 event:
+rule -> raw events topic (KMS) -> normalizer queue -> normalizer -> normalized topic -> the
+csv-formatter's and the emailer's queues -> those functions, which record it in their logs and
+send nothing. This script waits (bounded, with progress) until each function logged it, prints
+each hop with its latency, and when one stays silent says where it stopped and the likely cause.
+It uses `events:PutEvents` and read APIs only (CloudFormation, CloudWatch Logs and metrics, SQS
+attributes, EventBridge rules). Exit 0 when every hop saw the heartbeat, 1 otherwise.
+
+The local pipeline (scripts/demo.sh) runs the same check against the AWS API emulator, with the
+stack described by a file it writes instead of CloudFormation (--stack-file).
+"""
+import argparse
+import datetime as dt
+import json
+import pathlib
+import sys
+import time
+
+import boto3
+
+SOURCE = "ore.canary"
+DETAIL_TYPE = "ORE Heartbeat"
+# The hops in the order a heartbeat reaches them: the function, its queue, its DLQ, its log group.
+HOPS = [
+    ("NormalizerFunction", "NormalizerQueue", "NormalizerDeadLetterQueue", "NormalizerLogGroup"),
+    ("CsvFormatterFunction", "CsvFormatterQueue", "CsvFormatterDeadLetterQueue", "CsvFormatterLogGroup"),
+    ("EmailerFunction", "EmailerQueue", "EmailerDeadLetterQueue", "EmailerLogGroup"),
+]
+
+
+def say(message):
+    print(message, flush=True)
+
+
+def stack_resources(cloudformation, stack_name):
+    """Logical id -> physical id, as CloudFormation knows the deployed stack."""
+    resources = {}
+    paginator = cloudformation.get_paginator("list_stack_resources")
+    for page in paginator.paginate(StackName=stack_name):
+        for resource in page["StackResourceSummaries"]:
+            resources[resource["LogicalResourceId"]] = resource["PhysicalResourceId"]
+    return resources
+
+
+class Deployment:
+    """The AWS clients and the stack's resources; every call is a read, but PutEvents."""
+
+    def __init__(self, session, resources):
+        self.resources = resources
+        self.events = session.client("events")
+        self.logs = session.client("logs")
+        self.sqs = session.client("sqs")
+        self.cloudwatch = session.client("cloudwatch")
+
+    def send_heartbeat(self, origin):
+        reply = self.events.put_events(Entries=[{
+            "Source": SOURCE, "DetailType": DETAIL_TYPE, "EventBusName": "default",
+            "Detail": json.dumps({"origin": origin}),
+        }])
+        entry = reply["Entries"][0]
+        if reply.get("FailedEntryCount") or "EventId" not in entry:
+            raise SystemExit(f"events:PutEvents refused the heartbeat: {entry}")
+        return entry["EventId"]
+
+    def seen_at(self, log_group, heartbeat_id, since_ms):
+        """When the function logged this heartbeat (ms since the epoch), or None."""
+        try:
+            reply = self.logs.filter_log_events(logGroupName=log_group, startTime=since_ms,
+                                                filterPattern=f'"{heartbeat_id}"')
+        except self.logs.exceptions.ResourceNotFoundException:
+            return None
+        times = [e["timestamp"] for e in reply.get("events", []) if heartbeat_id in e["message"]]
+        return min(times) if times else None
+
+    def depth(self, logical_id):
+        url = self.resources.get(logical_id)
+        if not url:
+            return None
+        attributes = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    def metric_sum(self, namespace, metric, dimension, value, minutes=15):
+        now = dt.datetime.now(dt.timezone.utc)
+        reply = self.cloudwatch.get_metric_statistics(
+            Namespace=namespace, MetricName=metric, Dimensions=[{"Name": dimension, "Value": value}],
+            StartTime=now - dt.timedelta(minutes=minutes), EndTime=now, Period=60, Statistics=["Sum"])
+        return sum(p["Sum"] for p in reply.get("Datapoints", []))
+
+    def error_lines(self, log_group, since_ms, limit=5):
+        try:
+            reply = self.logs.filter_log_events(logGroupName=log_group, startTime=since_ms - 15 * 60_000)
+        except self.logs.exceptions.ResourceNotFoundException:
+            return [f"(log group {log_group} does not exist)"]
+        lines = [e["message"].strip() for e in reply.get("events", [])
+                 if any(word in e["message"] for word in ("ERROR", "Error", "error", "Task timed out", "panicked"))]
+        return lines[-limit:]
+
+
+def diagnose(deployment, hop_index, since_ms):
+    """Likely causes for a heartbeat that never reached hop `hop_index`."""
+    resources = deployment.resources
+    function, queue, dlq, log_group = HOPS[hop_index]
+    causes = []
+    if hop_index == 0:
+        rule = resources.get("HeartbeatRule")
+        if rule:
+            state = deployment.events.describe_rule(Name=rule).get("State")
+            if state != "ENABLED":
+                causes.append(f"the heartbeat rule {rule} is {state}: enable it")
+            failed = deployment.metric_sum("AWS/Events", "FailedInvocations", "RuleName", rule)
+            if failed:
+                causes.append(f"the rule failed to deliver {failed:.0f} time(s) in 15 min: EventBridge may not publish "
+                              "to the raw events topic. Check the topic policy (events.amazonaws.com, sns:Publish, "
+                              "no Condition) and the KMS key policy (events.amazonaws.com, no condition)")
+        rule_dlq = deployment.depth("RuleDeadLetterQueue")
+        if rule_dlq:
+            causes.append(f"{rule_dlq} event(s) wait in the rule's dead-letter queue: EventBridge could not deliver "
+                          "them to the raw events topic (topic or key policy)")
+    waiting = deployment.depth(queue)
+    if waiting:
+        causes.append(f"{waiting} message(s) wait in {queue}: {function} is not taking them (failing, throttled, "
+                      "or its event source mapping is disabled)")
+    dead = deployment.depth(dlq)
+    if dead:
+        causes.append(f"{dead} message(s) in {dlq}: {function} failed them repeatedly; see its log")
+    errors = deployment.metric_sum("AWS/Lambda", "Errors", "FunctionName", resources.get(function, function))
+    if errors:
+        causes.append(f"{function} had {errors:.0f} failed invocation(s) in 15 min")
+    lines = deployment.error_lines(resources.get(log_group, ""), since_ms)
+    if lines:
+        causes.append(f"{function}'s recent error lines:\n        " + "\n        ".join(lines))
+    if not causes:
+        causes.append("nothing queued or failing: the message may still be on its way (raise --timeout), or a "
+                      "subscription from the topic before this hop is missing")
+    return causes
+
+
+def verify(deployment, timeout_s=180, poll_s=2.0, origin="verify-deployment"):
+    """Send a heartbeat and follow it. Returns a report (dict) and prints progress."""
+    since_ms = int(time.time() * 1000) - 1000
+    sent = time.time()
+    heartbeat_id = deployment.send_heartbeat(origin)
+    say(f"heartbeat {heartbeat_id} put on the default event bus; following it (at most {timeout_s:.0f} s)")
+    seen = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and len(seen) < len(HOPS):
+        for function, _queue, _dlq, log_group in HOPS:
+            if function in seen:
+                continue
+            at = deployment.seen_at(deployment.resources.get(log_group, ""), heartbeat_id, since_ms)
+            if at is not None:
+                seen[function] = max(0.0, at / 1000 - sent)
+                say(f"  {function:22} saw it after {seen[function]:6.1f} s")
+        if len(seen) < len(HOPS):
+            time.sleep(poll_s)
+    report = {"heartbeat_id": heartbeat_id, "hops": {f: round(s, 3) for f, s in seen.items()}, "ok": len(seen) == len(HOPS)}
+    if report["ok"]:
+        say("every hop saw the heartbeat: ORE is delivering")
+        return report
+    missing = [i for i, hop in enumerate(HOPS) if hop[0] not in seen]
+    first = missing[0]
+    report["stopped_at"] = HOPS[first][0]
+    report["missing"] = [HOPS[i][0] for i in missing]
+    report["causes"] = diagnose(deployment, first, since_ms)
+    say(f"the heartbeat did not reach {', '.join(report['missing'])}; it stopped before {report['stopped_at']}")
+    for cause in report["causes"]:
+        say(f"  - {cause}")
+    return report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack-name", help="the deployed ORE stack")
+    where.add_argument("--stack-file", type=pathlib.Path,
+                       help="JSON {logical id: physical id} instead of CloudFormation (the local pipeline writes one)")
+    parser.add_argument("--region", help="defaults to your AWS configuration's")
+    parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for every hop (default 180)")
+    parser.add_argument("--report", type=pathlib.Path, help="also write the report as JSON here")
+    args = parser.parse_args()
+    session = boto3.session.Session(region_name=args.region)
+    if args.stack_name:
+        resources = stack_resources(session.client("cloudformation"), args.stack_name)
+    else:
+        resources = json.loads(args.stack_file.read_text())
+    report = verify(Deployment(session, resources), timeout_s=args.timeout)
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=2) + "\n")
+    sys.exit(0 if report["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""The canary reports the hop that stops a heartbeat: scripts/demo.sh --canary-only --break-hop
+EmailerFunction (run by scripts/test.sh just before) starts the emailer with its configuration
+blanked, so its init fails, and scripts/verify_deployment.py must say so."""
+import json
+import os
+import pathlib
+
+import pytest
+
+OUT = pathlib.Path(os.environ.get("ORE_DEMO_BROKEN_OUT", "target/demo-broken"))
+
+
+@pytest.fixture(scope="module")
+def canary():
+    path = OUT / "summary.json"
+    assert path.exists(), f"{path} missing: run scripts/demo.sh --out {OUT} --canary-only --break-hop EmailerFunction"
+    return json.loads(path.read_text())["canary"]
+
+
+def test_the_broken_hop_is_named(canary):
+    assert canary["ok"] is False
+    assert canary["stopped_at"] == "EmailerFunction"
+    assert canary["missing"] == ["EmailerFunction"]
+    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction"}
+
+
+def test_the_likely_cause_points_at_the_function_and_its_log(canary):
+    causes = "\n".join(canary["causes"])
+    assert "EmailerDeadLetterQueue" in causes or "EmailerQueue" in causes, causes
+    assert "EMAIL_FROM" in causes, "the init error line from the emailer's log"
