@@ -8,6 +8,9 @@ The shapes follow what AWS delivers:
 - events/sqs/*-malformed-batch.json: one good record among bad ones, to see the partial batch response.
 - events/standard/: the ORE standard message (what the normalizer emits), and the SQS events the
   csv-formatter and emailer receive.
+- events/canary/: ORE's heartbeat as EventBridge delivers it (what the schedule and
+  scripts/verify-deployment.sh put on the bus), the heartbeat message the normalizer emits, and
+  the SQS events each function receives for them.
 Run: python3 scripts/gen_events.py            (rewrites events/)
      python3 scripts/gen_events.py --out DIR  (writes elsewhere; scripts/test.sh diffs it with events/)
 """
@@ -26,6 +29,8 @@ STATES = ["pending", "running", "stopping", "stopped", "shutting-down", "termina
 NS = uuid.UUID("6f1c2a3e-0b7d-4d5e-9c1a-2b3c4d5e6f70")  # only for stable sample ids
 # ore_model::standard::ID_NAMESPACE: standard message ids are UUIDv5("{event id}|{resource arn}").
 ORE_ID_NAMESPACE = uuid.UUID("0e2c6d1a-5b7f-4c3e-9a41-7d2f1b6e8c05")
+# ore_model::heartbeat::ID_NAMESPACE: heartbeat message ids are UUIDv5("{event id}").
+HEARTBEAT_ID_NAMESPACE = uuid.UUID("5d0c94a2-7e1b-4f6a-8c3d-2b1e0f9a7c64")
 
 
 def sample_id(*parts):
@@ -180,7 +185,43 @@ def main():
         ))
 
 
+def canary():
+    event = {
+        "version": "0",
+        "id": sample_id("eventbridge", "heartbeat"),
+        "detail-type": "ORE Heartbeat",
+        "source": "ore.canary",
+        "account": ACCOUNT,
+        "time": "2026-11-26T10:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": {"origin": "schedule"},
+    }
+    write("canary/heartbeat-event.json", event)
+    write("canary/normalizer-heartbeat-sns-envelope.json", sqs_event(sqs_record(
+        json.dumps(sns_envelope(event, "ore-raw-events", "heartbeat"), indent=2), "ore-normalizer-queue",
+        "heartbeat-env")))
+    message = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid5(HEARTBEAT_ID_NAMESPACE, event["id"])),
+        "source": f"urn:ore:aws:{ACCOUNT}:{REGION}",
+        "type": "org.ore.heartbeat",
+        "subject": "heartbeat",
+        "time": event["time"],
+        "datacontenttype": "application/json",
+        "dataschema": "urn:ore:schema:heartbeat:1",
+        "data": {"account": ACCOUNT, "region": REGION, "source_event_id": event["id"], "origin": "schedule",
+                 "processed_at": "2026-11-26T10:00:01.250Z"},
+    }
+    write("canary/heartbeat-message.json", message)
+    body = json.dumps(message, separators=(",", ":"))
+    for consumer in ("csv-formatter", "emailer"):
+        write(f"canary/{consumer}-heartbeat-raw-delivery.json",
+              sqs_event(sqs_record(body, f"ore-{consumer}-queue", f"{consumer}-heartbeat")))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--out":
         ROOT = pathlib.Path(sys.argv[2])
     main()
+    canary()

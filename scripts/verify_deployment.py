@@ -99,7 +99,10 @@ class Deployment:
             return [f"(log group {log_group} does not exist)"]
         lines = [e["message"].strip() for e in reply.get("events", [])
                  if any(word in e["message"] for word in ("ERROR", "Error", "error", "Task timed out", "panicked"))]
-        return lines[-limit:]
+        # The function's own lines say why; the runtime's (the local emulator's "(rapid)" lines,
+        # Lambda's platform lines) only that it failed.
+        own = [line for line in lines if "(rapid)" not in line]
+        return own[-(limit - 2):] + [line for line in lines if line not in own][-2:]
 
 
 def diagnose(deployment, hop_index, since_ms):

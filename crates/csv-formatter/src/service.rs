@@ -31,18 +31,7 @@ impl<P: Publish + Sync> RecordHandler for CsvFormatter<P> {
     async fn handle_record(&self, body: &str, _deadline: Instant) -> Result<Outcome, RecordError> {
         let message = match OreMessage::from_sqs_body(body)? {
             OreMessage::StateChanged(message) => message,
-            OreMessage::Heartbeat(heartbeat) => {
-                let delay_ms = heartbeat.delay_ms(Utc::now());
-                tracing::info!(
-                    heartbeat_id = %heartbeat.data.source_event_id,
-                    delay_ms,
-                    "heartbeat seen; no CSV record for it"
-                );
-                return Ok(Outcome::Heartbeat {
-                    id: heartbeat.data.source_event_id,
-                    delay_ms,
-                });
-            }
+            OreMessage::Heartbeat(heartbeat) => return Ok(heartbeat.seen_by_consumer(Utc::now())),
         };
         let record = csv_record(&message)?;
         let [state, resource_type, account, region] = message.routing_attributes();

@@ -42,18 +42,7 @@ impl<M: SendMail + Sync> RecordHandler for Emailer<M> {
     async fn handle_record(&self, body: &str, deadline: Instant) -> Result<Outcome, RecordError> {
         let message = match OreMessage::from_sqs_body(body)? {
             OreMessage::StateChanged(message) => message,
-            OreMessage::Heartbeat(heartbeat) => {
-                let delay_ms = heartbeat.delay_ms(Utc::now());
-                tracing::info!(
-                    heartbeat_id = %heartbeat.data.source_event_id,
-                    delay_ms,
-                    "heartbeat seen; no mail for it"
-                );
-                return Ok(Outcome::Heartbeat {
-                    id: heartbeat.data.source_event_id,
-                    delay_ms,
-                });
-            }
+            OreMessage::Heartbeat(heartbeat) => return Ok(heartbeat.seen_by_consumer(Utc::now())),
         };
         let email = self.renderer.render(&message, Utc::now())?;
         let _turn = self.pacer.turn().await;

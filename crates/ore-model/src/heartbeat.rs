@@ -148,6 +148,21 @@ impl HeartbeatMessage {
         [("type", HEARTBEAT_TYPE)]
     }
 
+    /// A consumer saw the heartbeat and sends nothing for it: one log line naming it (what
+    /// `scripts/verify-deployment.sh` looks for) and the outcome its metrics count.
+    pub fn seen_by_consumer(self, now: DateTime<Utc>) -> crate::batch::Outcome {
+        let delay_ms = self.delay_ms(now);
+        tracing::info!(
+            heartbeat_id = %self.data.source_event_id,
+            delay_ms,
+            "heartbeat seen; nothing is sent for it"
+        );
+        crate::batch::Outcome::Heartbeat {
+            id: self.data.source_event_id,
+            delay_ms,
+        }
+    }
+
     /// Milliseconds from the heartbeat's time to `now`: the end-to-end delay at a stage.
     pub fn delay_ms(&self, now: DateTime<Utc>) -> i64 {
         (now - self.time).num_milliseconds()

@@ -224,3 +224,33 @@ fn consumers_reject_identifiers_that_would_forge_links() {
         assert!(err.to_string().contains(field), "{field}: {err}");
     }
 }
+
+#[test]
+fn canary_samples_are_what_the_normalizer_reads_and_writes() {
+    use ore_model::heartbeat::{HeartbeatMessage, OreMessage, RawEvent};
+    let event = load_sqs_event("events/canary/normalizer-heartbeat-sns-envelope.json");
+    let RawEvent::Heartbeat(heartbeat) = RawEvent::from_sqs_body(body(&event, 0)).unwrap() else {
+        panic!("the canary sample is not a heartbeat");
+    };
+    let committed = load_json("events/canary/heartbeat-message.json");
+    test_support::HeartbeatSchema::load().assert_valid(&committed);
+    let processed_at = committed["data"]["processed_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let derived = serde_json::to_value(HeartbeatMessage::new(&heartbeat, processed_at)).unwrap();
+    assert_eq!(
+        derived, committed,
+        "the sample is what the normalizer emits"
+    );
+    for consumer in ["csv-formatter", "emailer"] {
+        let event = load_sqs_event(&format!(
+            "events/canary/{consumer}-heartbeat-raw-delivery.json"
+        ));
+        assert!(matches!(
+            OreMessage::from_sqs_body(body(&event, 0)),
+            Ok(OreMessage::Heartbeat(_))
+        ));
+    }
+}
