@@ -124,3 +124,32 @@ fn report_configuration_error_once(code: &str, fix: &'static str) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_no_retry_cures_name_their_fix_and_others_do_not() {
+        for code in [
+            "AccessDeniedException",
+            "MessageRejected",
+            "MailFromDomainNotVerifiedException",
+            "NotFoundException",
+            "AccountSuspendedException",
+            "SendingPausedException",
+        ] {
+            assert!(configuration_fix(Some(code)).is_some(), "{code}");
+        }
+        assert!(configuration_fix(Some("AccessDeniedException"))
+            .unwrap()
+            .contains("sandbox"));
+        for code in [
+            Some("TooManyRequestsException"),
+            Some("InternalFailure"),
+            None,
+        ] {
+            assert_eq!(configuration_fix(code), None, "{code:?}");
+        }
+    }
+}
