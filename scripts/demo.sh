@@ -10,7 +10,10 @@ cd "$ORE_ROOT"
 
 ensure_venv
 log "building the three Lambda binaries (debug, for this machine)"
-cargo build --locked --bin normalizer --bin csv-formatter --bin emailer
+# With the tests: the same feature set as `cargo test`, so right after scripts/test.sh's cargo test
+# this compiles nothing (building the binaries alone would rebuild tokio and the whole AWS SDK chain
+# without the test-only features, such as tokio's paused clock, that the tests switch on).
+cargo build --locked --workspace --tests
 
 trap stop_emulator EXIT INT TERM
 export MOTO_RECORDER_FILEPATH="$ORE_ROOT/target/moto-recording.jsonl"
