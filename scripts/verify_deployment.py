@@ -151,8 +151,14 @@ def verify(deployment, timeout_s=180, poll_s=2.0, origin="verify-deployment"):
     heartbeat_id = deployment.send_heartbeat(origin)
     say(f"heartbeat {heartbeat_id} put on the default event bus; following it (at most {timeout_s:.0f} s)")
     seen = {}
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
+    next_progress = started + 10
     while time.monotonic() < deadline and len(seen) < len(HOPS):
+        if time.monotonic() >= next_progress:
+            waiting = [hop[0] for hop in HOPS if hop[0] not in seen]
+            say(f"  ... {time.monotonic() - started:4.0f} s, still waiting for {', '.join(waiting)}")
+            next_progress += 10
         for function, _queue, _dlq, log_group in HOPS:
             if function in seen:
                 continue

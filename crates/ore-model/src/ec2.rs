@@ -53,10 +53,10 @@ impl fmt::Display for InstanceState {
     }
 }
 
-/// The event exactly as EventBridge delivers it (field names as on the wire).
+/// The event as EventBridge delivers it (field names as on the wire), with only the fields ORE
+/// reads: an event without, say, `version` is still a good event.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Ec2StateChangeEvent {
-    pub version: String,
     pub id: String,
     #[serde(rename = "detail-type")]
     pub detail_type: String,
@@ -220,6 +220,13 @@ mod tests {
                 "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"
             );
         }
+    }
+
+    #[test]
+    fn fields_ore_never_reads_are_not_required() {
+        let mut e = event("running");
+        e.as_object_mut().unwrap().remove("version");
+        assert!(Ec2StateChange::from_payload(e).is_ok());
     }
 
     #[test]
