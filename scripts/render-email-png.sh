@@ -12,4 +12,7 @@ profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
   --window-size=720,900 --screenshot="$out" "file://$html" >/dev/null 2>&1
-echo "wrote $out"
+# What the picture was rendered from: crates/emailer/tests/render.rs fails when the golden HTML
+# changes without a new picture.
+sha256sum <"$html" | cut -d' ' -f1 >"$out.sha256"
+echo "wrote $out and $out.sha256"

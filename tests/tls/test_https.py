@@ -2,9 +2,12 @@
 real TLS. Every other test talks plain HTTP to the AWS API emulator; here moto server serves HTTPS
 with a certificate from a CA made for the test, and the csv-formatter binary (debug build, as
 scripts/demo.sh leaves it), run under the Lambda Runtime Interface Emulator, publishes through it.
-The CA reaches the function the way a trust store does, through SSL_CERT_FILE.
-- certificate for 127.0.0.1 signed by that CA: the record is published (read back from a queue);
-- certificate for another name, same CA: the record fails, so the client verifies certificates.
+- with ORE_TLS_TRUST_STORE=system, the CA reaches the function the way a system trust store does,
+  through SSL_CERT_FILE:
+  - certificate for 127.0.0.1 signed by that CA: the record is published (read back from a queue);
+  - certificate for another name, same CA: the record fails, so the client verifies names;
+- with the default trust (the Amazon Trust Services roots compiled in), the same CA in
+  SSL_CERT_FILE is not trusted: the record fails, so the compiled-in roots are the only ones.
 """
 import datetime as dt
 import ipaddress
@@ -103,11 +106,13 @@ def stop(process):
     process.wait(timeout=10)
 
 
-def run_csv_formatter(pki, url, topic_arn, log_dir):
+def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system"):
     """One sample record through the real binary with the emulator at `url` as every endpoint."""
     assert BINARY.exists(), f"{BINARY} missing: scripts/test.sh builds it (cargo build) before this test"
     env = {"CSV_TOPIC_ARN": topic_arn, "AWS_ENDPOINT_URL": url, "AWS_REGION": REGION, **CREDENTIALS,
            "SSL_CERT_FILE": str(pki / "ca.pem"), "SSL_CERT_DIR": str(pki / "no-cert-dir")}
+    if trust_store is not None:
+        env["ORE_TLS_TRUST_STORE"] = trust_store
     event = json.loads((ROOT / "events" / "sqs" / "csv-formatter-stopped-raw-delivery.json").read_text())
     function = pipeline.Function("CsvFormatterFunction", "csv-formatter", env, log_dir)
     try:
@@ -150,3 +155,16 @@ def test_a_certificate_for_another_name_fails_the_record(pki, tmp_path):
     assert reply == {"batchItemFailures": record_ids}
     log = (tmp_path / "csv-formatter.log").read_text()
     assert "invalid peer certificate: certificate not valid for name" in log, log
+
+
+def test_the_default_trust_is_the_compiled_in_amazon_roots_only(pki, tmp_path):
+    process, url = https_emulator(pki, "loopback", tmp_path / "moto.log")
+    try:
+        event, reply = run_csv_formatter(pki, url, f"arn:aws:sns:{REGION}:123456789012:ore-csv", tmp_path,
+                                         trust_store=None)
+    finally:
+        stop(process)
+    record_ids = [{"itemIdentifier": r["messageId"]} for r in event["Records"]]
+    assert reply == {"batchItemFailures": record_ids}
+    log = (tmp_path / "csv-formatter.log").read_text()
+    assert "invalid peer certificate: UnknownIssuer" in log, log

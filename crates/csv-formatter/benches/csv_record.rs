@@ -2,6 +2,7 @@
 //! (formula guard included), and the whole path from the SQS body in its SNS envelope.
 //! One element = one record on one core; `cargo bench -p csv-formatter`.
 
+use ore_model::{from_sqs_body, Payload};
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -36,7 +37,7 @@ fn bench_csv(c: &mut Criterion) {
     });
 
     let body = envelope_body();
-    let record = |body: &str| csv_record(&StandardMessage::from_sqs_body(body).ok()?).ok();
+    let record = |body: &str| csv_record(&from_sqs_body::<StandardMessage>(body).ok()?).ok();
     assert!(record(&body).is_some(), "the sample body becomes a record");
     group.bench_function("sqs-body-to-csv-record", |b| {
         b.iter(|| record(black_box(&body)))

@@ -5,7 +5,7 @@ pub mod record;
 pub mod service;
 
 pub use record::{csv_record, CSV_COLUMNS, CSV_SCHEMA_VERSION};
-pub use service::CsvFormatter;
+pub use service::{CsvFormatter, CONTENT_TYPE};
 
 /// Environment contract (template.yaml and the local runs set it).
 pub const CSV_TOPIC_ARN: &str = "CSV_TOPIC_ARN";

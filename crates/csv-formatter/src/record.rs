@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use ore_lambda::RecordError;
 use ore_model::standard::StandardMessage;
-use ore_model::RecordError;
 
+/// The `csv_schema_version` attribute and first cell of every record.
 pub const CSV_SCHEMA_VERSION: &str = "1";
 
 /// The header, in order. Also committed as `schemas/csv-record.v1.csv`.
@@ -51,24 +52,29 @@ fn timestamp(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// One CSV record, CRLF-terminated, no header. Every cell passes the formula guard.
+/// One CSV record, CRLF-terminated, no header. Every cell passes the formula guard; cells are
+/// borrowed from the message, only timestamps and the tags' JSON are built.
 pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     let data = &message.data;
     let instance = &data.instance;
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
-    let tags = serde_json::to_string(&instance.tags).map_err(|e| failed(e.to_string()))?;
-    let cells: [String; 22] = [
-        CSV_SCHEMA_VERSION.to_owned(),
-        message.id.clone(),
-        timestamp(&message.time),
-        timestamp(&data.processed_at),
-        data.account.clone(),
-        data.region.clone(),
-        data.resource_type.clone(),
-        data.resource_id.clone(),
-        data.resource_arn.clone(),
-        data.state.as_str().to_owned(),
-        data.enrichment.as_str().to_owned(),
+    fn text(value: &Option<String>) -> Cow<'_, str> {
+        Cow::Borrowed(value.as_deref().unwrap_or_default())
+    }
+    let owned = |value: String| -> Cow<'_, str> { Cow::Owned(value) };
+    let tags = serde_json::to_string(&instance.tags)
+        .map_err(|e| RecordError::local("write the tags of a CSV record", e))?;
+    let cells: [Cow<'_, str>; 22] = [
+        Cow::Borrowed(CSV_SCHEMA_VERSION),
+        Cow::Borrowed(&message.id),
+        owned(timestamp(&message.time)),
+        owned(timestamp(&data.processed_at)),
+        Cow::Borrowed(&data.account),
+        Cow::Borrowed(&data.region),
+        Cow::Borrowed(&data.resource_type),
+        Cow::Borrowed(&data.resource_id),
+        Cow::Borrowed(&data.resource_arn),
+        Cow::Borrowed(data.state.as_str()),
+        Cow::Borrowed(data.enrichment.as_str()),
         text(&instance.name),
         text(&instance.instance_type),
         text(&instance.availability_zone),
@@ -76,35 +82,34 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
         text(&instance.public_ip),
         text(&instance.vpc_id),
         text(&instance.subnet_id),
-        instance
-            .launch_time
-            .as_ref()
-            .map(timestamp)
-            .unwrap_or_default(),
+        owned(
+            instance
+                .launch_time
+                .as_ref()
+                .map(timestamp)
+                .unwrap_or_default(),
+        ),
         text(&instance.platform),
         text(&instance.architecture),
-        tags,
+        owned(tags),
     ];
+    let failed =
+        |e: &dyn std::fmt::Display| RecordError::local("write a CSV record", e.to_string());
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(512));
-    writer
-        .write_record(cells.iter().map(|c| guard_formula(c).into_owned()))
-        .map_err(|e| failed(e.to_string()))?;
-    let bytes = writer.into_inner().map_err(|e| failed(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| failed(e.to_string()))
+    for cell in &cells {
+        let guarded: &str = &guard_formula(cell);
+        writer.write_field(guarded).map_err(|e| failed(&e))?;
+    }
+    writer.write_record(None::<&[u8]>).map_err(|e| failed(&e))?;
+    let bytes = writer.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
 }
 
 /// The header line, CRLF-terminated, for consumers that want it with the records.
 pub fn csv_header() -> String {
     format!("{}\r\n", CSV_COLUMNS.join(","))
-}
-
-fn failed(detail: String) -> RecordError {
-    RecordError::Rejected {
-        operation: "write CSV record",
-        detail,
-    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! A heartbeat is recorded (log line, metric) and produces no CSV record.
 
 use chrono::Utc;
-use ore_model::batch::{Outcome, RecordHandler};
+use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::ports::Publish;
+use ore_lambda::RecordError;
 use ore_model::heartbeat::OreMessage;
-use ore_model::sns::Publish;
-use ore_model::RecordError;
 use tokio::time::Instant;
 
 use crate::record::{csv_header, csv_record, CSV_SCHEMA_VERSION};
@@ -13,25 +13,40 @@ use crate::record::{csv_header, csv_record, CSV_SCHEMA_VERSION};
 /// MIME type of each published record: one CSV line, no header (the header is an attribute).
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8; header=absent";
 
+/// The csv-formatter's record handler.
 pub struct CsvFormatter<P> {
     publisher: P,
     header: String,
 }
 
 impl<P: Publish> CsvFormatter<P> {
+    /// A formatter publishing through `publisher`.
     pub fn new(publisher: P) -> Self {
         CsvFormatter {
             publisher,
             header: csv_header().trim_end().to_owned(),
         }
     }
+
+    /// The publishing port (tests inspect their fakes through it).
+    pub fn publisher(&self) -> &P {
+        &self.publisher
+    }
 }
 
 impl<P: Publish + Sync> RecordHandler for CsvFormatter<P> {
-    async fn handle_record(&self, body: &str, _deadline: Instant) -> Result<Outcome, RecordError> {
-        let message = match OreMessage::from_sqs_body(body)? {
+    type Input = OreMessage;
+
+    async fn handle_record(
+        &self,
+        message: OreMessage,
+        _deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        let message = match message {
             OreMessage::StateChanged(message) => message,
-            OreMessage::Heartbeat(heartbeat) => return Ok(heartbeat.seen_by_consumer(Utc::now())),
+            OreMessage::Heartbeat(heartbeat) => {
+                return Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now()))
+            }
         };
         let record = csv_record(&message)?;
         let [state, resource_type, account, region] = message.routing_attributes();

@@ -1,8 +1,8 @@
 //! The csv-formatter's handler against SNS/SQS served by the emulator, through the real SDK.
 
 use csv_formatter::{CsvFormatter, CSV_COLUMNS};
-use ore_model::batch::RecordHandler;
-use ore_model::sns::SnsTopic;
+use ore_lambda::batch::RecordHandler;
+use ore_lambda::sns::SnsTopic;
 use test_support::{
     emulator_config, failed_ids, load_json, load_sqs_event, message_ids, TappedTopic,
 };

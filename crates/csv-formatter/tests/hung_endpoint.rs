@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use csv_formatter::CsvFormatter;
-use ore_model::batch::{process_batch, RecordHandler};
-use ore_model::sns::SnsTopic;
+use ore_lambda::batch::{process_batch, RecordHandler};
+use ore_lambda::sns::SnsTopic;
 use test_support::{
     black_hole_config, failed_kinds, heartbeat_message_body, load_sqs_event, sqs_event,
     template_number,

@@ -2,6 +2,7 @@
 //! and HTML bodies from the compiled-in templates. One element = one email on one core;
 //! `cargo bench -p emailer`.
 
+use ore_model::Payload;
 use std::hint::black_box;
 
 use chrono::{TimeDelta, Utc};

@@ -1,8 +1,8 @@
 //! The emailer's environment contract. Recipients come only from here: nothing in an event
 //! (tags included) can choose who receives mail.
 
-use ore_model::config::{maybe, optional, required, ConfigError};
-use ore_model::sdk_config::Timeouts;
+use ore_lambda::config::{maybe, optional, required, ConfigError};
+use ore_lambda::sdk_config::SdkSettings;
 
 pub const EMAIL_FROM: &str = "EMAIL_FROM";
 pub const EMAIL_TO: &str = "EMAIL_TO";
@@ -23,7 +23,8 @@ pub struct Config {
     pub send_rate: f64,
     /// How many emailer invocations may run at once (the event source's `MaximumConcurrency`).
     pub max_concurrency: u32,
-    pub timeouts: Timeouts,
+    /// Timeouts and trust roots of the SDK clients.
+    pub sdk: SdkSettings,
 }
 
 impl Config {
@@ -39,7 +40,7 @@ impl Config {
                 EMAIL_MAX_CONCURRENCY,
                 f64::from(DEFAULT_MAX_CONCURRENCY),
             )? as u32,
-            timeouts: Timeouts::from_env()?,
+            sdk: SdkSettings::from_env()?,
         })
     }
 }

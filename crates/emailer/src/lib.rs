@@ -8,7 +8,8 @@ pub mod render;
 pub mod service;
 
 pub use config::Config;
-pub use mail::{SendMail, SesMailer};
+pub use mail::SesMailer;
+pub use ore_lambda::ports::{RenderedEmail, SendMail};
 pub use pace::Pacer;
-pub use render::{RenderedEmail, Renderer};
+pub use render::Renderer;
 pub use service::Emailer;

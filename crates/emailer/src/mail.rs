@@ -1,18 +1,12 @@
-//! Mail port, and its SES v2 implementation.
+//! The mail port ([`SendMail`]) on SES v2.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use ore_model::aws_error::record_error;
-use ore_model::RecordError;
-
-use crate::RenderedEmail;
-
-pub trait SendMail {
-    fn send(&self, email: &RenderedEmail) -> impl Future<Output = Result<(), RecordError>> + Send;
-}
+use ore_lambda::aws_error::record_error;
+use ore_lambda::ports::{RenderedEmail, SendMail};
+use ore_lambda::RecordError;
 
 /// SES v2 `SendEmail` to the configured recipients. Throttling and 5xx come back as transient
 /// (the record is retried); a rejection (unverified identity, sandbox recipient, paused
@@ -26,6 +20,7 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
+    /// Send from `from` to `to` through `client`, with an optional configuration set.
     pub fn new(
         client: aws_sdk_sesv2::Client,
         from: String,
@@ -46,10 +41,7 @@ fn utf8(data: &str) -> Result<Content, RecordError> {
         .data(data)
         .charset("UTF-8")
         .build()
-        .map_err(|e| RecordError::Rejected {
-            operation: "ses:SendEmail",
-            detail: e.to_string(),
-        })
+        .map_err(|e| RecordError::local("build the SES message content", e))
 }
 
 impl SendMail for SesMailer {
@@ -99,7 +91,7 @@ pub fn configuration_fix(code: Option<&str>) -> Option<&'static str> {
              the configuration set (see README, 'Deploying: permissions and why')"
         }
         "MessageRejected" => {
-            "SES rejected the mail: verify EmailFrom (or SesIdentity) in this region, and while the \
+            "SES rejected the mail: verify EmailFrom (its address or domain) in this region, and while the \
              account is in the SES sandbox verify every EmailTo address too"
         }
         "MailFromDomainNotVerifiedException" => "the sender's MAIL FROM domain is not verified in SES",

@@ -1,20 +1,20 @@
 //! Lambda entrypoint: configuration, templates and the SES client are built once per cold start.
 
 use emailer::{Config, Emailer, Pacer, Renderer, SesMailer};
-use ore_model::requeue::SqsRequeue;
-use ore_model::runtime::{init_logging, serve};
-use ore_model::sdk_config::load_sdk_config;
+use ore_lambda::requeue::SqsRequeue;
+use ore_lambda::runtime::{init_logging, serve};
+use ore_lambda::sdk_config::load_sdk_config;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = load_sdk_config(&config.timeouts).await;
+    let sdk = load_sdk_config(&config.sdk).await;
     let pacer = Pacer::new(
         config.send_rate,
         config.to.len(),
         config.max_concurrency,
-        config.timeouts.operation + std::time::Duration::from_millis(500),
+        config.sdk.timeouts.operation + std::time::Duration::from_millis(500),
     );
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&sdk),

@@ -2,11 +2,14 @@
 //! plain-text and an HTML body from the templates in `templates/` (compiled into the binary).
 //! Every user-controlled value reaches the HTML through the template engine's auto-escaping.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
+use ore_lambda::ports::RenderedEmail;
+use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
 use ore_model::standard::{EnrichmentStatus, StandardMessage};
-use ore_model::RecordError;
 use serde::Serialize;
 
 const TEXT_TEMPLATE: &str = "email.txt";
@@ -14,19 +17,13 @@ const HTML_TEMPLATE: &str = "email.html";
 /// Longer names are cut in the subject (the body shows them whole).
 const SUBJECT_NAME_CHARS: usize = 60;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedEmail {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
 /// The template environment, built once per cold start.
 pub struct Renderer {
     env: Environment<'static>,
 }
 
 impl Renderer {
+    /// The compiled-in templates, parsed once per cold start.
     pub fn new() -> Result<Self, minijinja::Error> {
         let mut env = Environment::new();
         env.set_syntax(
@@ -53,15 +50,14 @@ impl Renderer {
             self.env
                 .get_template(name)
                 .and_then(|t| t.render(minijinja::value::Serde(&view)))
-                .map_err(|e| RecordError::Rejected {
-                    operation: "render email",
-                    detail: format!("{e:#}"),
-                })
+                .map_err(|e| RecordError::local("render email", e))
         };
+        let text = render(TEXT_TEMPLATE)?;
+        let html = render(HTML_TEMPLATE)?;
         Ok(RenderedEmail {
-            subject: view.subject.clone(),
-            text: render(TEXT_TEMPLATE)?,
-            html: render(HTML_TEMPLATE)?,
+            subject: view.subject,
+            text,
+            html,
         })
     }
 }
@@ -82,7 +78,7 @@ struct EmailView<'a> {
     event_time: String,
     ago: String,
     enriched: bool,
-    details: Vec<(&'static str, String)>,
+    details: Vec<(&'static str, Cow<'a, str>)>,
     tags: Vec<(&'a str, &'a str)>,
     console_url: Option<String>,
     message_id: &'a str,
@@ -94,16 +90,23 @@ impl<'a> EmailView<'a> {
         let data = &message.data;
         let instance = &data.instance;
         let style = StateStyle::of(data.state);
+        let borrowed = |value: &'a Option<String>| value.as_deref().map(Cow::Borrowed);
         let details = [
-            ("Instance type", instance.instance_type.clone()),
-            ("Availability zone", instance.availability_zone.clone()),
-            ("Private IPv4", instance.private_ip.clone()),
-            ("Public IPv4", instance.public_ip.clone()),
-            ("VPC", instance.vpc_id.clone()),
-            ("Subnet", instance.subnet_id.clone()),
-            ("Launched", instance.launch_time.as_ref().map(human_time)),
-            ("Platform", instance.platform.clone()),
-            ("Architecture", instance.architecture.clone()),
+            ("Instance type", borrowed(&instance.instance_type)),
+            ("Availability zone", borrowed(&instance.availability_zone)),
+            ("Private IPv4", borrowed(&instance.private_ip)),
+            ("Public IPv4", borrowed(&instance.public_ip)),
+            ("VPC", borrowed(&instance.vpc_id)),
+            ("Subnet", borrowed(&instance.subnet_id)),
+            (
+                "Launched",
+                instance
+                    .launch_time
+                    .as_ref()
+                    .map(|t| Cow::Owned(human_time(t))),
+            ),
+            ("Platform", borrowed(&instance.platform)),
+            ("Architecture", borrowed(&instance.architecture)),
         ]
         .into_iter()
         .filter_map(|(label, value)| Some((label, value?)))

@@ -2,14 +2,15 @@
 //! the account's rate allows, send it. A heartbeat is recorded (log line, metric) and mails no one.
 
 use chrono::Utc;
-use ore_model::batch::{Outcome, RecordHandler};
+use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::RecordError;
 use ore_model::heartbeat::OreMessage;
-use ore_model::RecordError;
 use tokio::time::Instant;
 
 use crate::pace::Pacer;
 use crate::{Renderer, SendMail};
 
+/// The emailer's record handler.
 pub struct Emailer<M> {
     renderer: Renderer,
     mailer: M,
@@ -39,10 +40,18 @@ impl<M: SendMail> Emailer<M> {
 }
 
 impl<M: SendMail + Sync> RecordHandler for Emailer<M> {
-    async fn handle_record(&self, body: &str, deadline: Instant) -> Result<Outcome, RecordError> {
-        let message = match OreMessage::from_sqs_body(body)? {
+    type Input = OreMessage;
+
+    async fn handle_record(
+        &self,
+        message: OreMessage,
+        deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        let message = match message {
             OreMessage::StateChanged(message) => message,
-            OreMessage::Heartbeat(heartbeat) => return Ok(heartbeat.seen_by_consumer(Utc::now())),
+            OreMessage::Heartbeat(heartbeat) => {
+                return Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now()))
+            }
         };
         let email = self.renderer.render(&message, Utc::now())?;
         let _turn = self.pacer.turn().await;
@@ -64,12 +73,13 @@ impl<M: SendMail + Sync> RecordHandler for Emailer<M> {
                 );
                 Ok(Outcome::Delivered { state })
             }
-            Err(RecordError::Throttled { operation, detail }) => {
+            Err(RecordError::Throttled(failure)) => {
                 self.pacer.back_off();
                 tracing::warn!(
                     message_id = %message.id,
-                    operation,
-                    detail,
+                    operation = failure.operation,
+                    aws_error_code = failure.code.as_deref(),
+                    aws_request_id = failure.request_id.as_deref(),
                     "SES throttled the send; slowing down"
                 );
                 Err(RecordError::Deferred {

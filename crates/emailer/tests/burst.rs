@@ -4,60 +4,18 @@
 //! read from template.yaml (visibility timeout, maxReceiveCount, batch size, function timeout);
 //! time is tokio's paused clock, so minutes of pacing run in milliseconds.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
-use emailer::{Emailer, Pacer, RenderedEmail, Renderer, SendMail};
-use ore_model::batch::Requeue;
-use ore_model::runtime::{handle, REPORTING_RESERVE};
-use ore_model::RecordError;
-use test_support::{load_json, sqs_event, template, template_number};
+use emailer::{Emailer, Pacer, Renderer};
+use ore_lambda::runtime::{handle, REPORTING_RESERVE};
+use test_support::{
+    load_json, sqs_event, template, template_number, Fault, RecordingMailer, RecordingRequeue,
+};
 use tokio::time::Instant;
 
 /// SES that throttles two sends out of three (after the SDK's own retries).
-#[derive(Default)]
-struct ThrottlingSes {
-    calls: AtomicU32,
-    call_times: Mutex<Vec<Instant>>,
-    sent_subjects: Mutex<Vec<String>>,
-}
-
-impl SendMail for ThrottlingSes {
-    async fn send(&self, email: &RenderedEmail) -> Result<(), RecordError> {
-        self.call_times.lock().unwrap().push(Instant::now());
-        if self.calls.fetch_add(1, Ordering::SeqCst) % 3 != 0 {
-            return Err(RecordError::Throttled {
-                operation: "ses:SendEmail",
-                detail: "TooManyRequestsException: Maximum sending rate exceeded".into(),
-            });
-        }
-        self.sent_subjects
-            .lock()
-            .unwrap()
-            .push(email.subject.clone());
-        Ok(())
-    }
-}
-
-/// The Requeue port: remembers which receipt handle asked to come back when.
-#[derive(Default)]
-struct RecordedRequeue(Mutex<Vec<(String, Duration)>>);
-
-impl Requeue for RecordedRequeue {
-    async fn requeue_after(
-        &self,
-        _queue_arn: &str,
-        receipt_handle: &str,
-        delay: Duration,
-    ) -> Result<(), RecordError> {
-        self.0
-            .lock()
-            .unwrap()
-            .push((receipt_handle.to_owned(), delay));
-        Ok(())
-    }
+fn throttling_ses() -> RecordingMailer {
+    RecordingMailer::with_faults(|attempt| (attempt % 3 != 0).then_some(Fault::Throttled))
 }
 
 struct Message {
@@ -119,8 +77,7 @@ async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothin
 
     let pacer = Pacer::new(send_rate, 1, concurrency, Duration::from_millis(8_500));
     let interval = pacer.interval();
-    let emailer =
-        Emailer::new(Renderer::new().unwrap(), ThrottlingSes::default()).with_pacer(pacer);
+    let emailer = Emailer::new(Renderer::new().unwrap(), throttling_ses()).with_pacer(pacer);
 
     let start = Instant::now();
     let mut queue: Vec<Message> = burst(20)
@@ -180,7 +137,7 @@ async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothin
                 .unwrap_or(0),
         );
         let event = sqs_event(&records);
-        let requeue = RecordedRequeue::default();
+        let requeue = RecordingRequeue::default();
         let invoked = Instant::now();
         let response = handle(
             &emailer,
@@ -200,8 +157,7 @@ async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothin
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
-        let requeued: BTreeMap<String, Duration> =
-            requeue.0.into_inner().unwrap().into_iter().collect();
+        let requeued = requeue.delays();
         let after = Instant::now();
         queue.retain_mut(|m| {
             if !live.contains(&m.id) {
@@ -214,8 +170,8 @@ async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothin
         });
     }
 
-    let ses = emailer_mailer(&emailer);
-    let mut subjects = ses.sent_subjects.lock().unwrap().clone();
+    let ses = emailer.mailer();
+    let mut subjects: Vec<String> = ses.sent().into_iter().map(|mail| mail.subject).collect();
     subjects.sort();
     let mut expected: Vec<String> = (0..20)
         .map(|n| format!("asg-{n:02} (i-0abc1234def5678{n:02x}) is now running"))
@@ -227,21 +183,13 @@ async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothin
     for (subject, name) in subjects.iter().zip(&expected) {
         assert!(subject.ends_with(name), "{subject} vs {name}");
     }
-    assert!(
-        ses.calls.load(Ordering::SeqCst) >= 50,
-        "most sends were throttled"
-    );
+    assert!(ses.attempts().len() >= 50, "most sends were throttled");
     assert!(most_receives <= max_receive);
-    let times = ses.call_times.lock().unwrap();
-    for pair in times.windows(2) {
+    for pair in ses.attempts().windows(2) {
         assert!(
             pair[1] - pair[0] >= interval,
             "two sends {:?} apart, the pace is {interval:?}",
             pair[1] - pair[0]
         );
     }
-}
-
-fn emailer_mailer(emailer: &Emailer<ThrottlingSes>) -> &ThrottlingSes {
-    emailer.mailer()
 }

@@ -1,8 +1,11 @@
 //! The emailer's handler against SES v2 served by the emulator, through the real SDK client.
 
 use emailer::{Emailer, Renderer, SesMailer};
-use ore_model::batch::RecordHandler;
-use ore_model::RecordError;
+use ore_lambda::batch::RecordHandler;
+use ore_lambda::error::Chain;
+use ore_lambda::RecordError;
+use ore_model::from_sqs_body;
+use ore_model::heartbeat::OreMessage;
 use test_support::{
     emulator_config, failed_ids, load_sqs_event, message_ids, sent_emails, unique_name, SdkConfig,
 };
@@ -81,13 +84,17 @@ async fn unverified_sender_is_a_rejected_failure_not_a_silent_drop() {
     let sender = format!("{}@example.com", unique_name("unverified"));
     let emailer = emailer(&config, &sender);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
-    let body = event.records[0].body.as_deref().unwrap();
+    let message: OreMessage = from_sqs_body(event.records[0].body.as_deref().unwrap()).unwrap();
     let error = emailer
-        .handle_record(body, far_deadline())
+        .handle_record(message, far_deadline())
         .await
         .unwrap_err();
-    assert!(matches!(error, RecordError::Rejected { .. }), "{error}");
-    assert!(error.to_string().contains("not verified"), "{error}");
+    let why = Chain(&error).to_string();
+    assert!(matches!(error, RecordError::Rejected(_)), "{why}");
+    assert!(why.contains("not verified"), "{why}");
+    let failure = error.aws().expect("an AWS failure");
+    assert_eq!(failure.operation, "ses:SendEmail");
+    assert!(failure.code.is_some(), "the SES error code is kept: {why}");
     let response = emailer.handle_batch(&event).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
     assert!(sent_emails(&sender).is_empty());
@@ -109,9 +116,18 @@ async fn unreachable_ses_is_a_transient_failure() {
     );
     let emailer = Emailer::new(Renderer::new().unwrap(), mailer);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
+    let message: OreMessage = from_sqs_body(event.records[0].body.as_deref().unwrap()).unwrap();
     let error = emailer
-        .handle_record(event.records[0].body.as_deref().unwrap(), far_deadline())
+        .handle_record(message, far_deadline())
         .await
         .unwrap_err();
-    assert!(matches!(error, RecordError::Transient { .. }), "{error}");
+    assert!(
+        matches!(error, RecordError::Transient(_)),
+        "{}",
+        Chain(&error)
+    );
+    assert!(
+        error.aws().is_some_and(|f| f.code.is_none()),
+        "no answer, no code"
+    );
 }

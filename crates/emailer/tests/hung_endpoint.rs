@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use emailer::{Emailer, Pacer, Renderer, SesMailer};
-use ore_model::batch::{process_batch, RecordHandler};
+use ore_lambda::batch::{process_batch, RecordHandler};
 use test_support::{
     black_hole_config, failed_kinds, heartbeat_message_body, load_sqs_event, short_timeouts,
     sqs_event, template_number,

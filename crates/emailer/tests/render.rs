@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use emailer::render::subject;
 use emailer::Renderer;
 use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use ore_model::Payload;
 use test_support::{load_json, repo_root};
 
 fn sample(state: &str) -> StandardMessage {
@@ -38,10 +39,32 @@ fn sample_email_matches_the_golden_files() {
     );
     golden("email-stopped.txt", &email.text);
     golden("email-stopped.html", &email.html);
-    // Also what the README's picture shows.
-    assert!(
-        repo_root().join("docs/email-stopped.png").exists(),
-        "docs/email-stopped.png (scripts/render-email-png.sh)"
+}
+
+/// The README's picture is a PNG of the window `scripts/render-email-png.sh` renders, made from
+/// the golden HTML as it is now (the script records that HTML's SHA-256 beside the picture).
+#[test]
+fn the_readme_picture_is_rendered_from_the_current_golden_html() {
+    use sha2::{Digest, Sha256};
+    let png =
+        std::fs::read(repo_root().join("docs/email-stopped.png")).expect("docs/email-stopped.png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
+    assert_eq!(&png[12..16], b"IHDR");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (720, 900), "the script's window size");
+    let html = std::fs::read(repo_root().join("crates/emailer/tests/golden/email-stopped.html"))
+        .expect("golden HTML");
+    let rendered_from = std::fs::read_to_string(repo_root().join("docs/email-stopped.png.sha256"))
+        .expect("docs/email-stopped.png.sha256 (scripts/render-email-png.sh writes it)");
+    let digest: String = Sha256::digest(&html)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert_eq!(
+        rendered_from.trim(),
+        digest,
+        "the golden HTML changed since the picture was made: run scripts/render-email-png.sh"
     );
 }
 

@@ -4,6 +4,7 @@
 //! answer is the instance of the committed standard message, as `DescribeInstances` would give it.
 //! One element = one record on one core; `cargo bench -p normalizer`.
 
+use ore_model::{from_sqs_body, Payload};
 use std::hint::black_box;
 
 use chrono::{SubsecRound, Utc};
@@ -34,7 +35,7 @@ fn enriched_instance() -> InstanceDetails {
 
 /// What the handler does for one record, minus the EC2 call and the SNS call.
 fn normalize(body: &str, instance: &InstanceDetails, rule: &IgnoreRule) -> Option<String> {
-    let change = Ec2StateChange::from_sqs_body(body).ok()?;
+    let change = from_sqs_body::<Ec2StateChange>(body).ok()?;
     match decide(
         &change,
         Some(instance.clone()),

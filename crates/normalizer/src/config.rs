@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use ore_model::config::{optional, required, ConfigError};
-use ore_model::sdk_config::Timeouts;
+use ore_lambda::config::{optional, required, ConfigError};
+use ore_lambda::sdk_config::SdkSettings;
 
 use crate::decide::Settling;
 use crate::IgnoreRule;
@@ -21,7 +21,8 @@ pub struct Config {
     pub normalized_topic_arn: String,
     pub ignore: IgnoreRule,
     pub settling: Settling,
-    pub timeouts: Timeouts,
+    /// Timeouts and trust roots of the SDK clients.
+    pub sdk: SdkSettings,
 }
 
 impl Config {
@@ -58,7 +59,7 @@ impl Config {
                 settle_time: Duration::from_secs(settle),
                 wait_for_tags,
             },
-            timeouts: Timeouts::from_env()?,
+            sdk: SdkSettings::from_env()?,
         })
     }
 }

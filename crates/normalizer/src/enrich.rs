@@ -1,23 +1,12 @@
-//! Enrichment port: what EC2 knows about an instance. The event itself carries only the id.
-
-use std::future::Future;
+//! The enrichment port ([`DescribeInstance`]) on EC2's `DescribeInstances`.
 
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use chrono::DateTime;
-use ore_model::aws_error::record_error;
+use ore_lambda::aws_error::record_error;
+use ore_lambda::ports::DescribeInstance;
+use ore_lambda::RecordError;
 use ore_model::standard::InstanceDetails;
-use ore_model::RecordError;
-
-pub trait DescribeInstance {
-    /// `Ok(None)` when EC2 does not know the instance (terminated long ago, or never existed).
-    /// Any other failure is an error, so the record is retried rather than published degraded.
-    fn describe(
-        &self,
-        region: &str,
-        instance_id: &str,
-    ) -> impl Future<Output = Result<Option<InstanceDetails>, RecordError>> + Send;
-}
 
 /// `DescribeInstances` through the SDK client built once per cold start.
 #[derive(Clone, Debug)]
@@ -26,6 +15,7 @@ pub struct Ec2Describer {
 }
 
 impl Ec2Describer {
+    /// Describe through `client`.
     pub fn new(client: aws_sdk_ec2::Client) -> Self {
         Ec2Describer { client }
     }

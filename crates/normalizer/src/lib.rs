@@ -8,5 +8,6 @@ pub mod service;
 
 pub use config::Config;
 pub use decide::{decide, Decision, IgnoreRule, Settling};
-pub use enrich::{DescribeInstance, Ec2Describer};
+pub use enrich::Ec2Describer;
+pub use ore_lambda::ports::DescribeInstance;
 pub use service::Normalizer;

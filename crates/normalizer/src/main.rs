@@ -1,16 +1,16 @@
 //! Lambda entrypoint: configuration and SDK clients are built once per cold start.
 
 use normalizer::{Config, Ec2Describer, Normalizer};
-use ore_model::requeue::SqsRequeue;
-use ore_model::runtime::{init_logging, serve};
-use ore_model::sdk_config::load_sdk_config;
-use ore_model::sns::SnsTopic;
+use ore_lambda::requeue::SqsRequeue;
+use ore_lambda::runtime::{init_logging, serve};
+use ore_lambda::sdk_config::load_sdk_config;
+use ore_lambda::sns::SnsTopic;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = load_sdk_config(&config.timeouts).await;
+    let sdk = load_sdk_config(&config.sdk).await;
     let normalizer = Normalizer::new(
         Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
         SnsTopic::new(aws_sdk_sns::Client::new(&sdk), config.normalized_topic_arn),

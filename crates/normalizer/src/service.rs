@@ -2,11 +2,11 @@
 //! decide, publish. Heartbeats skip EC2 and go straight out as their own message type.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use ore_model::batch::{Outcome, RecordHandler};
+use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::ports::Publish;
+use ore_lambda::RecordError;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage, RawEvent};
-use ore_model::sns::Publish;
-use ore_model::RecordError;
 use tokio::time::Instant;
 
 use crate::decide::{settle, Settling};
@@ -15,6 +15,7 @@ use crate::{decide, Decision, DescribeInstance, IgnoreRule};
 /// The time source, so tests can play a minute of EC2's eventual consistency in no time.
 pub type Clock = fn() -> DateTime<Utc>;
 
+/// The normalizer's record handler: its ports, its rules, its clock.
 pub struct Normalizer<D, P> {
     describer: D,
     publisher: P,
@@ -24,6 +25,7 @@ pub struct Normalizer<D, P> {
 }
 
 impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
+    /// A normalizer reading the system clock.
     pub fn new(describer: D, publisher: P, ignore: IgnoreRule, settling: Settling) -> Self {
         Normalizer {
             describer,
@@ -126,15 +128,18 @@ impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
 }
 
 fn serialize<T: serde::Serialize>(message: &T) -> Result<String, RecordError> {
-    serde_json::to_string(message).map_err(|e| RecordError::Rejected {
-        operation: "serialize standard message",
-        detail: e.to_string(),
-    })
+    serde_json::to_string(message).map_err(|e| RecordError::local("serialize the message", e))
 }
 
 impl<D: DescribeInstance + Sync, P: Publish + Sync> RecordHandler for Normalizer<D, P> {
-    async fn handle_record(&self, body: &str, _deadline: Instant) -> Result<Outcome, RecordError> {
-        match RawEvent::from_sqs_body(body)? {
+    type Input = RawEvent;
+
+    async fn handle_record(
+        &self,
+        event: RawEvent,
+        _deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        match event {
             RawEvent::StateChange(change) => self.state_change(change).await,
             RawEvent::Heartbeat(event) => self.heartbeat(event).await,
         }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
-use ore_model::batch::{process_batch, RecordHandler};
+use ore_lambda::batch::{process_batch, RecordHandler};
 use test_support::{
     black_hole_config, failed_kinds, load_sqs_event, sqs_event, template_number, RecordingPublisher,
 };

@@ -1,55 +1,19 @@
-//! The normalizer's branches with in-memory ports, no emulator: EC2's eventual consistency (an
-//! instance not known yet, then known), the settle time, and the heartbeat.
+//! Every branch of the normalizer with the in-memory ports from `test-support`, no emulator:
+//! published (enriched or not), ignored, EC2's eventual consistency (an instance not known yet,
+//! then known) and the settle time, EC2 or SNS throttled, failing or refusing, and the heartbeat.
 
 use std::cell::Cell;
-use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use normalizer::{DescribeInstance, IgnoreRule, Normalizer, Settling};
-use ore_model::batch::{Outcome, RecordHandler};
-use ore_model::heartbeat::HEARTBEAT_TYPE;
+use normalizer::{IgnoreRule, Normalizer, Settling};
+use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::RecordError;
+use ore_model::from_sqs_body;
+use ore_model::heartbeat::{RawEvent, HEARTBEAT_TYPE};
 use ore_model::standard::InstanceDetails;
-use ore_model::RecordError;
 use serde_json::json;
-use test_support::RecordingPublisher;
-
-/// `DescribeInstances` answering from a script, one answer per call (the last one repeats).
-struct ScriptedDescriber {
-    answers: Mutex<VecDeque<Option<InstanceDetails>>>,
-    calls: Mutex<u32>,
-}
-
-impl ScriptedDescriber {
-    fn new(answers: Vec<Option<InstanceDetails>>) -> Self {
-        ScriptedDescriber {
-            answers: Mutex::new(answers.into()),
-            calls: Mutex::new(0),
-        }
-    }
-
-    fn calls(&self) -> u32 {
-        *self.calls.lock().unwrap()
-    }
-}
-
-impl DescribeInstance for ScriptedDescriber {
-    async fn describe(
-        &self,
-        _region: &str,
-        _instance_id: &str,
-    ) -> Result<Option<InstanceDetails>, RecordError> {
-        *self.calls.lock().unwrap() += 1;
-        let mut answers = self.answers.lock().unwrap();
-        let answer = if answers.len() > 1 {
-            answers.pop_front()
-        } else {
-            answers.front().cloned()
-        };
-        Ok(answer.flatten())
-    }
-}
+use test_support::{FakeDescriber, Fault, RecordingPublisher, StandardSchema};
 
 const EVENT_TIME: &str = "2026-11-26T09:10:00Z";
 
@@ -68,15 +32,18 @@ fn at(seconds: i64) {
     SECONDS_AFTER_EVENT.with(|s| s.set(seconds));
 }
 
-fn pending_event() -> String {
-    json!({
-        "version": "0", "id": "0b4e4d5a-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-        "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
-        "account": "123456789012", "time": EVENT_TIME, "region": "eu-west-1",
-        "resources": ["arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"],
-        "detail": {"instance-id": "i-0abc1234def567890", "state": "pending"}
-    })
-    .to_string()
+fn pending_event() -> RawEvent {
+    from_sqs_body(
+        &json!({
+            "version": "0", "id": "0b4e4d5a-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
+            "account": "123456789012", "time": EVENT_TIME, "region": "eu-west-1",
+            "resources": ["arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"],
+            "detail": {"instance-id": "i-0abc1234def567890", "state": "pending"}
+        })
+        .to_string(),
+    )
+    .expect("a valid state change")
 }
 
 fn tagged(tags: &[(&str, &str)]) -> InstanceDetails {
@@ -91,13 +58,20 @@ fn tagged(tags: &[(&str, &str)]) -> InstanceDetails {
     }
 }
 
-fn normalizer(
-    describer: ScriptedDescriber,
+type Subject = Normalizer<FakeDescriber, RecordingPublisher>;
+
+fn normalizer(describer: FakeDescriber, settling: Settling) -> Subject {
+    normalizer_publishing_to(describer, RecordingPublisher::default(), settling)
+}
+
+fn normalizer_publishing_to(
+    describer: FakeDescriber,
+    publisher: RecordingPublisher,
     settling: Settling,
-) -> Normalizer<ScriptedDescriber, RecordingPublisher> {
+) -> Subject {
     Normalizer::new(
         describer,
-        RecordingPublisher::default(),
+        publisher,
         IgnoreRule::new("ore:ignore", "true"),
         settling,
     )
@@ -117,14 +91,15 @@ fn deferred_for(result: Result<Outcome, RecordError>) -> Duration {
 
 #[tokio::test]
 async fn not_found_then_found_with_the_ignore_tag_publishes_nothing() {
-    let describer = ScriptedDescriber::new(vec![None, Some(tagged(&[("ore:ignore", "true")]))]);
+    let describer =
+        FakeDescriber::scripted(vec![Ok(None), Ok(Some(tagged(&[("ore:ignore", "true")])))]);
     let normalizer = normalizer(describer, Settling::default());
     at(1);
-    let retry = deferred_for(normalizer.handle_record(&pending_event(), deadline()).await);
+    let retry = deferred_for(normalizer.handle_record(pending_event(), deadline()).await);
     assert!(retry <= Duration::from_secs(10), "{retry:?}");
     at(12);
     let outcome = normalizer
-        .handle_record(&pending_event(), deadline())
+        .handle_record(pending_event(), deadline())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Ignored { state: "pending" });
@@ -133,15 +108,15 @@ async fn not_found_then_found_with_the_ignore_tag_publishes_nothing() {
 
 #[tokio::test]
 async fn never_found_is_published_unenriched_once_the_settle_time_has_passed() {
-    let normalizer = normalizer(ScriptedDescriber::new(vec![None]), Settling::default());
+    let normalizer = normalizer(FakeDescriber::unknown(), Settling::default());
     for seconds in [0, 10, 20, 30, 40, 50] {
         at(seconds);
-        deferred_for(normalizer.handle_record(&pending_event(), deadline()).await);
+        deferred_for(normalizer.handle_record(pending_event(), deadline()).await);
     }
     assert!(normalizer_published(&normalizer).is_empty());
     at(60);
     let outcome = normalizer
-        .handle_record(&pending_event(), deadline())
+        .handle_record(pending_event(), deadline())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
@@ -151,11 +126,11 @@ async fn never_found_is_published_unenriched_once_the_settle_time_has_passed() {
 
 #[tokio::test]
 async fn an_old_event_for_an_unknown_instance_is_published_unenriched_at_once() {
-    let describer = ScriptedDescriber::new(vec![None]);
+    let describer = FakeDescriber::unknown();
     let normalizer = normalizer(describer, Settling::default());
     at(3600);
     let outcome = normalizer
-        .handle_record(&pending_event(), deadline())
+        .handle_record(pending_event(), deadline())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
@@ -168,15 +143,15 @@ async fn an_old_event_for_an_unknown_instance_is_published_unenriched_at_once() 
 #[tokio::test]
 async fn waiting_for_tags_is_off_by_default_and_waits_when_on() {
     let untagged_then_tagged = || {
-        ScriptedDescriber::new(vec![
-            Some(tagged(&[])),
-            Some(tagged(&[("ore:ignore", "true")])),
+        FakeDescriber::scripted(vec![
+            Ok(Some(tagged(&[]))),
+            Ok(Some(tagged(&[("ore:ignore", "true")]))),
         ])
     };
     at(2);
     let published_at_once = normalizer(untagged_then_tagged(), Settling::default());
     let outcome = published_at_once
-        .handle_record(&pending_event(), deadline())
+        .handle_record(pending_event(), deadline())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
@@ -188,10 +163,10 @@ async fn waiting_for_tags_is_off_by_default_and_waits_when_on() {
             ..Settling::default()
         },
     );
-    deferred_for(waiting.handle_record(&pending_event(), deadline()).await);
+    deferred_for(waiting.handle_record(pending_event(), deadline()).await);
     at(13);
     let outcome = waiting
-        .handle_record(&pending_event(), deadline())
+        .handle_record(pending_event(), deadline())
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Ignored { state: "pending" });
@@ -199,15 +174,19 @@ async fn waiting_for_tags_is_off_by_default_and_waits_when_on() {
 
 #[tokio::test]
 async fn a_heartbeat_is_passed_on_without_asking_ec2() {
-    let normalizer = normalizer(ScriptedDescriber::new(vec![None]), Settling::default());
-    let heartbeat = json!({
-        "version": "0", "id": "hb-42", "detail-type": "ORE Heartbeat", "source": "ore.canary",
-        "account": "123456789012", "time": EVENT_TIME, "region": "eu-west-1", "resources": [],
-        "detail": {"origin": "verify-deployment"}
-    });
+    let normalizer = normalizer(FakeDescriber::unknown(), Settling::default());
+    let heartbeat: RawEvent = from_sqs_body(
+        &json!({
+            "version": "0", "id": "hb-42", "detail-type": "ORE Heartbeat", "source": "ore.canary",
+            "account": "123456789012", "time": EVENT_TIME, "region": "eu-west-1", "resources": [],
+            "detail": {"origin": "verify-deployment"}
+        })
+        .to_string(),
+    )
+    .unwrap();
     at(2);
     let outcome = normalizer
-        .handle_record(&heartbeat.to_string(), deadline())
+        .handle_record(heartbeat, deadline())
         .await
         .unwrap();
     assert_eq!(
@@ -227,14 +206,93 @@ async fn a_heartbeat_is_passed_on_without_asking_ec2() {
     assert_eq!(normalizer.describer().calls(), 0);
 }
 
-fn normalizer_publisher(
-    normalizer: &Normalizer<ScriptedDescriber, RecordingPublisher>,
-) -> &RecordingPublisher {
+fn normalizer_publisher(normalizer: &Subject) -> &RecordingPublisher {
     normalizer.publisher()
 }
 
-fn normalizer_published(
-    normalizer: &Normalizer<ScriptedDescriber, RecordingPublisher>,
-) -> Vec<serde_json::Value> {
+fn normalizer_published(normalizer: &Subject) -> Vec<serde_json::Value> {
     normalizer.publisher().bodies()
+}
+
+#[tokio::test]
+async fn a_known_instance_is_published_enriched_with_its_routing_attributes() {
+    let normalizer = normalizer(
+        FakeDescriber::knows(tagged(&[("team", "payments")])),
+        Settling::default(),
+    );
+    at(1);
+    let outcome = normalizer
+        .handle_record(pending_event(), deadline())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Delivered { state: "pending" });
+    let [message] = normalizer_published(&normalizer).try_into().unwrap();
+    StandardSchema::load().assert_valid(&message);
+    assert_eq!(message["data"]["enrichment"], "enriched");
+    assert_eq!(message["data"]["instance"]["name"], "fresh");
+    assert_eq!(message["data"]["instance"]["tags"]["team"], "payments");
+    let [attributes] = normalizer_publisher(&normalizer)
+        .attributes()
+        .try_into()
+        .unwrap();
+    assert_eq!(attributes["state"], "pending");
+    assert_eq!(attributes["resource_type"], "ec2:instance");
+    assert_eq!(attributes["account"], "123456789012");
+    assert_eq!(attributes["region"], "eu-west-1");
+}
+
+#[tokio::test]
+async fn an_instance_tagged_to_be_ignored_publishes_nothing() {
+    let normalizer = normalizer(
+        FakeDescriber::knows(tagged(&[("ore:ignore", "true")])),
+        Settling::default(),
+    );
+    at(1);
+    let outcome = normalizer.handle_record(pending_event(), deadline()).await;
+    assert_eq!(outcome.unwrap(), Outcome::Ignored { state: "pending" });
+    assert!(normalizer_published(&normalizer).is_empty());
+}
+
+#[tokio::test]
+async fn ec2_faults_fail_the_record_with_their_kind_and_publish_nothing() {
+    for (fault, kind) in [
+        (Fault::Throttled, "throttled"),
+        (Fault::Transient, "transient"),
+        (Fault::Rejected, "rejected"),
+    ] {
+        let normalizer = normalizer(FakeDescriber::failing(fault), Settling::default());
+        at(1);
+        let error = normalizer
+            .handle_record(pending_event(), deadline())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind);
+        let failure = error.aws().expect("an AWS failure");
+        assert_eq!(failure.operation, "ec2:DescribeInstances");
+        assert_eq!(failure.request_id.as_deref(), Some("fake-request-id"));
+        assert!(normalizer_published(&normalizer).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn sns_faults_fail_the_record_with_their_kind() {
+    for (fault, kind, retryable) in [
+        (Fault::Throttled, "throttled", true),
+        (Fault::Transient, "transient", true),
+        (Fault::Rejected, "rejected", false),
+    ] {
+        let normalizer = normalizer_publishing_to(
+            FakeDescriber::knows(tagged(&[])),
+            RecordingPublisher::failing(fault),
+            Settling::default(),
+        );
+        at(1);
+        let error = normalizer
+            .handle_record(pending_event(), deadline())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind);
+        assert_eq!(error.is_retryable(), retryable);
+        assert_eq!(error.aws().map(|f| f.operation), Some("sns:Publish"));
+    }
 }

@@ -7,24 +7,34 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::envelope::Payload;
 use crate::InputError;
 
+/// The EventBridge `source` of EC2's events.
 pub const EC2_SOURCE: &str = "aws.ec2";
+/// The `detail-type` of the state-change event.
 pub const STATE_CHANGE_DETAIL_TYPE: &str = "EC2 Instance State-change Notification";
 
 /// The six states EC2 reports. Anything else is bad input, not a new state we guess at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceState {
+    /// Launching, or starting after a stop.
     Pending,
+    /// Up.
     Running,
+    /// On its way to stopped.
     Stopping,
+    /// Stopped: no compute billed, volumes kept.
     Stopped,
+    /// On its way to terminated.
     ShuttingDown,
+    /// Gone for good.
     Terminated,
 }
 
 impl InstanceState {
+    /// Every state, in lifecycle order.
     pub const ALL: [InstanceState; 6] = [
         InstanceState::Pending,
         InstanceState::Running,
@@ -55,49 +65,50 @@ impl fmt::Display for InstanceState {
 
 /// The event as EventBridge delivers it (field names as on the wire), with only the fields ORE
 /// reads: an event without, say, `version` is still a good event.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Ec2StateChangeEvent {
-    pub id: String,
-    #[serde(rename = "detail-type")]
-    pub detail_type: String,
-    pub source: String,
-    pub account: String,
-    pub time: DateTime<Utc>,
-    pub region: String,
+/// `source` and `detail-type` are checked on the JSON before this is parsed.
+#[derive(Debug, Deserialize)]
+struct Ec2StateChangeEvent {
+    id: String,
+    account: String,
+    time: DateTime<Utc>,
+    region: String,
     #[serde(default)]
-    pub resources: Vec<String>,
-    pub detail: Ec2StateChangeDetail,
+    resources: Vec<String>,
+    detail: Ec2StateChangeDetail,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Ec2StateChangeDetail {
+#[derive(Debug, Deserialize)]
+struct Ec2StateChangeDetail {
     #[serde(rename = "instance-id")]
-    pub instance_id: String,
-    pub state: InstanceState,
+    instance_id: String,
+    state: InstanceState,
 }
 
 /// A state change whose identifiers have been checked, ready for enrichment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ec2StateChange {
+    /// EventBridge's event id: the dedup key.
     pub event_id: String,
+    /// The instance's account.
     pub account: String,
+    /// The instance's region (where to describe it).
     pub region: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`, from the instance ARN.
     pub partition: String,
+    /// When the state changed, by EC2's clock.
     pub time: DateTime<Utc>,
+    /// `i-` followed by 8 or 17 hex digits.
     pub instance_id: String,
+    /// The instance's ARN (from `resources`, or built from the id).
     pub instance_arn: String,
+    /// The state it is now in.
     pub state: InstanceState,
 }
 
-impl Ec2StateChange {
-    /// The state change carried by an SQS record body, raw or in its SNS envelope.
-    pub fn from_sqs_body(body: &str) -> Result<Self, InputError> {
-        Self::from_payload(crate::envelope::unwrap_payload(body)?)
-    }
-
-    /// Parse an EventBridge payload. Another source or detail-type is reported as such before
-    /// any field is looked at, so the log says "wrong event" rather than "missing field".
-    pub fn from_payload(payload: Value) -> Result<Self, InputError> {
+/// Another source or detail-type is reported as such before any field is looked at, so the
+/// log says "wrong event" rather than "missing field".
+impl Payload for Ec2StateChange {
+    fn from_payload(payload: Value) -> Result<Self, InputError> {
         let source = payload.get("source").and_then(Value::as_str);
         let detail_type = payload.get("detail-type").and_then(Value::as_str);
         if source != Some(EC2_SOURCE) || detail_type != Some(STATE_CHANGE_DETAIL_TYPE) {
@@ -232,8 +243,10 @@ mod tests {
     #[test]
     fn unknown_state_is_a_shape_error() {
         let err = Ec2StateChange::from_payload(event("rebooting")).unwrap_err();
-        assert!(matches!(err, InputError::Shape(_)), "{err}");
-        assert!(err.to_string().contains("rebooting"));
+        let InputError::Shape(cause) = &err else {
+            panic!("expected a shape error, got {err}");
+        };
+        assert!(cause.to_string().contains("rebooting"), "{cause}");
     }
 
     #[test]
@@ -251,7 +264,8 @@ mod tests {
         let mut e = event("running");
         e["detail"] = json!({"state": "running"});
         let err = Ec2StateChange::from_payload(e).unwrap_err();
-        assert!(err.to_string().contains("instance-id"), "{err}");
+        let cause = std::error::Error::source(&err).expect("the parser's error");
+        assert!(cause.to_string().contains("instance-id"), "{cause}");
     }
 
     #[test]

@@ -9,6 +9,20 @@ use crate::InputError;
 /// SQS accepts up to 1 MiB; ORE's payloads are a few KiB. Anything past this is not ours.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// A payload a function reads from its queue: how it is recognised and checked once unwrapped.
+/// The batch helper decodes every record into its handler's `Payload`, so a service starts
+/// from a typed, checked value.
+pub trait Payload: Sized {
+    /// Recognise and check the JSON payload; another event or a broken one is an [`InputError`].
+    fn from_payload(payload: Value) -> Result<Self, InputError>;
+}
+
+/// The one way an SQS record body becomes a typed payload: unwrap (raw or SNS-wrapped), then
+/// [`Payload::from_payload`].
+pub fn from_sqs_body<T: Payload>(body: &str) -> Result<T, InputError> {
+    T::from_payload(unwrap_payload(body)?)
+}
+
 /// The payload carried by one SQS record body, as JSON.
 pub fn unwrap_payload(body: &str) -> Result<Value, InputError> {
     if body.len() > MAX_BODY_BYTES {

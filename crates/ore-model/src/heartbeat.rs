@@ -9,15 +9,18 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::ec2::is_region;
+use crate::envelope::Payload;
 use crate::standard::{DATA_CONTENT_TYPE, SPEC_VERSION};
 use crate::InputError;
 
 /// The heartbeat's EventBridge `source` (custom sources may not start with `aws.`).
 pub const HEARTBEAT_SOURCE: &str = "ore.canary";
+/// The heartbeat's EventBridge `detail-type`.
 pub const HEARTBEAT_DETAIL_TYPE: &str = "ORE Heartbeat";
 /// The standard message `type` of a heartbeat; subscribers that want only state changes filter
 /// on the `state` attribute, which heartbeats do not carry.
 pub const HEARTBEAT_TYPE: &str = "org.ore.heartbeat";
+/// The heartbeat message's `dataschema` (`schemas/heartbeat.v1.json`).
 pub const HEARTBEAT_SCHEMA: &str = "urn:ore:schema:heartbeat:1";
 /// The heartbeat message's `subject`.
 pub const HEARTBEAT_SUBJECT: &str = "heartbeat";
@@ -45,10 +48,15 @@ struct HeartbeatDetail {
 /// A checked heartbeat event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeartbeatEvent {
+    /// EventBridge's event id: names the heartbeat at every stage.
     pub event_id: String,
+    /// The account it was put in.
     pub account: String,
+    /// The region it was put in.
     pub region: String,
+    /// When it was put on the bus: the start of the end-to-end delay.
     pub time: DateTime<Utc>,
+    /// Who sent it: `schedule` or `verify-deployment` (sanitised).
     pub origin: String,
 }
 
@@ -58,8 +66,10 @@ impl HeartbeatEvent {
         payload.get("source").and_then(Value::as_str) == Some(HEARTBEAT_SOURCE)
             && payload.get("detail-type").and_then(Value::as_str) == Some(HEARTBEAT_DETAIL_TYPE)
     }
+}
 
-    pub fn from_payload(payload: Value) -> Result<Self, InputError> {
+impl Payload for HeartbeatEvent {
+    fn from_payload(payload: Value) -> Result<Self, InputError> {
         let wire: HeartbeatWire = serde_json::from_value(payload).map_err(InputError::Shape)?;
         let ok_account =
             wire.account.len() == 12 && wire.account.bytes().all(|b| b.is_ascii_digit());
@@ -100,29 +110,44 @@ fn invalid(field: &'static str, reason: &str) -> InputError {
 /// The heartbeat as a standard message (CloudEvents 1.0, schema `schemas/heartbeat.v1.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeartbeatMessage {
+    /// CloudEvents `specversion`, `1.0`.
     pub specversion: String,
+    /// Unique per heartbeat event.
     pub id: String,
+    /// `urn:ore:aws:<account>:<region>`.
     pub source: String,
+    /// [`HEARTBEAT_TYPE`].
     #[serde(rename = "type")]
     pub event_type: String,
+    /// [`HEARTBEAT_SUBJECT`].
     pub subject: String,
+    /// When it was put on the bus: the start of the end-to-end delay.
     pub time: DateTime<Utc>,
+    /// `application/json`.
     pub datacontenttype: String,
+    /// [`HEARTBEAT_SCHEMA`].
     pub dataschema: String,
+    /// The heartbeat's facts.
     pub data: HeartbeatData,
 }
 
+/// What a heartbeat message carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeartbeatData {
+    /// The account it was put in.
     pub account: String,
+    /// The region it was put in.
     pub region: String,
     /// The EventBridge event id: `scripts/verify-deployment.sh` follows its heartbeat by it.
     pub source_event_id: String,
+    /// Who sent it: `schedule` or `verify-deployment` (sanitised).
     pub origin: String,
+    /// When the normalizer passed it on.
     pub processed_at: DateTime<Utc>,
 }
 
 impl HeartbeatMessage {
+    /// The message the normalizer publishes for `event`.
     pub fn new(event: &HeartbeatEvent, processed_at: DateTime<Utc>) -> Self {
         HeartbeatMessage {
             specversion: SPEC_VERSION.to_owned(),
@@ -148,21 +173,6 @@ impl HeartbeatMessage {
         [("type", HEARTBEAT_TYPE)]
     }
 
-    /// A consumer saw the heartbeat and sends nothing for it: one log line naming it (what
-    /// `scripts/verify-deployment.sh` looks for) and the outcome its metrics count.
-    pub fn seen_by_consumer(self, now: DateTime<Utc>) -> crate::batch::Outcome {
-        let delay_ms = self.delay_ms(now);
-        tracing::info!(
-            heartbeat_id = %self.data.source_event_id,
-            delay_ms,
-            "heartbeat seen; nothing is sent for it"
-        );
-        crate::batch::Outcome::Heartbeat {
-            id: self.data.source_event_id,
-            delay_ms,
-        }
-    }
-
     /// Milliseconds from the heartbeat's time to `now`: the end-to-end delay at a stage.
     pub fn delay_ms(&self, now: DateTime<Utc>) -> i64 {
         (now - self.time).num_milliseconds()
@@ -185,14 +195,14 @@ impl HeartbeatMessage {
 /// What the consumers (csv-formatter, emailer) read from the normalized topic.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OreMessage {
+    /// A resource changed state.
     StateChanged(Box<crate::standard::StandardMessage>),
+    /// ORE's canary.
     Heartbeat(Box<HeartbeatMessage>),
 }
 
-impl OreMessage {
-    /// The message carried by an SQS record body, raw or in its SNS envelope.
-    pub fn from_sqs_body(body: &str) -> Result<Self, InputError> {
-        let payload = crate::envelope::unwrap_payload(body)?;
+impl Payload for OreMessage {
+    fn from_payload(payload: Value) -> Result<Self, InputError> {
         let is_heartbeat = payload.get("type").and_then(Value::as_str) == Some(HEARTBEAT_TYPE)
             && payload.get("dataschema").and_then(Value::as_str) == Some(HEARTBEAT_SCHEMA)
             && payload.get("specversion").and_then(Value::as_str) == Some(SPEC_VERSION);
@@ -210,14 +220,14 @@ impl OreMessage {
 /// What the normalizer reads from the raw events topic.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawEvent {
+    /// EC2's state-change notification.
     StateChange(crate::ec2::Ec2StateChange),
+    /// ORE's canary.
     Heartbeat(HeartbeatEvent),
 }
 
-impl RawEvent {
-    /// The event carried by an SQS record body, raw or in its SNS envelope.
-    pub fn from_sqs_body(body: &str) -> Result<Self, InputError> {
-        let payload = crate::envelope::unwrap_payload(body)?;
+impl Payload for RawEvent {
+    fn from_payload(payload: Value) -> Result<Self, InputError> {
         if HeartbeatEvent::matches(&payload) {
             return HeartbeatEvent::from_payload(payload).map(RawEvent::Heartbeat);
         }
@@ -243,12 +253,13 @@ mod tests {
     #[test]
     fn a_heartbeat_round_trips_to_a_message_the_consumers_recognise() {
         let body = heartbeat().to_string();
-        let RawEvent::Heartbeat(event) = RawEvent::from_sqs_body(&body).unwrap() else {
+        let RawEvent::Heartbeat(event) = crate::from_sqs_body::<RawEvent>(&body).unwrap() else {
             panic!("not a heartbeat");
         };
         assert_eq!(event.origin, "schedule");
         let message = HeartbeatMessage::new(&event, Utc::now());
-        let parsed = OreMessage::from_sqs_body(&serde_json::to_string(&message).unwrap()).unwrap();
+        let parsed =
+            crate::from_sqs_body::<OreMessage>(&serde_json::to_string(&message).unwrap()).unwrap();
         assert_eq!(parsed, OreMessage::Heartbeat(Box::new(message.clone())));
         assert_eq!(message.data.source_event_id, event.event_id);
         let later = message.time + chrono::Duration::milliseconds(1500);
@@ -271,7 +282,7 @@ mod tests {
         let mut event = heartbeat();
         event["source"] = json!("aws.autoscaling");
         assert!(matches!(
-            RawEvent::from_sqs_body(&event.to_string()),
+            crate::from_sqs_body::<RawEvent>(&event.to_string()),
             Err(InputError::UnexpectedEvent(_))
         ));
     }

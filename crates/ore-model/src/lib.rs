@@ -1,27 +1,14 @@
-//! ORE's shared event model.
-//!
-//! Every ORE Lambda reads SQS batches whose bodies are either SNS notification envelopes or raw
-//! messages, and two of them read ORE's standard message. Those shapes, and the per-record
-//! batch plumbing that turns record failures into a partial batch response, live here once.
+//! ORE's event model, free of any AWS SDK or Lambda runtime: what arrives (SQS bodies, SNS
+//! envelopes, the EventBridge EC2 state change and ORE's heartbeat), what leaves (the standard
+//! message, the organisation-wide contract), and why a payload is refused. Pure data and checks,
+//! so every function, test and benchmark shares one definition of each shape.
+#![warn(missing_docs)]
 
-pub mod batch;
-pub mod config;
 pub mod ec2;
 pub mod envelope;
 pub mod error;
 pub mod heartbeat;
-pub mod metrics;
 pub mod standard;
 
-#[cfg(feature = "aws")]
-pub mod aws_error;
-#[cfg(feature = "aws")]
-pub mod requeue;
-#[cfg(feature = "runtime")]
-pub mod runtime;
-#[cfg(feature = "aws")]
-pub mod sdk_config;
-#[cfg(feature = "sns")]
-pub mod sns;
-
-pub use error::{InputError, RecordError};
+pub use envelope::{from_sqs_body, Payload};
+pub use error::InputError;

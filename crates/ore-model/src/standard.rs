@@ -10,14 +10,18 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceState};
+use crate::envelope::Payload;
 use crate::InputError;
 
+/// CloudEvents 1.0.
 pub const SPEC_VERSION: &str = "1.0";
 /// Stable across schema versions: subscribers route on it.
 pub const EVENT_TYPE: &str = "org.ore.resource.state-changed";
 /// Names the schema's major version; the schema file's `$id` is this URN.
 pub const DATA_SCHEMA: &str = "urn:ore:schema:resource-state-changed:1";
+/// Every ORE message is JSON.
 pub const DATA_CONTENT_TYPE: &str = "application/json";
+/// `data.resource_type` of an EC2 instance.
 pub const RESOURCE_TYPE_EC2_INSTANCE: &str = "ec2:instance";
 
 /// Namespace for deriving message ids, so a redelivered AWS event keeps its ORE id.
@@ -25,37 +29,60 @@ const ID_NAMESPACE: Uuid = Uuid::from_u128(0x0e2c_6d1a_5b7f_4c3e_9a41_7d2f_1b6e_
 
 /// Bounds on user-controlled values (EC2's own tag limits, with room for `aws:` tags).
 pub const MAX_TAGS: usize = 64;
+/// EC2's own limit on a tag key.
 pub const MAX_TAG_KEY_CHARS: usize = 128;
+/// EC2's own limit on a tag value.
 pub const MAX_TAG_VALUE_CHARS: usize = 256;
 const MAX_FIELD_CHARS: usize = 256;
 
+/// The standard message (v1); field meanings are documented in the schema and README.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StandardMessage {
+    /// CloudEvents `specversion`, `1.0`.
     pub specversion: String,
+    /// Deterministic per (event, resource): redeliveries keep it, so consumers can dedupe.
     pub id: String,
+    /// `urn:ore:aws:<account>:<region>`.
     pub source: String,
+    /// [`EVENT_TYPE`].
     #[serde(rename = "type")]
     pub event_type: String,
+    /// The resource id.
     pub subject: String,
+    /// When the state changed (the event's time).
     pub time: DateTime<Utc>,
+    /// `application/json`.
     pub datacontenttype: String,
+    /// [`DATA_SCHEMA`].
     pub dataschema: String,
+    /// The change and the resource.
     pub data: ResourceStateChange,
 }
 
 /// The `data` of the standard message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceStateChange {
+    /// The resource's account.
     pub account: String,
+    /// The resource's region.
     pub region: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`.
     pub partition: String,
+    /// [`RESOURCE_TYPE_EC2_INSTANCE`] today.
     pub resource_type: String,
+    /// The instance id.
     pub resource_id: String,
+    /// The instance ARN.
     pub resource_arn: String,
+    /// The state it is now in.
     pub state: InstanceState,
+    /// EventBridge's event id.
     pub source_event_id: String,
+    /// When the normalizer built the message.
     pub processed_at: DateTime<Utc>,
+    /// Whether EC2 described the instance.
     pub enrichment: EnrichmentStatus,
+    /// What EC2 said about it (empty when not found).
     pub instance: InstanceDetails,
 }
 
@@ -63,6 +90,7 @@ pub struct ResourceStateChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EnrichmentStatus {
+    /// EC2 described the instance.
     Enriched,
     /// EC2 no longer knows the instance (terminated over an hour ago, or never existed).
     NotFound,
@@ -81,18 +109,51 @@ impl EnrichmentStatus {
 /// What `DescribeInstances` tells about an instance; every field is empty when not enriched.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceDetails {
+    /// The `Name` tag.
     pub name: Option<String>,
+    /// For example `t3.micro`.
     pub instance_type: Option<String>,
+    /// For example `eu-west-1a`.
     pub availability_zone: Option<String>,
+    /// Primary private IPv4.
     pub private_ip: Option<String>,
+    /// Public IPv4, if any.
     pub public_ip: Option<String>,
+    /// The VPC.
     pub vpc_id: Option<String>,
+    /// The subnet.
     pub subnet_id: Option<String>,
+    /// When it was last launched.
     pub launch_time: Option<DateTime<Utc>>,
+    /// EC2's `PlatformDetails`, for example `Linux/UNIX`.
     pub platform: Option<String>,
+    /// For example `arm64`.
     pub architecture: Option<String>,
+    /// Every tag (untrusted text: escaped in mail, guarded in CSV).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// The CloudEvents attributes are checked first so a foreign event is named as such.
+impl Payload for StandardMessage {
+    fn from_payload(payload: Value) -> Result<Self, InputError> {
+        let attribute = |name: &str| payload.get(name).and_then(Value::as_str);
+        if attribute("specversion") != Some(SPEC_VERSION)
+            || attribute("type") != Some(EVENT_TYPE)
+            || attribute("dataschema") != Some(DATA_SCHEMA)
+        {
+            return Err(InputError::UnexpectedEvent(format!(
+                "specversion {:?}, type {:?}, dataschema {:?}; expected {SPEC_VERSION:?}, {EVENT_TYPE:?}, {DATA_SCHEMA:?}",
+                attribute("specversion"),
+                attribute("type"),
+                attribute("dataschema"),
+            )));
+        }
+        let message: StandardMessage =
+            serde_json::from_value(payload).map_err(InputError::Shape)?;
+        message.check_bounds()?;
+        Ok(message)
+    }
 }
 
 impl StandardMessage {
@@ -129,32 +190,6 @@ impl StandardMessage {
                 instance: instance.unwrap_or_default(),
             },
         }
-    }
-
-    /// The standard message carried by an SQS record body, raw or in its SNS envelope.
-    pub fn from_sqs_body(body: &str) -> Result<Self, InputError> {
-        Self::from_payload(crate::envelope::unwrap_payload(body)?)
-    }
-
-    /// Parse and check a payload that claims to be a standard message. The CloudEvents
-    /// attributes are checked first so a foreign event is named as such.
-    pub fn from_payload(payload: Value) -> Result<Self, InputError> {
-        let attribute = |name: &str| payload.get(name).and_then(Value::as_str);
-        if attribute("specversion") != Some(SPEC_VERSION)
-            || attribute("type") != Some(EVENT_TYPE)
-            || attribute("dataschema") != Some(DATA_SCHEMA)
-        {
-            return Err(InputError::UnexpectedEvent(format!(
-                "specversion {:?}, type {:?}, dataschema {:?}; expected {SPEC_VERSION:?}, {EVENT_TYPE:?}, {DATA_SCHEMA:?}",
-                attribute("specversion"),
-                attribute("type"),
-                attribute("dataschema"),
-            )));
-        }
-        let message: StandardMessage =
-            serde_json::from_value(payload).map_err(InputError::Shape)?;
-        message.check_bounds()?;
-        Ok(message)
     }
 
     /// SNS message attributes every ORE topic carries, so subscribers can filter without

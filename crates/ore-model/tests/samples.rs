@@ -1,5 +1,6 @@
 //! The committed sample events and the standard message's schema agree with the model.
 
+use ore_model::{from_sqs_body, Payload};
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
@@ -229,7 +230,7 @@ fn consumers_reject_identifiers_that_would_forge_links() {
 fn canary_samples_are_what_the_normalizer_reads_and_writes() {
     use ore_model::heartbeat::{HeartbeatMessage, OreMessage, RawEvent};
     let event = load_sqs_event("events/canary/normalizer-heartbeat-sns-envelope.json");
-    let RawEvent::Heartbeat(heartbeat) = RawEvent::from_sqs_body(body(&event, 0)).unwrap() else {
+    let RawEvent::Heartbeat(heartbeat) = from_sqs_body::<RawEvent>(body(&event, 0)).unwrap() else {
         panic!("the canary sample is not a heartbeat");
     };
     let committed = load_json("events/canary/heartbeat-message.json");
@@ -249,7 +250,7 @@ fn canary_samples_are_what_the_normalizer_reads_and_writes() {
             "events/canary/{consumer}-heartbeat-raw-delivery.json"
         ));
         assert!(matches!(
-            OreMessage::from_sqs_body(body(&event, 0)),
+            from_sqs_body::<OreMessage>(body(&event, 0)),
             Ok(OreMessage::Heartbeat(_))
         ));
     }

@@ -6,9 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_lambda_events::sqs::SqsEvent;
+use ore_lambda::sdk_config::{SdkSettings, Timeouts};
+use ore_model::Payload;
 use serde_json::{json, Value};
 
 pub use aws_config::SdkConfig;
+
+pub mod fakes;
+pub use fakes::{FakeDescriber, Fault, RecordingMailer, RecordingPublisher, RecordingRequeue};
 
 /// The repository root (tests run with the crate as working directory).
 pub fn repo_root() -> PathBuf {
@@ -130,70 +135,6 @@ pub fn template_number(resource: &str, path: &[&str]) -> u64 {
     })
 }
 
-/// The `Publish` port in memory: records what would have been published, or fails every call
-/// with a chosen error kind.
-#[derive(Debug, Default)]
-pub struct RecordingPublisher {
-    pub published: std::sync::Mutex<Vec<(String, std::collections::BTreeMap<String, String>)>>,
-    pub fail_with: Option<&'static str>,
-}
-
-impl RecordingPublisher {
-    /// Everything published so far, as (body, attributes).
-    pub fn bodies(&self) -> Vec<Value> {
-        self.published
-            .lock()
-            .expect("publisher lock")
-            .iter()
-            .map(|(body, _)| serde_json::from_str(body).expect("published JSON"))
-            .collect()
-    }
-
-    pub fn attributes(&self) -> Vec<std::collections::BTreeMap<String, String>> {
-        self.published
-            .lock()
-            .expect("publisher lock")
-            .iter()
-            .map(|(_, attributes)| attributes.clone())
-            .collect()
-    }
-}
-
-impl ore_model::sns::Publish for RecordingPublisher {
-    async fn publish(
-        &self,
-        message: String,
-        attributes: &[(&str, &str)],
-    ) -> Result<(), ore_model::RecordError> {
-        use ore_model::RecordError;
-        match self.fail_with {
-            Some("throttled") => Err(RecordError::Throttled {
-                operation: "sns:Publish",
-                detail: "Rate exceeded".into(),
-            }),
-            Some("transient") => Err(RecordError::Transient {
-                operation: "sns:Publish",
-                detail: "503 Service Unavailable".into(),
-            }),
-            Some(_) => Err(RecordError::Rejected {
-                operation: "sns:Publish",
-                detail: "AuthorizationError".into(),
-            }),
-            None => {
-                let attributes = attributes
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect();
-                self.published
-                    .lock()
-                    .expect("publisher lock")
-                    .push((message, attributes));
-                Ok(())
-            }
-        }
-    }
-}
-
 /// The committed JSON Schema of the heartbeat message (`schemas/heartbeat.v1.json`).
 pub struct HeartbeatSchema;
 
@@ -225,8 +166,8 @@ pub fn black_hole_endpoint() -> String {
 
 /// Short bounds for tests against [`black_hole_endpoint`]: the same mechanism as the shipped
 /// defaults, scaled down so the test takes seconds.
-pub fn short_timeouts() -> ore_model::sdk_config::Timeouts {
-    ore_model::sdk_config::Timeouts {
+pub fn short_timeouts() -> Timeouts {
+    Timeouts {
         connect: Duration::from_millis(300),
         attempt: Duration::from_millis(400),
         operation: Duration::from_millis(1_200),
@@ -236,8 +177,12 @@ pub fn short_timeouts() -> ore_model::sdk_config::Timeouts {
 /// ORE's SDK configuration (with [`short_timeouts`]) pointed at a fresh [`black_hole_endpoint`],
 /// with test credentials and region so nothing but the endpoint can fail.
 pub async fn black_hole_config() -> SdkConfig {
+    let settings = SdkSettings {
+        timeouts: short_timeouts(),
+        ..SdkSettings::default()
+    };
     let config =
-        ore_model::sdk_config::load_sdk_config_at(&short_timeouts(), &black_hole_endpoint()).await;
+        ore_lambda::sdk_config::load_sdk_config_at(&settings, &black_hole_endpoint()).await;
     let credentials =
         aws_sdk_sns::config::Credentials::new("testing", "testing", None, None, "test");
     config
@@ -265,17 +210,17 @@ pub fn heartbeat_message_body(event_id: &str) -> String {
 /// The message ids of records a batch failed, and the error kinds, from a [`BatchOutcome`].
 pub fn failed_kinds(
     event: &SqsEvent,
-    outcome: &ore_model::batch::BatchOutcome,
+    outcome: &ore_lambda::batch::BatchOutcome,
 ) -> Vec<(String, &'static str)> {
     event
         .records
         .iter()
         .zip(&outcome.results)
         .filter_map(|(record, result)| match result {
-            ore_model::batch::RecordResult::Failed(error) => {
+            ore_lambda::batch::RecordResult::Failed(error) => {
                 Some((record.message_id.clone().unwrap_or_default(), error.kind()))
             }
-            ore_model::batch::RecordResult::Done(_) => None,
+            ore_lambda::batch::RecordResult::Done(_) => None,
         })
         .collect()
 }
@@ -288,7 +233,7 @@ pub async fn emulator_config() -> SdkConfig {
         "integration tests talk to an AWS API emulator on 127.0.0.1: run `scripts/test.sh` \
          (it starts moto server and sets AWS_ENDPOINT_URL), got {endpoint:?}"
     );
-    ore_model::sdk_config::load_sdk_config(&ore_model::sdk_config::Timeouts::default()).await
+    ore_lambda::sdk_config::load_sdk_config(&SdkSettings::default()).await
 }
 
 /// A name no other test (or earlier run against the same emulator) uses.

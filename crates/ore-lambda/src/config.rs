@@ -4,10 +4,17 @@
 /// Init cannot proceed: the message names the variable to set.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// A required variable is unset or blank.
     #[error("environment variable {0} is required but not set")]
     Missing(&'static str),
+    /// A variable is set to something unusable.
     #[error("environment variable {name} is invalid: {reason}")]
-    Invalid { name: &'static str, reason: String },
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
 }
 
 /// A variable that must be present and non-blank.

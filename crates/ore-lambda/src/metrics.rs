@@ -102,7 +102,7 @@ pub fn emit(documents: &[Value]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::RecordError;
+    use crate::{AwsFailure, RecordError};
 
     #[test]
     fn counts_per_state_and_one_document_per_heartbeat() {
@@ -110,10 +110,10 @@ mod tests {
             RecordResult::Done(Outcome::Delivered { state: "running" }),
             RecordResult::Done(Outcome::Delivered { state: "running" }),
             RecordResult::Done(Outcome::Ignored { state: "stopped" }),
-            RecordResult::Failed(RecordError::Transient {
-                operation: "sns:Publish",
-                detail: "503".into(),
-            }),
+            RecordResult::Failed(RecordError::Transient(AwsFailure::new(
+                "sns:Publish",
+                "503",
+            ))),
             RecordResult::Done(Outcome::Heartbeat {
                 id: "hb-1".into(),
                 delay_ms: 1234,

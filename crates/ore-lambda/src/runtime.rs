@@ -7,8 +7,9 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use tokio::time::Instant;
 
-use crate::batch::{process_batch, requeue_deferred, RecordHandler, Requeue};
+use crate::batch::{process_batch, requeue_deferred, RecordHandler};
 use crate::metrics;
+use crate::ports::Requeue;
 
 /// Time kept back from Lambda's deadline for reporting: requeueing deferred records, metrics,
 /// and the response itself.
@@ -40,7 +41,7 @@ pub async fn handle<H: RecordHandler, R: Requeue>(
     event: &SqsEvent,
     deadline: Instant,
 ) -> Result<SqsBatchResponse, Error> {
-    let outcome = process_batch(event, |body| handler.handle_record(body, deadline)).await?;
+    let outcome = process_batch(event, |input| handler.handle_record(input, deadline)).await?;
     requeue_deferred(requeue, event, &outcome).await;
     let now_ms = chrono::Utc::now().timestamp_millis();
     metrics::emit(&metrics::batch_documents(

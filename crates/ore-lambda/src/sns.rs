@@ -1,21 +1,10 @@
-//! Publishing to an SNS topic: the port the normalizer and the csv-formatter share, and its SDK
-//! implementation.
-
-use std::future::Future;
+//! The [`Publish`] port on an SNS topic, shared by the normalizer and the csv-formatter.
 
 use aws_sdk_sns::types::MessageAttributeValue;
 
 use crate::aws_error::record_error;
+use crate::ports::Publish;
 use crate::RecordError;
-
-/// Where a function's output goes. Attributes are SNS String attributes, for filter policies.
-pub trait Publish {
-    fn publish(
-        &self,
-        message: String,
-        attributes: &[(&str, &str)],
-    ) -> impl Future<Output = Result<(), RecordError>> + Send;
-}
 
 /// One SNS topic, with its client built once per cold start.
 #[derive(Clone, Debug)]
@@ -25,6 +14,7 @@ pub struct SnsTopic {
 }
 
 impl SnsTopic {
+    /// The topic `topic_arn`, published to through `client`.
     pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>) -> Self {
         SnsTopic {
             client,
@@ -49,10 +39,7 @@ impl Publish for SnsTopic {
                 .data_type("String")
                 .string_value(*value)
                 .build()
-                .map_err(|e| RecordError::Rejected {
-                    operation: "sns:Publish",
-                    detail: e.to_string(),
-                })?;
+                .map_err(|e| RecordError::local("build an SNS message attribute", e))?;
             request = request.message_attributes(*name, attribute);
         }
         let output = request

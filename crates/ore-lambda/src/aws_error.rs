@@ -4,10 +4,9 @@
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::RecordError;
+use crate::{AwsFailure, RecordError};
 
 /// Error codes AWS uses for throttling across services.
 const THROTTLING_CODES: &[&str] = &[
@@ -33,22 +32,43 @@ const UNAVAILABLE_CODES: &[&str] = &[
 /// What kind of failure an SDK error is, before it becomes a [`RecordError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
+    /// AWS asked to slow down.
     Throttled,
+    /// Another delivery may succeed (5xx, timeouts, network).
     Transient,
+    /// AWS refused; needs an operator.
     Rejected,
 }
 
-/// Classify an SDK error for `operation` (e.g. "sns:Publish").
+/// Classify an SDK error for `operation` (e.g. "sns:Publish"), keeping the error as the cause
+/// and AWS's error code and request id for the log line.
 pub fn record_error<E>(operation: &'static str, error: SdkError<E, Response>) -> RecordError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let class = classify(&error);
-    let detail = DisplayErrorContext(&error).to_string();
+    let (code, request_id) = match &error {
+        SdkError::ServiceError(context) => (
+            context.err().code().map(str::to_owned),
+            context
+                .raw()
+                .headers()
+                .get("x-amzn-requestid")
+                .or_else(|| context.raw().headers().get("x-amz-request-id"))
+                .map(str::to_owned),
+        ),
+        _ => (None, None),
+    };
+    let failure = AwsFailure {
+        operation,
+        code,
+        request_id,
+        source: Box::new(error),
+    };
     match class {
-        ErrorClass::Throttled => RecordError::Throttled { operation, detail },
-        ErrorClass::Transient => RecordError::Transient { operation, detail },
-        ErrorClass::Rejected => RecordError::Rejected { operation, detail },
+        ErrorClass::Throttled => RecordError::Throttled(failure),
+        ErrorClass::Transient => RecordError::Transient(failure),
+        ErrorClass::Rejected => RecordError::Rejected(failure),
     }
 }
 

@@ -6,11 +6,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
+use ore_model::heartbeat::HeartbeatMessage;
+use ore_model::{from_sqs_body, InputError, Payload};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::{InputError, RecordError};
+use crate::error::Chain;
+use crate::ports::Requeue;
+use crate::RecordError;
 
 /// How long a batch may take when no Lambda deadline is known (hand-made calls, tests).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(20);
@@ -20,6 +25,7 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_secs(20);
 #[derive(Debug, thiserror::Error)]
 #[error("record #{index} failed and has no messageId to report; failing the whole batch")]
 pub struct UnreportableFailure {
+    /// The record's position in the batch.
     pub index: usize,
 }
 
@@ -27,17 +33,47 @@ pub struct UnreportableFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The function's output went out (standard message or CSV record published, mail sent).
-    Delivered { state: &'static str },
+    Delivered {
+        /// The resource's state, a metric dimension.
+        state: &'static str,
+    },
     /// Nothing to deliver, by rule (the instance is tagged to be ignored).
-    Ignored { state: &'static str },
-    /// ORE's canary passed this stage; `delay_ms` is from the heartbeat's time to now.
-    Heartbeat { id: String, delay_ms: i64 },
+    Ignored {
+        /// The resource's state, a metric dimension.
+        state: &'static str,
+    },
+    /// ORE's canary passed this stage.
+    Heartbeat {
+        /// The heartbeat's EventBridge event id.
+        id: String,
+        /// From the heartbeat's time to now.
+        delay_ms: i64,
+    },
+}
+
+impl Outcome {
+    /// A consumer saw the heartbeat and sends nothing for it: one log line naming it (what
+    /// `scripts/verify-deployment.sh` looks for) and the outcome its metrics count.
+    pub fn heartbeat_seen(heartbeat: HeartbeatMessage, now: DateTime<Utc>) -> Self {
+        let delay_ms = heartbeat.delay_ms(now);
+        tracing::info!(
+            heartbeat_id = %heartbeat.data.source_event_id,
+            delay_ms,
+            "heartbeat seen; nothing is sent for it"
+        );
+        Outcome::Heartbeat {
+            id: heartbeat.data.source_event_id,
+            delay_ms,
+        }
+    }
 }
 
 /// One record's result, as the batch reports it.
 #[derive(Debug)]
 pub enum RecordResult {
+    /// The record succeeded; Lambda deletes it.
     Done(Outcome),
+    /// The record is reported failed; SQS delivers it again or dead-letters it.
     Failed(RecordError),
 }
 
@@ -45,17 +81,22 @@ pub enum RecordResult {
 /// event's order) for metrics and for bringing deferred records back early.
 #[derive(Debug)]
 pub struct BatchOutcome {
+    /// The partial batch response: the failed records' message ids.
     pub response: SqsBatchResponse,
+    /// Each record's result, in the event's order.
     pub results: Vec<RecordResult>,
 }
 
-/// A function's per-record logic. Implementors get the batch handling (and, with the `runtime`
-/// feature, the Lambda entrypoint) from this crate instead of writing it again.
+/// A function's per-record logic. Implementors get decoding, the batch handling and the Lambda
+/// entrypoint from this crate instead of writing them again.
 pub trait RecordHandler {
-    /// Process one SQS record body (raw or SNS-wrapped payload), finishing before `deadline`.
+    /// What each record body is decoded into before the handler sees it.
+    type Input: Payload + Send;
+
+    /// Process one decoded record, finishing before `deadline`.
     fn handle_record(
         &self,
-        body: &str,
+        input: Self::Input,
         deadline: Instant,
     ) -> impl Future<Output = Result<Outcome, RecordError>> + Send;
 
@@ -66,32 +107,39 @@ pub trait RecordHandler {
     ) -> impl Future<Output = Result<SqsBatchResponse, UnreportableFailure>> + 'a {
         let deadline = Instant::now() + DEFAULT_BUDGET;
         async move {
-            process_batch(event, |body| self.handle_record(body, deadline))
+            process_batch(event, |input| self.handle_record(input, deadline))
                 .await
                 .map(|outcome| outcome.response)
         }
     }
 }
 
-/// Run `handle` on each record's body and collect the partial batch response.
-pub async fn process_batch<'a, F, Fut>(
-    event: &'a SqsEvent,
+/// Decode each record's body into `T` and run `handle` on it; collect the partial batch
+/// response. A body that does not decode fails its record as bad input without reaching `handle`.
+pub async fn process_batch<T, F, Fut>(
+    event: &SqsEvent,
     handle: F,
 ) -> Result<BatchOutcome, UnreportableFailure>
 where
-    F: Fn(&'a str) -> Fut,
-    Fut: Future<Output = Result<Outcome, RecordError>> + 'a,
+    T: Payload,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<Outcome, RecordError>>,
 {
     let runs = event.records.iter().map(|record| {
         let span = tracing::info_span!(
             "record",
             message_id = record.message_id.as_deref().unwrap_or_default()
         );
-        let work = record.body.as_deref().map(&handle);
+        let work = record
+            .body
+            .as_deref()
+            .ok_or(InputError::MissingBody)
+            .and_then(from_sqs_body::<T>)
+            .map(&handle);
         async move {
             match work {
-                Some(work) => work.await,
-                None => Err(RecordError::BadInput(InputError::MissingBody)),
+                Ok(work) => work.await,
+                Err(error) => Err(RecordError::BadInput(error)),
             }
         }
         .instrument(span)
@@ -124,17 +172,6 @@ where
     })
 }
 
-/// Bringing a deferred record back sooner than the queue's visibility timeout: the port the
-/// runtime implements with `sqs:ChangeMessageVisibility`.
-pub trait Requeue {
-    fn requeue_after(
-        &self,
-        queue_arn: &str,
-        receipt_handle: &str,
-        delay: Duration,
-    ) -> impl Future<Output = Result<(), RecordError>> + Send;
-}
-
 /// Shorten the visibility of every deferred record. A failed call is logged and changes
 /// nothing else: the record is reported failed either way and returns after the queue's
 /// visibility timeout instead.
@@ -160,7 +197,7 @@ pub async fn requeue_deferred<R: Requeue>(requeue: &R, event: &SqsEvent, outcome
                 tracing::warn!(
                     message_id,
                     error_kind = error.kind(),
-                    error = %error,
+                    error = %Chain(&error),
                     "could not shorten the deferred record's visibility; it returns after the queue's timeout"
                 );
             }
@@ -176,27 +213,38 @@ fn log_failure(record: &SqsMessage, error: &RecordError) {
         .map(String::as_str)
         .unwrap_or_default();
     let error_kind = error.kind();
+    let aws = error.aws();
+    let operation = aws.map(|failure| failure.operation);
+    let aws_error_code = aws.and_then(|failure| failure.code.as_deref());
+    let aws_request_id = aws.and_then(|failure| failure.request_id.as_deref());
+    let chain = Chain(error);
     match error {
         RecordError::Deferred { retry_after, .. } => tracing::info!(
             message_id,
             receive_count,
             error_kind,
             retry_after_s = retry_after.as_secs(),
-            error = %error,
+            error = %chain,
             "record deferred, it comes back shortly"
         ),
         _ if error.is_retryable() => tracing::warn!(
             message_id,
             receive_count,
             error_kind,
-            error = %error,
+            operation,
+            aws_error_code,
+            aws_request_id,
+            error = %chain,
             "record failed, will be retried"
         ),
         _ => tracing::error!(
             message_id,
             receive_count,
             error_kind,
-            error = %error,
+            operation,
+            aws_error_code,
+            aws_request_id,
+            error = %chain,
             "record rejected, it will reach the dead-letter queue"
         ),
     }
@@ -205,22 +253,43 @@ fn log_failure(record: &SqsMessage, error: &RecordError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AwsFailure;
 
+    /// A test payload: a JSON string naming what the record should do.
+    struct Word(String);
+
+    impl Payload for Word {
+        fn from_payload(payload: serde_json::Value) -> Result<Self, InputError> {
+            match payload {
+                serde_json::Value::String(word) => Ok(Word(word)),
+                other => Err(InputError::UnexpectedEvent(other.to_string())),
+            }
+        }
+    }
+
+    /// Records whose bodies are JSON strings (`"good"`), or a body given as is when it starts
+    /// with `!` (`!{nope`).
     fn event(records: &[(Option<&str>, Option<&str>)]) -> SqsEvent {
         let records: Vec<_> = records
             .iter()
-            .map(|(id, body)| serde_json::json!({"messageId": id, "body": body}))
+            .map(|(id, body)| serde_json::json!({"messageId": id, "body": body.map(as_body)}))
             .collect();
         serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
     }
 
-    async fn ok_unless_bad(body: &str) -> Result<Outcome, RecordError> {
-        match body {
+    fn as_body(word: &str) -> String {
+        match word.strip_prefix('!') {
+            Some(raw) => raw.to_owned(),
+            None => serde_json::Value::from(word).to_string(),
+        }
+    }
+
+    async fn ok_unless_bad(Word(word): Word) -> Result<Outcome, RecordError> {
+        match word.as_str() {
             "bad" => Err(InputError::UnexpectedEvent("bad".into()).into()),
-            "flaky" => Err(RecordError::Transient {
-                operation: "Publish",
-                detail: "throttled".into(),
-            }),
+            "flaky" => Err(RecordError::Transient(
+                AwsFailure::new("sns:Publish", "connection reset").with_code("InternalError"),
+            )),
             "later" => Err(RecordError::Deferred {
                 reason: "not yet",
                 retry_after: Duration::from_secs(7),
@@ -238,6 +307,8 @@ mod tests {
             (Some("m4"), Some("flaky")),
             (Some("m5"), Some("good")),
             (Some("m6"), Some("later")),
+            (Some("m7"), Some("!{not json")),
+            (Some("m8"), Some("![1, 2]")),
         ]);
         let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
         let failed: Vec<_> = outcome
@@ -246,7 +317,7 @@ mod tests {
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
-        assert_eq!(failed, ["m2", "m3", "m4", "m6"]);
+        assert_eq!(failed, ["m2", "m3", "m4", "m6", "m7", "m8"]);
         let kinds: Vec<_> = outcome
             .results
             .iter()
@@ -263,7 +334,9 @@ mod tests {
                 "bad_input",
                 "transient",
                 "done",
-                "deferred"
+                "deferred",
+                "bad_input",
+                "bad_input"
             ]
         );
     }
@@ -295,10 +368,10 @@ mod tests {
                 delay.as_secs(),
             ));
             if self.fail {
-                return Err(RecordError::Transient {
-                    operation: "sqs:ChangeMessageVisibility",
-                    detail: "503".into(),
-                });
+                return Err(RecordError::Transient(AwsFailure::new(
+                    "sqs:ChangeMessageVisibility",
+                    "503",
+                )));
             }
             Ok(())
         }
@@ -308,7 +381,7 @@ mod tests {
         let records: Vec<_> = records
             .iter()
             .map(|(id, body)| {
-                serde_json::json!({"messageId": id, "body": body, "receiptHandle": format!("rh-{id}"),
+                serde_json::json!({"messageId": id, "body": as_body(body), "receiptHandle": format!("rh-{id}"),
                     "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:q"})
             })
             .collect();

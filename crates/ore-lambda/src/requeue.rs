@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use crate::aws_error::record_error;
-use crate::batch::Requeue;
-use crate::{InputError, RecordError};
+use crate::ports::Requeue;
+use ore_model::InputError;
+
+use crate::RecordError;
 
 /// The SQS client built once per cold start (each function's role may change the visibility of
 /// messages on its own queue only).
@@ -15,6 +17,7 @@ pub struct SqsRequeue {
 }
 
 impl SqsRequeue {
+    /// Requeue through `client`.
     pub fn new(client: aws_sdk_sqs::Client) -> Self {
         SqsRequeue { client }
     }

@@ -1,0 +1,82 @@
+//! Every branch of the csv-formatter with the in-memory publisher, no emulator: a record
+//! published with the attributes subscribers filter on (the header one matching the committed
+//! header file), a heartbeat that publishes nothing, and each way SNS fails.
+
+use csv_formatter::{CsvFormatter, CONTENT_TYPE, CSV_COLUMNS};
+use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_model::from_sqs_body;
+use ore_model::heartbeat::OreMessage;
+use test_support::{heartbeat_message_body, load_json, repo_root, Fault, RecordingPublisher};
+
+fn deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(20)
+}
+
+fn stopped() -> OreMessage {
+    from_sqs_body(&load_json("events/standard/message-stopped.json").to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn a_state_change_is_published_as_one_record_with_the_committed_header() {
+    let formatter = CsvFormatter::new(RecordingPublisher::default());
+    let outcome = formatter
+        .handle_record(stopped(), deadline())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Delivered { state: "stopped" });
+
+    let publisher = formatter.publisher();
+    let [record] = publisher.texts().try_into().unwrap();
+    let [attributes] = publisher.attributes().try_into().unwrap();
+    let cells = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(record.as_bytes())
+        .records()
+        .next()
+        .expect("one record")
+        .expect("valid CSV");
+    assert_eq!(cells.len(), CSV_COLUMNS.len());
+    assert_eq!(&cells[9], "stopped");
+
+    // What a subscriber reads in the attribute is the committed header, column for column.
+    let committed = std::fs::read_to_string(repo_root().join("schemas/csv-record.v1.csv")).unwrap();
+    assert_eq!(attributes["csv_header"], committed.trim_end());
+    assert_eq!(attributes["csv_header"].split(',').count(), cells.len());
+    assert_eq!(attributes["csv_schema_version"], "1");
+    assert_eq!(attributes["content_type"], CONTENT_TYPE);
+    assert_eq!(attributes["state"], "stopped");
+    assert_eq!(attributes["resource_type"], "ec2:instance");
+}
+
+#[tokio::test]
+async fn a_heartbeat_is_counted_and_publishes_nothing() {
+    let formatter = CsvFormatter::new(RecordingPublisher::default());
+    let heartbeat: OreMessage = from_sqs_body(&heartbeat_message_body("hb-7")).unwrap();
+    let outcome = formatter
+        .handle_record(heartbeat, deadline())
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, Outcome::Heartbeat { ref id, .. } if id == "hb-7"),
+        "{outcome:?}"
+    );
+    assert!(formatter.publisher().texts().is_empty());
+}
+
+#[tokio::test]
+async fn sns_faults_fail_the_record_with_their_kind() {
+    for (fault, kind, retryable) in [
+        (Fault::Throttled, "throttled", true),
+        (Fault::Transient, "transient", true),
+        (Fault::Rejected, "rejected", false),
+    ] {
+        let formatter = CsvFormatter::new(RecordingPublisher::failing(fault));
+        let error = formatter
+            .handle_record(stopped(), deadline())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind);
+        assert_eq!(error.is_retryable(), retryable);
+        assert_eq!(error.aws().map(|f| f.operation), Some("sns:Publish"));
+    }
+}

@@ -1,0 +1,110 @@
+//! Every branch of the emailer with the in-memory mailer, no emulator: a mail sent, a heartbeat
+//! that mails no one, SES throttling (deferred, the pace slows), SES failing or refusing, and a
+//! record with no send slot left before the deadline.
+
+use std::time::Duration;
+
+use emailer::{Emailer, Pacer, Renderer};
+use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::RecordError;
+use ore_model::from_sqs_body;
+use ore_model::heartbeat::OreMessage;
+use test_support::{heartbeat_message_body, load_json, Fault, RecordingMailer};
+use tokio::time::Instant;
+
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(20)
+}
+
+fn stopped() -> OreMessage {
+    from_sqs_body(&load_json("events/standard/message-stopped.json").to_string()).unwrap()
+}
+
+fn emailer(mailer: RecordingMailer) -> Emailer<RecordingMailer> {
+    Emailer::new(Renderer::new().unwrap(), mailer)
+}
+
+#[tokio::test]
+async fn a_state_change_is_mailed_once() {
+    let emailer = emailer(RecordingMailer::default());
+    let outcome = emailer.handle_record(stopped(), deadline()).await.unwrap();
+    assert_eq!(outcome, Outcome::Delivered { state: "stopped" });
+    let [mail] = emailer.mailer().sent().try_into().unwrap();
+    assert_eq!(
+        mail.subject,
+        "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
+    );
+    assert!(mail.text.contains("STOPPED") && mail.html.starts_with("<!DOCTYPE html>"));
+}
+
+#[tokio::test]
+async fn a_heartbeat_is_counted_and_mails_no_one() {
+    let emailer = emailer(RecordingMailer::default());
+    let heartbeat: OreMessage = from_sqs_body(&heartbeat_message_body("hb-9")).unwrap();
+    let outcome = emailer.handle_record(heartbeat, deadline()).await.unwrap();
+    assert!(
+        matches!(outcome, Outcome::Heartbeat { ref id, .. } if id == "hb-9"),
+        "{outcome:?}"
+    );
+    assert!(emailer.mailer().attempts().is_empty());
+}
+
+#[tokio::test]
+async fn ses_failing_or_refusing_fails_the_record_with_its_kind() {
+    for (fault, kind) in [
+        (Fault::Transient, "transient"),
+        (Fault::Rejected, "rejected"),
+    ] {
+        let emailer = emailer(RecordingMailer::with_faults(match fault {
+            Fault::Transient => |_| Some(Fault::Transient),
+            _ => |_| Some(Fault::Rejected),
+        }));
+        let error = emailer
+            .handle_record(stopped(), deadline())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind);
+        assert_eq!(error.aws().map(|f| f.operation), Some("ses:SendEmail"));
+        assert!(emailer.mailer().sent().is_empty());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn ses_throttling_defers_the_record_and_backs_off_the_next_send() {
+    // 10 sends/s, 1 recipient, 2 concurrent invocations: one send every 200 ms when all is well.
+    let pacer = Pacer::new(10.0, 1, 2, Duration::from_secs(1));
+    let interval = pacer.interval();
+    let throttled_once = RecordingMailer::with_faults(|n| (n == 0).then_some(Fault::Throttled));
+    let emailer = emailer(throttled_once).with_pacer(pacer);
+    let error = emailer
+        .handle_record(stopped(), deadline())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RecordError::Deferred { .. }), "{error:?}");
+    emailer.handle_record(stopped(), deadline()).await.unwrap();
+    let attempts = emailer.mailer().attempts();
+    assert_eq!(attempts.len(), 2);
+    let gap = attempts[1] - attempts[0];
+    assert!(
+        gap >= Duration::from_secs(1) && gap > interval,
+        "{gap:?} after a throttle"
+    );
+    assert_eq!(emailer.mailer().sent().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_send_slot_before_the_deadline_defers_without_calling_ses() {
+    let emailer = emailer(RecordingMailer::default()).with_pacer(Pacer::new(
+        1.0,
+        1,
+        2,
+        Duration::from_secs(8),
+    ));
+    let too_soon = Instant::now() + Duration::from_secs(1);
+    let error = emailer
+        .handle_record(stopped(), too_soon)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RecordError::Deferred { .. }), "{error:?}");
+    assert!(emailer.mailer().attempts().is_empty());
+}

@@ -1,0 +1,189 @@
+//! The one AWS SDK configuration: every function builds it once per cold start, and the
+//! integration tests use the same, so they exercise the HTTP stack, the trust roots and the
+//! timeouts that ship.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+
+use crate::config::{optional, ConfigError};
+
+/// TCP + TLS connect timeout, milliseconds.
+pub const CONNECT_TIMEOUT_MS: &str = "ORE_AWS_CONNECT_TIMEOUT_MS";
+/// One HTTP attempt's timeout, milliseconds.
+pub const ATTEMPT_TIMEOUT_MS: &str = "ORE_AWS_ATTEMPT_TIMEOUT_MS";
+/// One call's timeout with the SDK's retries, milliseconds.
+pub const OPERATION_TIMEOUT_MS: &str = "ORE_AWS_OPERATION_TIMEOUT_MS";
+/// `amazon` (default) or `system`: see [`TrustRoots`].
+pub const TLS_TRUST_STORE: &str = "ORE_TLS_TRUST_STORE";
+
+/// The Amazon Trust Services roots (Amazon Root CA 1-4 and the Starfield Services G2 root that
+/// cross-signs them), from Mozilla's root store: every AWS service endpoint chains to them.
+pub const AMAZON_TRUST_SERVICES_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// Which certificate authorities the HTTPS client trusts. Verification is on either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustRoots {
+    /// The five Amazon Trust Services roots compiled in ([`AMAZON_TRUST_SERVICES_PEM`]): about
+    /// 6 KB to decode at a cold start instead of the system bundle's ~220 KB, which was most of
+    /// the init time. Enough for every AWS endpoint, public, FIPS or VPC interface endpoint.
+    #[default]
+    AmazonTrustServices,
+    /// The system store (`SSL_CERT_FILE` / `SSL_CERT_DIR` honoured): for a private CA, a TLS
+    /// inspecting proxy, or an emulator behind a test CA.
+    System,
+}
+
+impl TrustRoots {
+    /// [`TLS_TRUST_STORE`]: `amazon` (or unset) or `system`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match optional(TLS_TRUST_STORE, "amazon").trim() {
+            "" | "amazon" => Ok(TrustRoots::AmazonTrustServices),
+            "system" => Ok(TrustRoots::System),
+            other => Err(ConfigError::Invalid {
+                name: TLS_TRUST_STORE,
+                reason: format!("{other:?} is neither \"amazon\" nor \"system\""),
+            }),
+        }
+    }
+
+    fn trust_store(self) -> TrustStore {
+        match self {
+            TrustRoots::AmazonTrustServices => TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(AMAZON_TRUST_SERVICES_PEM),
+            TrustRoots::System => TrustStore::empty().with_native_roots(true),
+        }
+    }
+}
+
+/// Everything the SDK configuration is built from, read once per cold start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SdkSettings {
+    /// Bounds on every AWS call.
+    pub timeouts: Timeouts,
+    /// The HTTPS client's trust roots.
+    pub trust: TrustRoots,
+}
+
+impl SdkSettings {
+    /// Timeouts from the `ORE_AWS_*_TIMEOUT_MS` variables, trust roots from
+    /// `ORE_TLS_TRUST_STORE`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(SdkSettings {
+            timeouts: Timeouts::from_env()?,
+            trust: TrustRoots::from_env()?,
+        })
+    }
+}
+
+/// Bounds on every AWS call, well inside the function timeout, so a hung endpoint fails the
+/// record that called it (transient, retried by SQS) instead of the whole invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP + TLS connect.
+    pub connect: Duration,
+    /// One HTTP attempt, from sending to the whole response.
+    pub attempt: Duration,
+    /// The call with all of the SDK's retries.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_millis(1_000),
+            attempt: Duration::from_millis(3_000),
+            operation: Duration::from_millis(8_000),
+        }
+    }
+}
+
+impl Timeouts {
+    /// The defaults, each overridable in milliseconds by its `ORE_AWS_*_TIMEOUT_MS` variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let default = Timeouts::default();
+        let read = |name: &'static str, fallback: Duration| -> Result<Duration, ConfigError> {
+            let text = optional(name, &fallback.as_millis().to_string());
+            match text.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    reason: format!("{text:?} is not a positive number of milliseconds"),
+                }),
+            }
+        };
+        Ok(Timeouts {
+            connect: read(CONNECT_TIMEOUT_MS, default.connect)?,
+            attempt: read(ATTEMPT_TIMEOUT_MS, default.attempt)?,
+            operation: read(OPERATION_TIMEOUT_MS, default.operation)?,
+        })
+    }
+
+    fn sdk(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
+
+/// Region, credentials and endpoint come from the environment as Lambda sets it
+/// (`AWS_ENDPOINT_URL` points at an emulator in local runs). The HTTPS client is rustls with
+/// ring rather than the SDK's default aws-lc: a smaller bootstrap and build, the same TLS 1.3
+/// and 1.2 suites, and the trust roots `settings` names.
+pub async fn load_sdk_config(settings: &SdkSettings) -> SdkConfig {
+    loader(settings).load().await
+}
+
+/// The same configuration with every service at `endpoint_url` (tests that need an endpoint
+/// of their own without touching the process environment).
+pub async fn load_sdk_config_at(settings: &SdkSettings, endpoint_url: &str) -> SdkConfig {
+    loader(settings).endpoint_url(endpoint_url).load().await
+}
+
+fn loader(settings: &SdkSettings) -> aws_config::ConfigLoader {
+    let tls = TlsContext::builder()
+        .with_trust_store(settings.trust.trust_store())
+        .build()
+        .expect("aws-smithy-http-client builds any TLS context with a trust store");
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls)
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
+        .timeout_config(settings.timeouts.sdk())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compiled_in_roots_are_the_five_amazon_trust_services_roots() {
+        let text = std::str::from_utf8(AMAZON_TRUST_SERVICES_PEM).unwrap();
+        assert_eq!(text.matches("-----BEGIN CERTIFICATE-----").count(), 5);
+        assert_eq!(text.matches("-----END CERTIFICATE-----").count(), 5);
+        for name in [
+            "Amazon_Root_CA_1",
+            "Amazon_Root_CA_2",
+            "Amazon_Root_CA_3",
+            "Amazon_Root_CA_4",
+            "Starfield_Services_Root_Certificate_Authority_-_G2",
+        ] {
+            assert!(text.contains(&format!("# {name}\n")), "{name} missing");
+        }
+    }
+
+    #[test]
+    fn default_timeouts_fit_inside_the_shortest_function_timeout() {
+        let t = Timeouts::default();
+        assert!(t.connect < t.attempt && t.attempt < t.operation);
+        // The normalizer makes two calls in a row (describe, then publish) in a 20 s function.
+        assert!(2 * t.operation < Duration::from_secs(20));
+    }
+}

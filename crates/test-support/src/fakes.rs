@@ -1,0 +1,248 @@
+//! In-memory fakes of every port (`ore_lambda::ports`), so each service branch is a fast unit
+//! test: EC2 knows the instance or not, SNS/SES/SQS succeed or fail the way AWS fails. Each fake
+//! records what it was asked, for the test to check.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ore_lambda::ports::{DescribeInstance, Publish, RenderedEmail, Requeue, SendMail};
+use ore_lambda::{AwsFailure, RecordError};
+use ore_model::standard::InstanceDetails;
+use serde_json::Value;
+use tokio::time::Instant;
+
+/// The ways an AWS call fails once the SDK adapters have classified it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `ThrottlingException`, after the SDK's retries.
+    Throttled,
+    /// A 5xx or a timeout.
+    Transient,
+    /// `AccessDenied`: AWS refused.
+    Rejected,
+}
+
+impl Fault {
+    /// The error an SDK adapter returns for this fault of `operation`, with a code and request id.
+    pub fn error(self, operation: &'static str) -> RecordError {
+        let (code, message) = match self {
+            Fault::Throttled => ("ThrottlingException", "Rate exceeded"),
+            Fault::Transient => ("InternalFailure", "503 Service Unavailable"),
+            Fault::Rejected => ("AccessDenied", "not authorized to perform this action"),
+        };
+        let failure = AwsFailure::new(operation, message)
+            .with_code(code)
+            .with_request_id("fake-request-id");
+        match self {
+            Fault::Throttled => RecordError::Throttled(failure),
+            Fault::Transient => RecordError::Transient(failure),
+            Fault::Rejected => RecordError::Rejected(failure),
+        }
+    }
+}
+
+/// One answer of [`FakeDescriber`].
+pub type DescribeAnswer = Result<Option<InstanceDetails>, Fault>;
+
+/// `DescribeInstances` answering from a script, one answer per call; the last answer repeats.
+pub struct FakeDescriber {
+    answers: Mutex<VecDeque<DescribeAnswer>>,
+    calls: AtomicU32,
+}
+
+impl FakeDescriber {
+    /// Answers `answers` in order, then the last one forever.
+    pub fn scripted(answers: Vec<DescribeAnswer>) -> Self {
+        assert!(!answers.is_empty(), "a script needs at least one answer");
+        FakeDescriber {
+            answers: Mutex::new(answers.into()),
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    /// EC2 knows the instance.
+    pub fn knows(instance: InstanceDetails) -> Self {
+        Self::scripted(vec![Ok(Some(instance))])
+    }
+
+    /// EC2 does not know the instance (`InvalidInstanceID.NotFound`).
+    pub fn unknown() -> Self {
+        Self::scripted(vec![Ok(None)])
+    }
+
+    /// Every call fails with `fault`.
+    pub fn failing(fault: Fault) -> Self {
+        Self::scripted(vec![Err(fault)])
+    }
+
+    /// How many times the service asked.
+    pub fn calls(&self) -> u32 {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl DescribeInstance for FakeDescriber {
+    async fn describe(
+        &self,
+        _region: &str,
+        _instance_id: &str,
+    ) -> Result<Option<InstanceDetails>, RecordError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut answers = self.answers.lock().expect("describer lock");
+        let answer = if answers.len() > 1 {
+            answers.pop_front()
+        } else {
+            answers.front().cloned()
+        };
+        answer
+            .expect("a scripted answer")
+            .map_err(|fault| fault.error("ec2:DescribeInstances"))
+    }
+}
+
+/// The `Publish` port in memory: records what would have been published, or fails every call
+/// with `fail_with`.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    /// Each published (body, attributes).
+    pub published: Mutex<Vec<(String, BTreeMap<String, String>)>>,
+    /// When set, every call fails this way and publishes nothing.
+    pub fail_with: Option<Fault>,
+}
+
+impl RecordingPublisher {
+    /// A publisher whose every call fails with `fault`.
+    pub fn failing(fault: Fault) -> Self {
+        RecordingPublisher {
+            fail_with: Some(fault),
+            ..RecordingPublisher::default()
+        }
+    }
+
+    /// Every published body, as JSON.
+    pub fn bodies(&self) -> Vec<Value> {
+        self.texts()
+            .iter()
+            .map(|body| serde_json::from_str(body).expect("published JSON"))
+            .collect()
+    }
+
+    /// Every published body, as sent.
+    pub fn texts(&self) -> Vec<String> {
+        let published = self.published.lock().expect("publisher lock");
+        published.iter().map(|(body, _)| body.clone()).collect()
+    }
+
+    /// Every published message's attributes.
+    pub fn attributes(&self) -> Vec<BTreeMap<String, String>> {
+        let published = self.published.lock().expect("publisher lock");
+        published.iter().map(|(_, a)| a.clone()).collect()
+    }
+}
+
+impl Publish for RecordingPublisher {
+    async fn publish(
+        &self,
+        message: String,
+        attributes: &[(&str, &str)],
+    ) -> Result<(), RecordError> {
+        if let Some(fault) = self.fail_with {
+            return Err(fault.error("sns:Publish"));
+        }
+        let attributes = attributes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.published
+            .lock()
+            .expect("publisher lock")
+            .push((message, attributes));
+        Ok(())
+    }
+}
+
+/// The `SendMail` port in memory: each attempt's time, and the mails that went out. Which
+/// attempts fail is a function of the attempt's number (0-based).
+pub struct RecordingMailer {
+    fault: fn(u32) -> Option<Fault>,
+    attempts: Mutex<Vec<Instant>>,
+    sent: Mutex<Vec<RenderedEmail>>,
+}
+
+impl Default for RecordingMailer {
+    fn default() -> Self {
+        Self::with_faults(|_| None)
+    }
+}
+
+impl RecordingMailer {
+    /// Attempt `n` fails with `fault(n)` when it is `Some`.
+    pub fn with_faults(fault: fn(u32) -> Option<Fault>) -> Self {
+        RecordingMailer {
+            fault,
+            attempts: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// When each send was attempted (tokio's clock, paused in pacing tests).
+    pub fn attempts(&self) -> Vec<Instant> {
+        self.attempts.lock().expect("mailer lock").clone()
+    }
+
+    /// The mails that went out, in order.
+    pub fn sent(&self) -> Vec<RenderedEmail> {
+        self.sent.lock().expect("mailer lock").clone()
+    }
+}
+
+impl SendMail for RecordingMailer {
+    async fn send(&self, email: &RenderedEmail) -> Result<(), RecordError> {
+        let attempt = {
+            let mut attempts = self.attempts.lock().expect("mailer lock");
+            attempts.push(Instant::now());
+            u32::try_from(attempts.len() - 1).unwrap_or(u32::MAX)
+        };
+        if let Some(fault) = (self.fault)(attempt) {
+            return Err(fault.error("ses:SendEmail"));
+        }
+        self.sent.lock().expect("mailer lock").push(email.clone());
+        Ok(())
+    }
+}
+
+/// The `Requeue` port in memory: which receipt handle asked to come back when.
+#[derive(Debug, Default)]
+pub struct RecordingRequeue {
+    /// Each (queue ARN, receipt handle, delay) asked for.
+    pub calls: Mutex<Vec<(String, String, Duration)>>,
+}
+
+impl RecordingRequeue {
+    /// The delay asked for each receipt handle.
+    pub fn delays(&self) -> BTreeMap<String, Duration> {
+        let calls = self.calls.lock().expect("requeue lock");
+        calls
+            .iter()
+            .map(|(_, handle, delay)| (handle.clone(), *delay))
+            .collect()
+    }
+}
+
+impl Requeue for RecordingRequeue {
+    async fn requeue_after(
+        &self,
+        queue_arn: &str,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> Result<(), RecordError> {
+        self.calls.lock().expect("requeue lock").push((
+            queue_arn.to_owned(),
+            receipt_handle.to_owned(),
+            delay,
+        ));
+        Ok(())
+    }
+}
