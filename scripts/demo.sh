@@ -19,4 +19,4 @@ trap stop_emulator EXIT INT TERM
 export MOTO_RECORDER_FILEPATH="$ORE_ROOT/target/moto-recording.jsonl"
 rm -f "$MOTO_RECORDER_FILEPATH"
 start_emulator "$ORE_ROOT/target/moto-demo.log"
-python scripts/local/pipeline.py "$@"
+python -m ore_harness.pipeline "$@"

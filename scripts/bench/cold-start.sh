@@ -2,7 +2,7 @@
 # ORE's cold-start, memory and package-size benchmark, one command (README, "Benchmarks"):
 #   scripts/bench/cold-start.sh                 20 fresh starts of each function and of the floor
 #   scripts/bench/cold-start.sh --short         3 fresh starts, 2 warm batches: proves it works (CI)
-#   scripts/bench/cold-start.sh --starts 50 ... any other option goes to scripts/bench/cold_start.py
+#   scripts/bench/cold-start.sh --starts 50 ... any other option goes to ore_harness/bench.py (--compare-trust-stores, --check-sizes, ...)
 # Builds the functions as `sam build` does (release profile, x86_64 so they run on this machine)
 # into .aws-sam/x86_64/build, and the floor (crates/cold-start-floor) with the same profile and the
 # same `cargo lambda build`, in the same target directory; starts the AWS API emulator; runs the
@@ -33,7 +33,7 @@ if [ -f .aws-sam/build/NormalizerFunction/bootstrap ]; then package_dirs+=(--pac
 trap stop_emulator EXIT INT TERM
 start_emulator "$ORE_ROOT/target/moto-bench.log"
 log "cold starts under the Lambda Runtime Interface Emulator"
-python scripts/bench/cold_start.py --build-dir "$ORE_X86_64_BUILD" \
+python -m ore_harness.bench --build-dir "$ORE_X86_64_BUILD" \
   --floor "$ORE_X86_64_TARGET/lambda/cold-start-floor/bootstrap" ${package_dirs[@]+"${package_dirs[@]}"} \
   ${args[@]+"${args[@]}"}
 log "done"

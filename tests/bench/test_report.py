@@ -1,11 +1,7 @@
-"""The cold-start harness's verdicts and report (scripts/bench/cold_start.py), on made-up figures:
-the budgets are applied as the issue states them, and only memory and package size can fail CI."""
-import pathlib
-import sys
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-import cold_start  # noqa: E402
+"""The cold-start harness's verdicts and report (ore_harness.report), on made-up figures: the
+budgets are applied as the issue states them, and only memory and package size can fail CI. Runs
+without the AWS toolchain: ore_harness.report imports nothing but the standard library."""
+from ore_harness import report as cold_start
 
 FUNCTIONS = ["NormalizerFunction", "CsvFormatterFunction", "EmailerFunction"]
 
@@ -66,3 +62,13 @@ def test_throughput_budgets_and_the_markdown_table():
     assert "| cold-start-floor | 12.0 ms (12.0–12.0) | 2.0 ms (2.0–2.0) | 1 (floor) |" in table
     assert "| normalizer/sqs-body-to-standard-message/sns-envelope ≥ 100,000 /s/core | 99,999 /s | **missed** |" in table
     assert "test CPU (2 cores, 24 GB" in table
+
+
+def test_a_comparison_row_is_reported_but_never_judged():
+    data = results()
+    data["functions"]["NormalizerFunction (system CA store)"] = figures(9.0, 10.0)
+    data["variants"] = ["NormalizerFunction (system CA store)"]
+    report = cold_start.evaluate(data)
+    assert not any("system CA store" in v["budget"] for v in report["budgets"])
+    assert "| NormalizerFunction (system CA store) |" in cold_start.markdown(report)
+    assert report["functions"]["NormalizerFunction (system CA store)"]["init_ratio_to_floor"] == 4.5

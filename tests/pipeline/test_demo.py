@@ -70,7 +70,7 @@ def test_nothing_is_left_in_the_work_queues(summary):
 
 
 def test_the_canary_went_through_every_hop(summary):
-    """scripts/verify_deployment.py, run by the pipeline against the emulator after the scenario."""
+    """ore_harness/verify.py, run by the pipeline against the emulator after the scenario."""
     canary = summary["canary"]
     assert canary["ok"] is True, canary
     assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "EmailerFunction"}

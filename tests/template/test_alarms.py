@@ -1,7 +1,7 @@
 """Nothing vanishes without an alarm: every place where a message can be lost or stuck in a real
 account has a CloudWatch alarm on the alarm topic, and each says what to check first."""
 import aws_docs
-from test_wiring import of_type, ref
+from ore_harness.template import of_type, ref
 
 
 def alarms(resources):

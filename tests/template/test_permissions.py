@@ -3,7 +3,8 @@ of them). One test per rule; each names the page it comes from (tests/template/a
 import json
 
 import aws_docs
-from test_wiring import as_list, of_type, ref, statements
+from ore_harness.template import Template, of_type, ref
+from test_wiring import as_list, statements
 
 
 def key_statement(resources, sid):
@@ -128,8 +129,10 @@ def test_sender_parameter_pattern_accepts_what_the_readme_shows(source_template)
     import pathlib
     pattern = re.compile(source_template["Parameters"]["EmailFrom"]["AllowedPattern"])
     readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
-    [row] = [line for line in readme.splitlines() if line.startswith("| `EMAIL_FROM` |")]
+    emailer = Template().function("EmailerFunction")
+    [variable] = [name for name, value in emailer.environment.items() if ref(value) == "EmailFrom"]
+    [row] = [line for line in readme.splitlines() if line.startswith(f"| `{variable}` |")]
     examples = re.findall(r"`([^`]*@[^`]*)`", row)
     assert examples, row
     for example in examples:
-        assert pattern.fullmatch(example), f"README's EMAIL_FROM example {example!r} fails the template's pattern"
+        assert pattern.fullmatch(example), f"README's {variable} example {example!r} fails the template's pattern"

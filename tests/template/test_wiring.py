@@ -5,34 +5,9 @@ import pathlib
 import pytest
 from moto.events.models import EventPattern
 
+from ore_harness.template import Template, of_type, ref
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-# Every function: the bounds on each AWS call (Globals).
-TIMEOUT_VARIABLES = {"ORE_AWS_CONNECT_TIMEOUT_MS", "ORE_AWS_ATTEMPT_TIMEOUT_MS", "ORE_AWS_OPERATION_TIMEOUT_MS"}
-FUNCTIONS = {
-    "NormalizerFunction": {"NORMALIZED_TOPIC_ARN", "IGNORE_TAG_KEY", "IGNORE_TAG_VALUE",
-                           "ENRICHMENT_SETTLE_SECONDS", "ENRICHMENT_WAIT_FOR_TAGS"} | TIMEOUT_VARIABLES,
-    "CsvFormatterFunction": {"CSV_TOPIC_ARN"} | TIMEOUT_VARIABLES,
-    "EmailerFunction": {"EMAIL_FROM", "EMAIL_TO", "SES_CONFIGURATION_SET", "EMAIL_SEND_RATE",
-                        "EMAIL_MAX_CONCURRENCY"} | TIMEOUT_VARIABLES,
-}
-BINARIES = {"NormalizerFunction": "normalizer", "CsvFormatterFunction": "csv-formatter", "EmailerFunction": "emailer"}
-
-
-def of_type(resources, kind):
-    return {name: r for name, r in resources.items() if r["Type"] == kind}
-
-
-def ref(value):
-    """The logical id a {Ref}/{Fn::GetAtt} points at."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return value["Ref"]
-        if "Fn::GetAtt" in value:
-            att = value["Fn::GetAtt"]
-            return att[0] if isinstance(att, list) else att.split(".")[0]
-    return None
-
 
 def subscription(resources, topic):
     subs = [s["Properties"] for s in of_type(resources, "AWS::SNS::Subscription").values()
@@ -54,15 +29,16 @@ def test_the_pipeline_is_wired_end_to_end(resources):
     raw_subs = subscription(resources, "RawEventsTopic")
     assert [ref(s["Endpoint"]) for s in raw_subs] == ["NormalizerQueue"]
     assert ref(mapping_for(resources, "NormalizerQueue")["FunctionName"]) == "NormalizerFunction"
-    normalizer_env = resources["NormalizerFunction"]["Properties"]["Environment"]["Variables"]
-    assert ref(normalizer_env["NORMALIZED_TOPIC_ARN"]) == "NormalizedTopic"
+    template = Template()
+    assert template.function("NormalizerFunction").outputs(template.resources) == ["NormalizedTopic"]
 
     fanout = sorted(ref(s["Endpoint"]) for s in subscription(resources, "NormalizedTopic"))
     assert fanout == ["CsvFormatterQueue", "EmailerQueue"]
     assert ref(mapping_for(resources, "CsvFormatterQueue")["FunctionName"]) == "CsvFormatterFunction"
     assert ref(mapping_for(resources, "EmailerQueue")["FunctionName"]) == "EmailerFunction"
-    csv_env = resources["CsvFormatterFunction"]["Properties"]["Environment"]["Variables"]
-    assert ref(csv_env["CSV_TOPIC_ARN"]) == "CsvTopic"
+    assert template.function("CsvFormatterFunction").outputs(template.resources) == ["CsvTopic"]
+    assert template.function("EmailerFunction").outputs(template.resources) == []
+    assert [f.name for f in template.functions] == ["NormalizerFunction", "CsvFormatterFunction", "EmailerFunction"]
 
     for topic in ("RawEventsTopic", "NormalizedTopic"):
         for sub in subscription(resources, topic):
@@ -110,23 +86,25 @@ def test_visibility_timeouts_fit_function_timeouts(resources):
         assert queue["VisibilityTimeout"] >= 6 * function["Timeout"] + window
 
 
-def test_functions_use_the_contract_env_vars_and_lambda_settings(resources, source_template):
-    for name, expected in FUNCTIONS.items():
+def test_functions_use_the_lambda_settings_and_their_crates_binaries(resources, source_template):
+    # Which variables each function gets is checked against what its crate reads, in the crate
+    # (crates/*/tests/environment.rs): the template owns the names, nothing here restates them.
+    for spec in Template().functions:
+        name = spec.name
         props = resources[name]["Properties"]
         variables = dict(props["Environment"]["Variables"])
         # Only sam local invoke sets it; deployed with the default parameter it is removed.
         assert variables.pop("AWS_ENDPOINT_URL") == {
             "Fn::If": ["UseLocalEndpoint", {"Ref": "LocalEndpointUrl"}, {"Ref": "AWS::NoValue"}]}
         assert source_template["Parameters"]["LocalEndpointUrl"]["Default"] == ""
-        assert set(variables) == expected, name
+        manifest = (ROOT / "crates" / spec.binary / "Cargo.toml").read_text()
+        assert f'name = "{spec.binary}"' in manifest, f"{name}: no crate builds the binary {spec.binary}"
         assert props["Runtime"] == "provided.al2023"
         assert props["Handler"] == "bootstrap"
         assert props["MemorySize"] == 128
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
         assert props["Architectures"] == [{"Ref": "Architecture"}]
-        source = source_template["Resources"][name]["Metadata"]
-        assert source["BuildMethod"] == "rust-cargolambda"
-        assert source["BuildProperties"]["Binary"] == BINARIES[name]
+        assert source_template["Resources"][name]["Metadata"]["BuildMethod"] == "rust-cargolambda"
     assert source_template["Parameters"]["Architecture"]["Default"] == "arm64"
     for group in of_type(resources, "AWS::Logs::LogGroup").values():
         assert "RetentionInDays" in group["Properties"]

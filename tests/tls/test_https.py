@@ -28,11 +28,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts" / "local"))
-import pipeline  # noqa: E402
+from ore_harness.emulator import free_port
+from ore_harness.lambda_rie import Function
+from ore_harness.template import Template
 
-BINARY = ROOT / "target" / "debug" / "csv-formatter"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
 REGION = "eu-west-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
@@ -81,7 +82,7 @@ def pki(tmp_path_factory):
 
 def https_emulator(pki, name, log_path):
     """moto server on HTTPS with the named certificate; returns (process, URL)."""
-    port = pipeline.free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(pathlib.Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port),
          "-c", str(pki / f"{name}.pem"), "-k", str(pki / f"{name}.key")],
@@ -108,17 +109,17 @@ def stop(process):
 
 def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system"):
     """One sample record through the real binary with the emulator at `url` as every endpoint."""
-    assert BINARY.exists(), f"{BINARY} missing: scripts/test.sh builds it (cargo build) before this test"
-    env = {"CSV_TOPIC_ARN": topic_arn, "AWS_ENDPOINT_URL": url, "AWS_REGION": REGION, **CREDENTIALS,
-           "SSL_CERT_FILE": str(pki / "ca.pem"), "SSL_CERT_DIR": str(pki / "no-cert-dir")}
+    template = Template()
+    spec = template.function("CsvFormatterFunction")
+    [output] = spec.outputs(template.resources)
+    env = template.environment(spec, {"LocalEndpointUrl": url}, {output: topic_arn})
+    env.update({"AWS_REGION": REGION, **CREDENTIALS, "SSL_CERT_FILE": str(pki / "ca.pem"),
+                "SSL_CERT_DIR": str(pki / "no-cert-dir")})
     if trust_store is not None:
         env["ORE_TLS_TRUST_STORE"] = trust_store
     event = json.loads((ROOT / "events" / "sqs" / "csv-formatter-stopped-raw-delivery.json").read_text())
-    function = pipeline.Function("CsvFormatterFunction", "csv-formatter", env, log_dir)
-    try:
+    with Function(spec.name, spec.binary, env, log_dir) as function:
         return event, function.invoke(event)
-    finally:
-        function.stop()
 
 
 def test_publishes_over_https_to_a_trusted_endpoint(pki, tmp_path):

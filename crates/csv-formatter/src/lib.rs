@@ -7,5 +7,8 @@ pub mod service;
 pub use record::{csv_record, CSV_COLUMNS, CSV_SCHEMA_VERSION};
 pub use service::{CsvFormatter, CONTENT_TYPE};
 
-/// Environment contract (template.yaml and the local runs set it).
+/// Where CSV records go (required).
 pub const CSV_TOPIC_ARN: &str = "CSV_TOPIC_ARN";
+/// Every variable the csv-formatter's own configuration reads; template.yaml sets exactly these
+/// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
+pub const ENVIRONMENT: [&str; 1] = [CSV_TOPIC_ARN];

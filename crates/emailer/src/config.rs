@@ -4,11 +4,25 @@
 use ore_lambda::config::{maybe, optional, required, ConfigError};
 use ore_lambda::sdk_config::SdkSettings;
 
+/// The sender, a verified SES identity (required).
 pub const EMAIL_FROM: &str = "EMAIL_FROM";
+/// Comma-separated recipients (required); the only source of addresses.
 pub const EMAIL_TO: &str = "EMAIL_TO";
+/// An SES configuration set, or blank.
 pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
+/// SES sends per second (per recipient) the emailer may use.
 pub const EMAIL_SEND_RATE: &str = "EMAIL_SEND_RATE";
+/// The event source's `MaximumConcurrency`, to share the rate between invocations.
 pub const EMAIL_MAX_CONCURRENCY: &str = "EMAIL_MAX_CONCURRENCY";
+/// Every variable the emailer's own configuration reads; template.yaml sets exactly these
+/// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
+pub const ENVIRONMENT: [&str; 5] = [
+    EMAIL_FROM,
+    EMAIL_TO,
+    SES_CONFIGURATION_SET,
+    EMAIL_SEND_RATE,
+    EMAIL_MAX_CONCURRENCY,
+];
 /// The SES sandbox's rate: safe in every account.
 pub const DEFAULT_SEND_RATE: f64 = 1.0;
 /// Lambda's smallest `MaximumConcurrency` for an SQS event source.

@@ -8,11 +8,25 @@ use ore_lambda::sdk_config::SdkSettings;
 use crate::decide::Settling;
 use crate::IgnoreRule;
 
+/// Where standard messages go (required).
 pub const NORMALIZED_TOPIC_ARN: &str = "NORMALIZED_TOPIC_ARN";
+/// The tag that silences an instance, and the value it must have (`*`: any).
 pub const IGNORE_TAG_KEY: &str = "IGNORE_TAG_KEY";
+/// See [`IGNORE_TAG_KEY`].
 pub const IGNORE_TAG_VALUE: &str = "IGNORE_TAG_VALUE";
+/// How long EC2 may not know an instance before it is published unenriched (0 to 300 s).
 pub const ENRICHMENT_SETTLE_SECONDS: &str = "ENRICHMENT_SETTLE_SECONDS";
+/// Whether an instance without tags yet is looked up again within the settle time.
 pub const ENRICHMENT_WAIT_FOR_TAGS: &str = "ENRICHMENT_WAIT_FOR_TAGS";
+/// Every variable the normalizer's own configuration reads; template.yaml sets exactly these
+/// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
+pub const ENVIRONMENT: [&str; 5] = [
+    NORMALIZED_TOPIC_ARN,
+    IGNORE_TAG_KEY,
+    IGNORE_TAG_VALUE,
+    ENRICHMENT_SETTLE_SECONDS,
+    ENRICHMENT_WAIT_FOR_TAGS,
+];
 pub const DEFAULT_IGNORE_TAG_KEY: &str = "ore:ignore";
 pub const DEFAULT_IGNORE_TAG_VALUE: &str = "true";
 

@@ -18,6 +18,16 @@ pub const ATTEMPT_TIMEOUT_MS: &str = "ORE_AWS_ATTEMPT_TIMEOUT_MS";
 pub const OPERATION_TIMEOUT_MS: &str = "ORE_AWS_OPERATION_TIMEOUT_MS";
 /// `amazon` (default) or `system`: see [`TrustRoots`].
 pub const TLS_TRUST_STORE: &str = "ORE_TLS_TRUST_STORE";
+/// Read by aws-config itself: an emulator's URL in local runs, absent in AWS.
+pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// Every variable the SDK configuration reads, set for all functions in the template's `Globals`.
+pub const ENVIRONMENT: [&str; 5] = [
+    CONNECT_TIMEOUT_MS,
+    ATTEMPT_TIMEOUT_MS,
+    OPERATION_TIMEOUT_MS,
+    TLS_TRUST_STORE,
+    ENDPOINT_URL,
+];
 
 /// The Amazon Trust Services roots (Amazon Root CA 1-4 and the Starfield Services G2 root that
 /// cross-signs them), from Mozilla's root store: every AWS service endpoint chains to them.

@@ -116,6 +116,41 @@ pub fn template() -> serde_yaml::Value {
     serde_yaml::from_str(&text).expect("template.yaml is YAML")
 }
 
+/// Panics unless template.yaml gives the function built from `binary` exactly the variables its
+/// crate reads (`own`) plus the SDK configuration's (Globals): the template owns the names, the
+/// crate reads them, nothing else lists them.
+pub fn assert_template_environment(binary: &str, own: &[&str]) {
+    let template = template();
+    let functions = template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+        .collect::<Vec<_>>();
+    let [(name, function)] = functions.as_slice() else {
+        panic!("template.yaml has {} functions built from {binary}", functions.len());
+    };
+    let names = |value: &serde_yaml::Value| -> std::collections::BTreeSet<String> {
+        value
+            .as_mapping()
+            .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let mut set = names(&function["Properties"]["Environment"]["Variables"]);
+    set.extend(names(
+        &template["Globals"]["Function"]["Environment"]["Variables"],
+    ));
+    let read: std::collections::BTreeSet<String> = own
+        .iter()
+        .chain(ore_lambda::sdk_config::ENVIRONMENT.iter())
+        .map(|n| (*n).to_owned())
+        .collect();
+    assert_eq!(
+        set, read,
+        "template.yaml sets these variables for {name:?}; the crate reads the second list"
+    );
+}
+
 /// A number in `template.yaml` at `Resources.<resource>.<path...>` (or under `Globals` when
 /// `resource` is `Globals.Function`), e.g. a queue's `maxReceiveCount`.
 pub fn template_number(resource: &str, path: &[&str]) -> u64 {

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Is ORE working? Put a heartbeat on the EventBridge default bus and follow it through every hop.
 
     scripts/verify-deployment.sh --stack-name ore [--region eu-west-1] [--timeout 180]
@@ -11,8 +10,10 @@ each hop with its latency, and when one stays silent says where it stopped and t
 It uses `events:PutEvents` and read APIs only (CloudFormation, CloudWatch Logs and metrics, SQS
 attributes, EventBridge rules). Exit 0 when every hop saw the heartbeat, 1 otherwise.
 
-The local pipeline (scripts/demo.sh) runs the same check against the AWS API emulator, with the
-stack described by a file it writes instead of CloudFormation (--stack-file).
+The hops (each function with its queue, dead-letter queue and log group, in the order a heartbeat
+reaches them) come from template.yaml. The local pipeline (scripts/demo.sh) runs the same check
+against the AWS API emulator, with the stack described by a file it writes instead of
+CloudFormation (--stack-file).
 """
 import argparse
 import datetime as dt
@@ -23,14 +24,18 @@ import time
 
 import boto3
 
+from .template import Template
+
+# The heartbeat rule's pattern in template.yaml matches exactly this source and detail-type.
 SOURCE = "ore.canary"
 DETAIL_TYPE = "ORE Heartbeat"
-# The hops in the order a heartbeat reaches them: the function, its queue, its DLQ, its log group.
-HOPS = [
-    ("NormalizerFunction", "NormalizerQueue", "NormalizerDeadLetterQueue", "NormalizerLogGroup"),
-    ("CsvFormatterFunction", "CsvFormatterQueue", "CsvFormatterDeadLetterQueue", "CsvFormatterLogGroup"),
-    ("EmailerFunction", "EmailerQueue", "EmailerDeadLetterQueue", "EmailerLogGroup"),
-]
+
+
+def hops(template=None):
+    """(function, queue, dead-letter queue, log group) logical ids, in the order a heartbeat
+    reaches them."""
+    template = template or Template()
+    return [(f.name, f.queue, f.dead_letter_queue, f.log_group) for f in template.functions]
 
 
 def say(message):
@@ -105,10 +110,10 @@ class Deployment:
         return own[-(limit - 2):] + [line for line in lines if line not in own][-2:]
 
 
-def diagnose(deployment, hop_index, since_ms):
-    """Likely causes for a heartbeat that never reached hop `hop_index`."""
+def diagnose(deployment, route, hop_index, since_ms):
+    """Likely causes for a heartbeat that never reached hop `hop_index` of `route`."""
     resources = deployment.resources
-    function, queue, dlq, log_group = HOPS[hop_index]
+    function, queue, dlq, log_group = route[hop_index]
     causes = []
     if hop_index == 0:
         rule = resources.get("HeartbeatRule")
@@ -144,8 +149,10 @@ def diagnose(deployment, hop_index, since_ms):
     return causes
 
 
-def verify(deployment, timeout_s=180, poll_s=2.0, origin="verify-deployment"):
-    """Send a heartbeat and follow it. Returns a report (dict) and prints progress."""
+def verify(deployment, timeout_s=180, poll_s=2.0, origin="verify-deployment", route=None):
+    """Send a heartbeat and follow it along `route` (default: the template's hops). Returns a
+    report (dict) and prints progress."""
+    route = route or hops()
     since_ms = int(time.time() * 1000) - 1000
     sent = time.time()
     heartbeat_id = deployment.send_heartbeat(origin)
@@ -154,29 +161,29 @@ def verify(deployment, timeout_s=180, poll_s=2.0, origin="verify-deployment"):
     started = time.monotonic()
     deadline = started + timeout_s
     next_progress = started + 10
-    while time.monotonic() < deadline and len(seen) < len(HOPS):
+    while time.monotonic() < deadline and len(seen) < len(route):
         if time.monotonic() >= next_progress:
-            waiting = [hop[0] for hop in HOPS if hop[0] not in seen]
+            waiting = [hop[0] for hop in route if hop[0] not in seen]
             say(f"  ... {time.monotonic() - started:4.0f} s, still waiting for {', '.join(waiting)}")
             next_progress += 10
-        for function, _queue, _dlq, log_group in HOPS:
+        for function, _queue, _dlq, log_group in route:
             if function in seen:
                 continue
             at = deployment.seen_at(deployment.resources.get(log_group, ""), heartbeat_id, since_ms)
             if at is not None:
                 seen[function] = max(0.0, at / 1000 - sent)
                 say(f"  {function:22} saw it after {seen[function]:6.1f} s")
-        if len(seen) < len(HOPS):
+        if len(seen) < len(route):
             time.sleep(poll_s)
-    report = {"heartbeat_id": heartbeat_id, "hops": {f: round(s, 3) for f, s in seen.items()}, "ok": len(seen) == len(HOPS)}
+    report = {"heartbeat_id": heartbeat_id, "hops": {f: round(s, 3) for f, s in seen.items()}, "ok": len(seen) == len(route)}
     if report["ok"]:
         say("every hop saw the heartbeat: ORE is delivering")
         return report
-    missing = [i for i, hop in enumerate(HOPS) if hop[0] not in seen]
+    missing = [i for i, hop in enumerate(route) if hop[0] not in seen]
     first = missing[0]
-    report["stopped_at"] = HOPS[first][0]
-    report["missing"] = [HOPS[i][0] for i in missing]
-    report["causes"] = diagnose(deployment, first, since_ms)
+    report["stopped_at"] = route[first][0]
+    report["missing"] = [route[i][0] for i in missing]
+    report["causes"] = diagnose(deployment, route, first, since_ms)
     say(f"the heartbeat did not reach {', '.join(report['missing'])}; it stopped before {report['stopped_at']}")
     for cause in report["causes"]:
         say(f"  - {cause}")

@@ -1,0 +1,103 @@
+"""The AWS API emulator (moto server, started by scripts/lib/common.sh): clients, and the few
+helpers every local run needs once: a free port, a queue with its ARN, a topic tap (an SQS queue
+subscribed with raw delivery: what a subscriber receives), draining a queue, the mail SES accepted."""
+import base64
+import json
+import os
+import socket
+import urllib.request
+
+import boto3
+
+ACCOUNT = "123456789012"
+REGION = os.environ.get("AWS_REGION", "eu-west-1")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def endpoint():
+    """The emulator's URL; refuses anything but a loopback one (a run never touches AWS)."""
+    url = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not url.startswith("http://127.0.0.1"):
+        raise SystemExit("no AWS API emulator: run through scripts/demo.sh, scripts/bench/cold-start.sh or "
+                         "scripts/test.sh (they start one and set AWS_ENDPOINT_URL)")
+    return url
+
+
+class Aws:
+    """boto3 clients on the emulator."""
+
+    def __init__(self, region=REGION):
+        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs"):
+            setattr(self, service, boto3.client(service, region_name=region))
+        self.ses = self.sesv2
+
+    def queue(self, name, **attributes):
+        """Create a queue; returns (URL, ARN)."""
+        url = self.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def subscribe(self, topic_arn, queue_arn):
+        """An SQS subscription with raw delivery, as ORE's template makes them."""
+        self.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                           Attributes={"RawMessageDelivery": "true"})
+
+    def tap(self, topic_arn, name):
+        """A queue that receives what a raw-delivery subscriber of `topic_arn` would; returns its URL."""
+        url, arn = self.queue(name)
+        self.subscribe(topic_arn, arn)
+        return url
+
+    def depth(self, url):
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+        return sum(int(v) for v in attributes["Attributes"].values())
+
+    def drain(self, url):
+        """Every message waiting in the queue, deleted as read."""
+        out = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                MessageAttributeNames=["All"]).get("Messages", [])
+            if not messages:
+                return out
+            for message in messages:
+                out.append(message)
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def start_recording(url):
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/recorder/start-recording", method="POST"))
+
+
+def recorded_emails(url, sender):
+    """SES v2 SendEmail requests the emulator accepted from `sender`, with both parts (from its
+    request recorder, which scripts/demo.sh turns on)."""
+    with urllib.request.urlopen(f"{url}/moto-api/recorder/download-recording", timeout=10) as reply:
+        lines = reply.read().decode().splitlines()
+    emails = []
+    for line in lines:
+        entry = json.loads(line)
+        if entry["method"] != "POST" or not entry["url"].endswith("/v2/email/outbound-emails"):
+            continue
+        body = base64.b64decode(entry["body"]).decode() if entry.get("body_encoded") else entry["body"]
+        request = json.loads(body)
+        if request["FromEmailAddress"] != sender:
+            continue
+        simple = request["Content"]["Simple"]
+        emails.append({"from": request["FromEmailAddress"], "to": request["Destination"]["ToAddresses"],
+                       "subject": simple["Subject"]["Data"], "text": simple["Body"]["Text"]["Data"],
+                       "html": simple["Body"]["Html"]["Data"]})
+    accepted = len(sent_emails(url, sender))
+    return emails[:accepted]
+
+
+def sent_emails(url, sender):
+    """The mail the emulator's SES accepted from `sender` (subject, destinations, body)."""
+    with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=10) as reply:
+        return [m for m in json.load(reply)["ses"]["Message"] if m["source"] == sender]

@@ -1,0 +1,189 @@
+"""ORE's whole pipeline on this machine, against the AWS API emulator (moto server) that
+scripts/demo.sh starts: no AWS account, no credentials, no Docker.
+
+It creates the stack template.yaml defines (`stack`), runs each function's real binary under the
+AWS Lambda Runtime Interface Emulator (`lambda_rie`), with the environment the template gives it
+(parameters as below), and plays the glue AWS provides: the rules, SNS, the SQS event source
+mappings, and Lambda's log delivery (each function's output copied into the emulator's CloudWatch
+Logs group, where the canary looks for its heartbeat).
+
+Then it plays an operator's day (or replays event files), prints CSV records as they arrive,
+writes every email to the output folder, runs the canary (`verify`, against the emulator) and
+prints a summary (also written as summary.json).
+"""
+import argparse
+import contextlib
+import json
+import pathlib
+import sys
+import threading
+import time
+
+import boto3
+
+from . import verify
+from .emulator import REGION, Aws, endpoint, recorded_emails, start_recording
+from .lambda_rie import Function
+from .scenario import operator_day, replay, say
+from .stack import EventBus, EventSourceMapping, Stack
+from .template import ROOT, Template
+
+# Template parameters for a local run: the emulator has no sending rate and its instances exist
+# before their events (no settle time to wait out); everything else is the template's default.
+LOCAL_PARAMETERS = {
+    "EmailFrom": "ore@example.com",
+    "EmailTo": "ops@example.com,sre@example.com",
+    "SesMaxSendRate": "1000",
+    "EnrichmentSettleSeconds": "0",
+}
+
+
+def run_canary(stack, pump_round, timeout_s):
+    """The canary's check in a thread, while this one keeps the pipeline moving."""
+    report = {}
+
+    def check():
+        session = boto3.session.Session(region_name=REGION)
+        deployment = verify.Deployment(session, stack.resources())
+        report.update(verify.verify(deployment, timeout_s=timeout_s, poll_s=0.5, origin="local-pipeline",
+                                    route=verify.hops(stack.template)))
+
+    thread = threading.Thread(target=check, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        if not pump_round():
+            time.sleep(0.2)
+    return report
+
+
+def main():
+    template = Template()
+    names = [f.name for f in template.functions]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "out"), help="output folder (emails, CSV, logs, summary)")
+    parser.add_argument("events", nargs="*", help="EventBridge event JSON files to replay instead of the scenario")
+    parser.add_argument("--canary-only", action="store_true", help="skip the scenario: only the canary runs")
+    parser.add_argument("--canary-timeout", type=float, default=30, help="seconds the canary waits for every hop")
+    parser.add_argument("--break-hop", choices=names,
+                        help="start this function with its own variables blanked (init fails): the canary must "
+                             "report that hop")
+    args = parser.parse_args()
+    url = endpoint()
+
+    out = pathlib.Path(args.out)
+    (out / "emails").mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(exist_ok=True)
+    for old in (out / "emails").iterdir():
+        old.unlink()
+    start_recording(url)
+
+    aws = Aws()
+    parameters = dict(LOCAL_PARAMETERS, LocalEndpointUrl=url)
+    stack = Stack(aws, template, parameters)
+    say("created topics, queues, dead-letter queues, raw-delivery subscriptions, log groups and the SES "
+        "identity as template.yaml defines them")
+    functions = {}
+    with contextlib.ExitStack() as running:
+        for spec in template.functions:
+            env = stack.environment(spec)
+            if spec.name == args.break_hop:
+                say(f"breaking {spec.name}: its own variables are blanked, so its init fails")
+                env.update({name: "" for name in spec.environment})
+            functions[spec.name] = running.enter_context(
+                Function(spec.name, spec.binary, env, out / "logs", timeout_s=spec.timeout))
+        say(f"started {', '.join(f.binary for f in template.functions)} under the Lambda Runtime Interface Emulator")
+        mappings = [EventSourceMapping(aws, functions[spec.name], stack.physical[spec.queue],
+                                       stack.queue_arns[spec.queue], spec.batch_size, say)
+                    for spec in template.functions]
+        csv_topic = "CsvTopic"
+        csv_path = out / "csv-records.csv"
+        csv_path.write_text((ROOT / "schemas" / "csv-record.v1.csv").read_text())
+        csv_count = 0
+
+        def show_csv():
+            nonlocal csv_count
+            for message in aws.drain(stack.taps[csv_topic]):
+                csv_count += 1
+                print(f"    csv | {message['Body'].rstrip()}", flush=True)
+                with csv_path.open("a", newline="") as f:
+                    f.write(message["Body"])
+
+        def pump_round():
+            """EventBridge's SNS hop for the bus tap, one round of every event source mapping, and
+            Lambda's log delivery. Returns how many messages the functions received."""
+            stack.forward_bus()
+            received = sum(m.poll() for m in mappings)
+            show_csv()
+            for spec in template.functions:
+                functions[spec.name].forward_logs(aws.logs, stack.physical[spec.log_group])
+            return received
+
+        def pump(deadline_s=60):
+            """Run the event source mappings until every work queue is empty."""
+            deadline = time.monotonic() + deadline_s
+            while time.monotonic() < deadline:
+                received = pump_round()
+                if not received and all(aws.depth(stack.physical[f.queue]) == 0 for f in template.functions):
+                    return
+                if not received:
+                    time.sleep(0.2)
+            raise RuntimeError("the work queues did not drain in time")
+
+        bus = EventBus(aws, stack)
+        expected = None
+        if args.events:
+            replay(bus, args.events, pump)
+        elif not args.canary_only:
+            ignore_tag = (template.resolve({"Ref": "IgnoreTagKey"}, parameters, {}),
+                          template.resolve({"Ref": "IgnoreTagValue"}, parameters, {}))
+            expected = operator_day(aws, ignore_tag, bus, pump)
+        pump()
+        (out / "stack.json").write_text(json.dumps(stack.resources(), indent=2) + "\n")
+        say("the canary: a heartbeat through every hop, followed in the functions' logs (ore_harness.verify)")
+        canary = run_canary(stack, pump_round, args.canary_timeout)
+        if args.break_hop is None:
+            pump()
+        show_csv()
+
+    published = [json.loads(m["Body"]) for m in aws.drain(stack.taps["NormalizedTopic"])]
+    normalized = [m for m in published if m["type"] == "org.ore.resource.state-changed"]
+    emails = recorded_emails(url, parameters["EmailFrom"])
+    for index, email in enumerate(emails, 1):
+        stem = out / "emails" / f"{index:02d}"
+        stem.with_suffix(".html").write_text(email["html"])
+        stem.with_suffix(".txt").write_text(f"Subject: {email['subject']}\nTo: {', '.join(email['to'])}\n\n"
+                                            + email["text"])
+    summary = {
+        "events_in": bus.received,
+        "events_matched_by_rule": bus.matched,
+        "normalized_messages": len(normalized),
+        "normalized": [[m["data"]["resource_id"], m["data"]["state"]] for m in normalized],
+        "csv_records": csv_count,
+        "emails": len(emails),
+        "email_subjects": [e["subject"] for e in emails],
+        "dlq_depth": {f.binary: aws.depth(stack.physical[f.dead_letter_queue]) for f in template.functions},
+        "work_queue_depth": {f.binary: aws.depth(stack.physical[f.queue]) for f in template.functions},
+        "invocations": {m.function.name: m.invocations for m in mappings},
+        "heartbeat_messages": len(published) - len(normalized),
+        "canary": canary,
+    }
+    if expected is not None:
+        summary["expected_transitions"] = expected["transitions"]
+        summary["ignored_transitions"] = expected["ignored"]
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print()
+    say("summary")
+    for key in ("events_in", "events_matched_by_rule", "normalized_messages", "csv_records", "emails",
+                "dlq_depth", "work_queue_depth"):
+        print(f"    {key:24} {summary[key]}")
+    if expected is not None:
+        print(f"    {'ignored (tagged)':24} {len(expected['ignored'])} events")
+    print(f"    emails (HTML + text) in {out / 'emails'}, CSV in {csv_path}, function logs in {out / 'logs'}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        say("interrupted: the functions are stopped, the emulator stops next")
+        sys.exit(130)

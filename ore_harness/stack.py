@@ -1,0 +1,122 @@
+"""ORE's stack in the emulator, as template.yaml wires it, and the glue AWS runs for us:
+- topics, each function's queue with its dead-letter queue and redrive, the raw-delivery
+  subscriptions, log groups, the SES sender identity: all read from the template;
+- the EC2 rule (`EventBus`): its pattern from the template, evaluated by moto's EventBridge matcher;
+  matching events are published to the rule's target topic as EventBridge would;
+- the heartbeat rule lives in the emulator's EventBridge with its real pattern; the emulator cannot
+  target SNS, so it targets a "bus tap" queue that `Stack.forward_bus` publishes to the topic;
+- one SQS event source mapping per function (`EventSourceMapping`): receive up to BatchSize, invoke
+  with Lambda's SQS event, delete only the records not reported in batchItemFailures."""
+import json
+
+from moto.events.models import EventPattern
+
+from .emulator import ACCOUNT
+from .lambda_rie import lambda_sqs_event
+
+STACK = "ore-local"
+# Short, so retries and dead-lettering happen within a local run; AWS uses the template's.
+VISIBILITY_TIMEOUT = 1
+
+
+class Stack:
+    """What CloudFormation would create, with `physical` as its list of stack resources."""
+
+    def __init__(self, aws, template, parameters):
+        self.aws, self.template, self.parameters = aws, template, parameters
+        self.physical = {"AWS::StackName": STACK, "AWS::AccountId": ACCOUNT}
+        for topic in template.topics():
+            self.physical[topic] = aws.sns.create_topic(Name=f"{STACK}-{topic}")["TopicArn"]
+        self.queue_arns = {}
+        for spec in template.functions:
+            dlq_url, dlq_arn = aws.queue(f"{STACK}-{spec.dead_letter_queue}")
+            redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count})
+            url, arn = aws.queue(f"{STACK}-{spec.queue}", VisibilityTimeout=VISIBILITY_TIMEOUT, RedrivePolicy=redrive)
+            self.physical.update({spec.queue: url, spec.dead_letter_queue: dlq_url, spec.name: spec.binary})
+            self.queue_arns[spec.queue] = arn
+            aws.subscribe(self.physical[spec.source_topic], arn)
+            group = template.resolve(template.resources[spec.log_group]["Properties"]["LogGroupName"],
+                                     parameters, self.physical)
+            aws.logs.create_log_group(logGroupName=group)
+            aws.logs.create_log_stream(logGroupName=group, logStreamName="local")
+            self.physical[spec.log_group] = group
+        # Taps: what a subscriber of each topic the functions publish to receives.
+        self.taps = {topic: aws.tap(self.physical[topic], f"{STACK}-{topic}-tap")
+                     for spec in template.functions for topic in spec.outputs(template.resources)}
+        aws.ses.create_email_identity(EmailIdentity=template.resolve({"Ref": "EmailFrom"}, parameters, {}))
+        # The heartbeat rule in the emulator's EventBridge, targeting the bus tap queue.
+        self.bus_tap, bus_tap_arn = aws.queue(f"{STACK}-bus-tap")
+        rule = f"{STACK}-HeartbeatRule"
+        aws.events.put_rule(Name=rule, EventPattern=json.dumps(template.rule_pattern("HeartbeatRule", parameters)),
+                            State="ENABLED")
+        aws.events.put_targets(Rule=rule, Targets=[{"Id": "RawEventsTopic", "Arn": bus_tap_arn}])
+        [target] = template.rule("HeartbeatRule")["Targets"]
+        self.heartbeat_topic = template.resolve(target["Arn"], parameters, self.physical)
+        self.physical["HeartbeatRule"] = rule
+        self.physical["RuleDeadLetterQueue"], _ = aws.queue(f"{STACK}-RuleDeadLetterQueue")
+
+    def resources(self):
+        """Logical id -> physical id, as CloudFormation would list the deployed stack's."""
+        return {k: v for k, v in self.physical.items() if not k.startswith("AWS::")}
+
+    def environment(self, spec):
+        return self.template.environment(spec, self.parameters, self.physical)
+
+    def forward_bus(self):
+        """EventBridge's SNS hop for the heartbeat rule: what reached the bus tap goes to the topic."""
+        for message in self.aws.drain(self.bus_tap):
+            event = json.loads(message["Body"])
+            # The emulator's rule targets leave out the event's `account`; EventBridge sets it.
+            event.setdefault("account", ACCOUNT)
+            self.aws.sns.publish(TopicArn=self.heartbeat_topic, Message=json.dumps(event))
+
+
+class EventSourceMapping:
+    """Lambda's SQS poller for one function."""
+
+    def __init__(self, aws, function, queue_url, queue_arn, batch_size, say=print):
+        self.aws, self.function, self.queue_url, self.queue_arn = aws, function, queue_url, queue_arn
+        self.batch_size, self.say = batch_size, say
+        self.invocations = self.failures = 0
+
+    def poll(self):
+        """One receive + invoke + delete round; returns how many messages it received."""
+        messages = self.aws.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=min(self.batch_size, 10),
+            AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return 0
+        response = self.function.invoke(lambda_sqs_event(messages, self.queue_arn))
+        self.invocations += 1
+        if not isinstance(response, dict) or "errorType" in response:
+            # A function error fails the whole batch: every record comes back.
+            self.say(f"{self.function.name} failed the whole batch: {response}")
+            failed = {m["MessageId"] for m in messages}
+        else:
+            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        self.failures += len(failed)
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            self.aws.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start:start + 10])])
+        return len(messages)
+
+
+class EventBus:
+    """The EventBridge default bus with ORE's EC2 rule: matching events go to its target topic."""
+
+    def __init__(self, aws, stack, rule="Ec2StateChangeRule"):
+        template = stack.template
+        self.aws = aws
+        self.pattern = EventPattern.load(json.dumps(template.rule_pattern(rule, stack.parameters)))
+        [target] = template.rule(rule)["Targets"]
+        self.topic = template.resolve(target["Arn"], stack.parameters, stack.physical)
+        self.received = self.matched = 0
+
+    def put(self, event):
+        self.received += 1
+        if self.pattern.matches_event(event):
+            self.matched += 1
+            self.aws.sns.publish(TopicArn=self.topic, Message=json.dumps(event))
+            return True
+        return False

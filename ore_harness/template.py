@@ -1,0 +1,155 @@
+"""template.yaml as data: the one place the harness learns the function table (binaries, queues,
+dead-letter queues, batch sizes, redrive, environment, log groups), the rules' patterns and the
+parameters. Adding a function to the template adds it here; nothing else lists them."""
+import dataclasses
+import pathlib
+import re
+
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+
+
+def of_type(resources, kind):
+    """The resources of one CloudFormation type, by logical id."""
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def ref(value):
+    """The logical id a {Ref} or {Fn::GetAtt} points at, else None."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            attribute = value["Fn::GetAtt"]
+            return attribute[0] if isinstance(attribute, list) else attribute.split(".")[0]
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function as the template defines it."""
+    name: str                 # logical id, e.g. NormalizerFunction
+    binary: str               # the cargo binary (Metadata.BuildProperties.Binary)
+    queue: str                # logical id of the queue its SQS event source reads
+    dead_letter_queue: str    # logical id of that queue's DLQ
+    max_receive_count: int
+    batch_size: int
+    source_topic: str         # logical id of the topic its queue subscribes to
+    log_group: str            # logical id of its log group
+    environment: dict         # its own variables (template values, unresolved)
+    timeout: int              # seconds
+
+    def outputs(self, resources):
+        """Logical ids of the SNS topics it publishes to (its environment names them)."""
+        return [ref(v) for v in self.environment.values()
+                if ref(v) in resources and resources[ref(v)]["Type"] == "AWS::SNS::Topic"]
+
+
+class Template:
+    """template.yaml as written (before SAM's transform)."""
+
+    def __init__(self, path=TEMPLATE):
+        self.doc = yaml_parse(pathlib.Path(path).read_text())
+        self.resources = self.doc["Resources"]
+        self.parameters = {name: p.get("Default", "") for name, p in self.doc["Parameters"].items()}
+        self.global_function = self.doc["Globals"]["Function"]
+        self.global_environment = dict(self.global_function["Environment"]["Variables"])
+        self.functions = self._functions()
+
+    def _functions(self):
+        subscriptions = of_type(self.resources, "AWS::SNS::Subscription").values()
+        found = []
+        for name, resource in of_type(self.resources, "AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            [event] = [e for e in props["Events"].values() if e["Type"] == "SQS"]
+            queue = ref(event["Properties"]["Queue"])
+            redrive = self.resources[queue]["Properties"]["RedrivePolicy"]
+            [topic] = [ref(s["Properties"]["TopicArn"]) for s in subscriptions
+                       if ref(s["Properties"]["Endpoint"]) == queue]
+            found.append(FunctionSpec(
+                name=name, binary=resource["Metadata"]["BuildProperties"]["Binary"], queue=queue,
+                dead_letter_queue=ref(redrive["deadLetterTargetArn"]),
+                max_receive_count=int(redrive["maxReceiveCount"]), batch_size=int(event["Properties"]["BatchSize"]),
+                source_topic=topic, log_group=ref(props["LoggingConfig"]["LogGroup"]),
+                environment=dict(props.get("Environment", {}).get("Variables", {})),
+                timeout=int(props.get("Timeout", self.global_function["Timeout"]))))
+        return self._in_pipeline_order(found)
+
+    def _in_pipeline_order(self, functions):
+        """First the function fed by the EC2 rule's topic, then those fed by what earlier ones
+        publish: the order an event (and a heartbeat) reaches them."""
+        reached = {ref(t["Arn"]) for t in self.rule("Ec2StateChangeRule")["Targets"]}
+        ordered, left = [], list(functions)
+        while left:
+            step = [f for f in left if f.source_topic in reached]
+            if not step:
+                raise ValueError(f"no topic feeds {[f.name for f in left]}")
+            ordered += step
+            left = [f for f in left if f not in step]
+            reached |= {topic for f in step for topic in f.outputs(self.resources)}
+        return ordered
+
+    def function(self, name):
+        [spec] = [f for f in self.functions if f.name == name]
+        return spec
+
+    def rule(self, name):
+        return self.resources[name]["Properties"]
+
+    def rule_pattern(self, name, parameters=None):
+        """A rule's event pattern with parameter references resolved."""
+        return self.resolve(self.rule(name)["EventPattern"], parameters or {}, {})
+
+    def topics(self):
+        return list(of_type(self.resources, "AWS::SNS::Topic"))
+
+    def resolve(self, value, parameters, physical):
+        """A template value with Ref, Fn::If and conditions evaluated: `parameters` override the
+        defaults, `physical` maps logical ids (and pseudo parameters such as
+        AWS::StackName) to what the (emulated) stack created. A
+        CommaDelimitedList parameter becomes a list, AWS::NoValue becomes None."""
+        if isinstance(value, list):
+            return [self.resolve(v, parameters, physical) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            name = value["Ref"]
+            if name == "AWS::NoValue":
+                return None
+            if name in physical:
+                return physical[name]
+            if name in self.parameters:
+                resolved = parameters.get(name, self.parameters[name])
+                if self.doc["Parameters"][name]["Type"] == "CommaDelimitedList" and isinstance(resolved, str):
+                    return resolved.split(",")
+                return resolved
+            return physical[name]
+        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}!]+)\}",
+                          lambda m: str(self.resolve({"Ref": m.group(1)}, parameters, physical)), value["Fn::Sub"])
+        if "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            chosen = when_true if self.condition(condition, parameters) else when_false
+            return self.resolve(chosen, parameters, physical)
+        return {k: self.resolve(v, parameters, physical) for k, v in value.items()}
+
+    def condition(self, name, parameters):
+        return self._evaluate(self.doc["Conditions"][name], parameters)
+
+    def _evaluate(self, expression, parameters):
+        if "Fn::Not" in expression:
+            return not self._evaluate(expression["Fn::Not"][0], parameters)
+        if "Fn::Equals" in expression:
+            left, right = (str(self.resolve(v, parameters, {})) for v in expression["Fn::Equals"])
+            return left == right
+        if "Condition" in expression:
+            return self.condition(expression["Condition"], parameters)
+        raise ValueError(f"unsupported condition {expression}")
+
+    def environment(self, spec, parameters, physical):
+        """A function's variables as Lambda would set them: Globals, then its own, resolved."""
+        merged = dict(self.global_environment, **spec.environment)
+        resolved = {k: self.resolve(v, parameters, physical) for k, v in merged.items()}
+        return {k: str(v) for k, v in resolved.items() if v is not None}
