@@ -1,11 +1,10 @@
 //! One record through the csv-formatter: decode the standard message, write it, publish it.
 //! A heartbeat is recorded (log line, metric) and produces no CSV record.
 
-use chrono::Utc;
-use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::batch::{Consumer, Outcome};
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
-use ore_model::heartbeat::OreMessage;
+use ore_model::standard::StandardMessage;
 use tokio::time::Instant;
 
 use crate::record::{csv_header, csv_record, CSV_SCHEMA_VERSION};
@@ -34,20 +33,12 @@ impl<P: Publish> CsvFormatter<P> {
     }
 }
 
-impl<P: Publish + Sync> RecordHandler for CsvFormatter<P> {
-    type Input = OreMessage;
-
-    async fn handle_record(
+impl<P: Publish + Sync> Consumer for CsvFormatter<P> {
+    async fn deliver(
         &self,
-        message: OreMessage,
+        message: StandardMessage,
         _deadline: Instant,
     ) -> Result<Outcome, RecordError> {
-        let message = match message {
-            OreMessage::StateChanged(message) => message,
-            OreMessage::Heartbeat(heartbeat) => {
-                return Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now()))
-            }
-        };
         let record = csv_record(&message)?;
         let [state, resource_type, account, region] = message.routing_attributes();
         let attributes = [

@@ -65,18 +65,9 @@ async fn a_heartbeat_is_counted_and_publishes_nothing() {
 
 #[tokio::test]
 async fn sns_faults_fail_the_record_with_their_kind() {
-    for (fault, kind, retryable) in [
-        (Fault::Throttled, "throttled", true),
-        (Fault::Transient, "transient", true),
-        (Fault::Rejected, "rejected", false),
-    ] {
+    for fault in Fault::ALL {
         let formatter = CsvFormatter::new(RecordingPublisher::failing(fault));
-        let error = formatter
-            .handle_record(stopped(), deadline())
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), kind);
-        assert_eq!(error.is_retryable(), retryable);
-        assert_eq!(error.aws().map(|f| f.operation), Some("sns:Publish"));
+        let result = formatter.handle_record(stopped(), deadline()).await;
+        fault.assert_is(&result.unwrap_err(), "sns:Publish");
     }
 }

@@ -2,9 +2,9 @@
 //! the account's rate allows, send it. A heartbeat is recorded (log line, metric) and mails no one.
 
 use chrono::Utc;
-use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::batch::{Consumer, Outcome};
 use ore_lambda::RecordError;
-use ore_model::heartbeat::OreMessage;
+use ore_model::standard::StandardMessage;
 use tokio::time::Instant;
 
 use crate::pace::Pacer;
@@ -39,20 +39,12 @@ impl<M: SendMail> Emailer<M> {
     }
 }
 
-impl<M: SendMail + Sync> RecordHandler for Emailer<M> {
-    type Input = OreMessage;
-
-    async fn handle_record(
+impl<M: SendMail + Sync> Consumer for Emailer<M> {
+    async fn deliver(
         &self,
-        message: OreMessage,
+        message: StandardMessage,
         deadline: Instant,
     ) -> Result<Outcome, RecordError> {
-        let message = match message {
-            OreMessage::StateChanged(message) => message,
-            OreMessage::Heartbeat(heartbeat) => {
-                return Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now()))
-            }
-        };
         let email = self.renderer.render(&message, Utc::now())?;
         let _turn = self.pacer.turn().await;
         let Some(slot) = self.pacer.reserve(deadline) else {

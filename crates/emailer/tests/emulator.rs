@@ -4,11 +4,23 @@ use emailer::{Emailer, Renderer, SesMailer};
 use ore_lambda::batch::RecordHandler;
 use ore_lambda::error::Chain;
 use ore_lambda::RecordError;
-use ore_model::from_sqs_body;
 use ore_model::heartbeat::OreMessage;
 use test_support::{
-    emulator_config, failed_ids, load_sqs_event, message_ids, sent_emails, unique_name, SdkConfig,
+    decode_record, emulator_config, failed_ids, load_sqs_event, message_ids, sent_emails,
+    unique_name, SdkConfig,
 };
+
+/// How the emailer fails the event's first record.
+async fn first_record_error(
+    emailer: &Emailer<SesMailer>,
+    event: &test_support::SqsEvent,
+) -> RecordError {
+    let message: OreMessage = decode_record(event, 0);
+    emailer
+        .handle_record(message, far_deadline())
+        .await
+        .expect_err("the record fails")
+}
 
 fn far_deadline() -> tokio::time::Instant {
     tokio::time::Instant::now() + std::time::Duration::from_secs(60)
@@ -84,11 +96,7 @@ async fn unverified_sender_is_a_rejected_failure_not_a_silent_drop() {
     let sender = format!("{}@example.com", unique_name("unverified"));
     let emailer = emailer(&config, &sender);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
-    let message: OreMessage = from_sqs_body(event.records[0].body.as_deref().unwrap()).unwrap();
-    let error = emailer
-        .handle_record(message, far_deadline())
-        .await
-        .unwrap_err();
+    let error = first_record_error(&emailer, &event).await;
     let why = Chain(&error).to_string();
     assert!(matches!(error, RecordError::Rejected(_)), "{why}");
     assert!(why.contains("not verified"), "{why}");
@@ -116,11 +124,7 @@ async fn unreachable_ses_is_a_transient_failure() {
     );
     let emailer = Emailer::new(Renderer::new().unwrap(), mailer);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
-    let message: OreMessage = from_sqs_body(event.records[0].body.as_deref().unwrap()).unwrap();
-    let error = emailer
-        .handle_record(message, far_deadline())
-        .await
-        .unwrap_err();
+    let error = first_record_error(&emailer, &event).await;
     assert!(
         matches!(error, RecordError::Transient(_)),
         "{}",

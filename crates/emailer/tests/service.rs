@@ -51,20 +51,10 @@ async fn a_heartbeat_is_counted_and_mails_no_one() {
 
 #[tokio::test]
 async fn ses_failing_or_refusing_fails_the_record_with_its_kind() {
-    for (fault, kind) in [
-        (Fault::Transient, "transient"),
-        (Fault::Rejected, "rejected"),
-    ] {
-        let emailer = emailer(RecordingMailer::with_faults(match fault {
-            Fault::Transient => |_| Some(Fault::Transient),
-            _ => |_| Some(Fault::Rejected),
-        }));
-        let error = emailer
-            .handle_record(stopped(), deadline())
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), kind);
-        assert_eq!(error.aws().map(|f| f.operation), Some("ses:SendEmail"));
+    for fault in [Fault::Transient, Fault::Rejected] {
+        let emailer = emailer(RecordingMailer::failing(fault));
+        let result = emailer.handle_record(stopped(), deadline()).await;
+        fault.assert_is(&result.unwrap_err(), "ses:SendEmail");
         assert!(emailer.mailer().sent().is_empty());
     }
 }

@@ -185,7 +185,10 @@ async fn redelivered_event_keeps_its_message_id() {
     );
     for delivery in ["first", "second"] {
         let response = normalizer.handle_batch(&event).await.unwrap();
-        assert!(failed_ids(&response).is_empty(), "{delivery} delivery failed");
+        assert!(
+            failed_ids(&response).is_empty(),
+            "{delivery} delivery failed"
+        );
     }
     let received = fixture.tap.receive(2).await;
     assert_eq!(received.len(), 2);

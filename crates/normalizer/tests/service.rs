@@ -82,6 +82,11 @@ fn deadline() -> tokio::time::Instant {
     tokio::time::Instant::now() + Duration::from_secs(20)
 }
 
+/// The instance's `pending` event through `normalizer`.
+async fn pending(normalizer: &Subject) -> Result<Outcome, RecordError> {
+    normalizer.handle_record(pending_event(), deadline()).await
+}
+
 fn deferred_for(result: Result<Outcome, RecordError>) -> Duration {
     match result {
         Err(RecordError::Deferred { retry_after, .. }) => retry_after,
@@ -95,13 +100,10 @@ async fn not_found_then_found_with_the_ignore_tag_publishes_nothing() {
         FakeDescriber::scripted(vec![Ok(None), Ok(Some(tagged(&[("ore:ignore", "true")])))]);
     let normalizer = normalizer(describer, Settling::default());
     at(1);
-    let retry = deferred_for(normalizer.handle_record(pending_event(), deadline()).await);
+    let retry = deferred_for(pending(&normalizer).await);
     assert!(retry <= Duration::from_secs(10), "{retry:?}");
     at(12);
-    let outcome = normalizer
-        .handle_record(pending_event(), deadline())
-        .await
-        .unwrap();
+    let outcome = pending(&normalizer).await.unwrap();
     assert_eq!(outcome, Outcome::Ignored { state: "pending" });
     assert!(normalizer_published(&normalizer).is_empty());
 }
@@ -111,14 +113,11 @@ async fn never_found_is_published_unenriched_once_the_settle_time_has_passed() {
     let normalizer = normalizer(FakeDescriber::unknown(), Settling::default());
     for seconds in [0, 10, 20, 30, 40, 50] {
         at(seconds);
-        deferred_for(normalizer.handle_record(pending_event(), deadline()).await);
+        deferred_for(pending(&normalizer).await);
     }
     assert!(normalizer_published(&normalizer).is_empty());
     at(60);
-    let outcome = normalizer
-        .handle_record(pending_event(), deadline())
-        .await
-        .unwrap();
+    let outcome = pending(&normalizer).await.unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
     let [message] = normalizer_published(&normalizer).try_into().unwrap();
     assert_eq!(message["data"]["enrichment"], "not_found");
@@ -129,10 +128,7 @@ async fn an_old_event_for_an_unknown_instance_is_published_unenriched_at_once() 
     let describer = FakeDescriber::unknown();
     let normalizer = normalizer(describer, Settling::default());
     at(3600);
-    let outcome = normalizer
-        .handle_record(pending_event(), deadline())
-        .await
-        .unwrap();
+    let outcome = pending(&normalizer).await.unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
     assert_eq!(
         normalizer_published(&normalizer)[0]["data"]["enrichment"],
@@ -150,10 +146,7 @@ async fn waiting_for_tags_is_off_by_default_and_waits_when_on() {
     };
     at(2);
     let published_at_once = normalizer(untagged_then_tagged(), Settling::default());
-    let outcome = published_at_once
-        .handle_record(pending_event(), deadline())
-        .await
-        .unwrap();
+    let outcome = pending(&published_at_once).await.unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
 
     let waiting = normalizer(
@@ -163,12 +156,9 @@ async fn waiting_for_tags_is_off_by_default_and_waits_when_on() {
             ..Settling::default()
         },
     );
-    deferred_for(waiting.handle_record(pending_event(), deadline()).await);
+    deferred_for(pending(&waiting).await);
     at(13);
-    let outcome = waiting
-        .handle_record(pending_event(), deadline())
-        .await
-        .unwrap();
+    let outcome = pending(&waiting).await.unwrap();
     assert_eq!(outcome, Outcome::Ignored { state: "pending" });
 }
 
@@ -221,10 +211,7 @@ async fn a_known_instance_is_published_enriched_with_its_routing_attributes() {
         Settling::default(),
     );
     at(1);
-    let outcome = normalizer
-        .handle_record(pending_event(), deadline())
-        .await
-        .unwrap();
+    let outcome = pending(&normalizer).await.unwrap();
     assert_eq!(outcome, Outcome::Delivered { state: "pending" });
     let [message] = normalizer_published(&normalizer).try_into().unwrap();
     StandardSchema::load().assert_valid(&message);
@@ -248,51 +235,30 @@ async fn an_instance_tagged_to_be_ignored_publishes_nothing() {
         Settling::default(),
     );
     at(1);
-    let outcome = normalizer.handle_record(pending_event(), deadline()).await;
+    let outcome = pending(&normalizer).await;
     assert_eq!(outcome.unwrap(), Outcome::Ignored { state: "pending" });
     assert!(normalizer_published(&normalizer).is_empty());
 }
 
 #[tokio::test]
 async fn ec2_faults_fail_the_record_with_their_kind_and_publish_nothing() {
-    for (fault, kind) in [
-        (Fault::Throttled, "throttled"),
-        (Fault::Transient, "transient"),
-        (Fault::Rejected, "rejected"),
-    ] {
+    for fault in Fault::ALL {
         let normalizer = normalizer(FakeDescriber::failing(fault), Settling::default());
         at(1);
-        let error = normalizer
-            .handle_record(pending_event(), deadline())
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), kind);
-        let failure = error.aws().expect("an AWS failure");
-        assert_eq!(failure.operation, "ec2:DescribeInstances");
-        assert_eq!(failure.request_id.as_deref(), Some("fake-request-id"));
+        let result = pending(&normalizer).await;
+        fault.assert_is(&result.unwrap_err(), "ec2:DescribeInstances");
         assert!(normalizer_published(&normalizer).is_empty());
     }
 }
 
 #[tokio::test]
 async fn sns_faults_fail_the_record_with_their_kind() {
-    for (fault, kind, retryable) in [
-        (Fault::Throttled, "throttled", true),
-        (Fault::Transient, "transient", true),
-        (Fault::Rejected, "rejected", false),
-    ] {
-        let normalizer = normalizer_publishing_to(
-            FakeDescriber::knows(tagged(&[])),
-            RecordingPublisher::failing(fault),
-            Settling::default(),
-        );
+    for fault in Fault::ALL {
+        let publisher = RecordingPublisher::failing(fault);
+        let describer = FakeDescriber::knows(tagged(&[]));
+        let normalizer = normalizer_publishing_to(describer, publisher, Settling::default());
         at(1);
-        let error = normalizer
-            .handle_record(pending_event(), deadline())
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), kind);
-        assert_eq!(error.is_retryable(), retryable);
-        assert_eq!(error.aws().map(|f| f.operation), Some("sns:Publish"));
+        let result = pending(&normalizer).await;
+        fault.assert_is(&result.unwrap_err(), "sns:Publish");
     }
 }

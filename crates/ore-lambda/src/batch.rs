@@ -8,7 +8,8 @@ use std::time::Duration;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
-use ore_model::heartbeat::HeartbeatMessage;
+use ore_model::heartbeat::{HeartbeatMessage, OreMessage};
+use ore_model::standard::StandardMessage;
 use ore_model::{from_sqs_body, InputError, Payload};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -110,6 +111,33 @@ pub trait RecordHandler {
             process_batch(event, |input| self.handle_record(input, deadline))
                 .await
                 .map(|outcome| outcome.response)
+        }
+    }
+}
+
+/// A function that consumes ORE's standard messages from the normalized topic (the
+/// csv-formatter, the emailer). Heartbeats on that topic are recorded for it (log line, metric)
+/// and never reach it: it only says how one state change is delivered.
+pub trait Consumer {
+    /// Deliver one standard message, finishing before `deadline`.
+    fn deliver(
+        &self,
+        message: StandardMessage,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Outcome, RecordError>> + Send;
+}
+
+impl<C: Consumer + Sync> RecordHandler for C {
+    type Input = OreMessage;
+
+    async fn handle_record(
+        &self,
+        message: OreMessage,
+        deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        match message {
+            OreMessage::StateChanged(message) => self.deliver(*message, deadline).await,
+            OreMessage::Heartbeat(heartbeat) => Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now())),
         }
     }
 }
@@ -247,173 +275,5 @@ fn log_failure(record: &SqsMessage, error: &RecordError) {
             error = %chain,
             "record rejected, it will reach the dead-letter queue"
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::AwsFailure;
-
-    /// A test payload: a JSON string naming what the record should do.
-    struct Word(String);
-
-    impl Payload for Word {
-        fn from_payload(payload: serde_json::Value) -> Result<Self, InputError> {
-            match payload {
-                serde_json::Value::String(word) => Ok(Word(word)),
-                other => Err(InputError::UnexpectedEvent(other.to_string())),
-            }
-        }
-    }
-
-    /// Records whose bodies are JSON strings (`"good"`), or a body given as is when it starts
-    /// with `!` (`!{nope`).
-    fn event(records: &[(Option<&str>, Option<&str>)]) -> SqsEvent {
-        let records: Vec<_> = records
-            .iter()
-            .map(|(id, body)| serde_json::json!({"messageId": id, "body": body.map(as_body)}))
-            .collect();
-        serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
-    }
-
-    fn as_body(word: &str) -> String {
-        match word.strip_prefix('!') {
-            Some(raw) => raw.to_owned(),
-            None => serde_json::Value::from(word).to_string(),
-        }
-    }
-
-    async fn ok_unless_bad(Word(word): Word) -> Result<Outcome, RecordError> {
-        match word.as_str() {
-            "bad" => Err(InputError::UnexpectedEvent("bad".into()).into()),
-            "flaky" => Err(RecordError::Transient(
-                AwsFailure::new("sns:Publish", "connection reset").with_code("InternalError"),
-            )),
-            "later" => Err(RecordError::Deferred {
-                reason: "not yet",
-                retry_after: Duration::from_secs(7),
-            }),
-            _ => Ok(Outcome::Delivered { state: "running" }),
-        }
-    }
-
-    #[tokio::test]
-    async fn reports_exactly_the_failed_ids() {
-        let batch = event(&[
-            (Some("m1"), Some("good")),
-            (Some("m2"), Some("bad")),
-            (Some("m3"), None),
-            (Some("m4"), Some("flaky")),
-            (Some("m5"), Some("good")),
-            (Some("m6"), Some("later")),
-            (Some("m7"), Some("!{not json")),
-            (Some("m8"), Some("![1, 2]")),
-        ]);
-        let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
-        let failed: Vec<_> = outcome
-            .response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert_eq!(failed, ["m2", "m3", "m4", "m6", "m7", "m8"]);
-        let kinds: Vec<_> = outcome
-            .results
-            .iter()
-            .map(|r| match r {
-                RecordResult::Done(_) => "done",
-                RecordResult::Failed(e) => e.kind(),
-            })
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                "done",
-                "bad_input",
-                "bad_input",
-                "transient",
-                "done",
-                "deferred",
-                "bad_input",
-                "bad_input"
-            ]
-        );
-    }
-
-    #[tokio::test]
-    async fn all_good_reports_nothing() {
-        let batch = event(&[(Some("m1"), Some("good")), (Some("m2"), Some("good"))]);
-        let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
-        assert!(outcome.response.batch_item_failures.is_empty());
-        assert_eq!(outcome.results.len(), 2);
-    }
-
-    #[derive(Default)]
-    struct RecordingRequeue {
-        calls: std::sync::Mutex<Vec<(String, String, u64)>>,
-        fail: bool,
-    }
-
-    impl Requeue for RecordingRequeue {
-        async fn requeue_after(
-            &self,
-            queue_arn: &str,
-            receipt_handle: &str,
-            delay: Duration,
-        ) -> Result<(), RecordError> {
-            self.calls.lock().unwrap().push((
-                queue_arn.to_owned(),
-                receipt_handle.to_owned(),
-                delay.as_secs(),
-            ));
-            if self.fail {
-                return Err(RecordError::Transient(AwsFailure::new(
-                    "sqs:ChangeMessageVisibility",
-                    "503",
-                )));
-            }
-            Ok(())
-        }
-    }
-
-    fn event_from_queue(records: &[(&str, &str)]) -> SqsEvent {
-        let records: Vec<_> = records
-            .iter()
-            .map(|(id, body)| {
-                serde_json::json!({"messageId": id, "body": as_body(body), "receiptHandle": format!("rh-{id}"),
-                    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:q"})
-            })
-            .collect();
-        serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
-    }
-
-    #[tokio::test]
-    async fn only_deferred_records_are_requeued_early_and_a_failed_requeue_changes_no_result() {
-        let batch = event_from_queue(&[("m1", "good"), ("m2", "later"), ("m3", "flaky")]);
-        let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
-        for fail in [false, true] {
-            let requeue = RecordingRequeue {
-                fail,
-                ..RecordingRequeue::default()
-            };
-            requeue_deferred(&requeue, &batch, &outcome).await;
-            assert_eq!(
-                *requeue.calls.lock().unwrap(),
-                [(
-                    "arn:aws:sqs:eu-west-1:123456789012:q".to_owned(),
-                    "rh-m2".to_owned(),
-                    7
-                )]
-            );
-        }
-        assert_eq!(outcome.response.batch_item_failures.len(), 2);
-    }
-
-    #[tokio::test]
-    async fn a_failure_without_message_id_fails_the_invocation() {
-        let batch = event(&[(Some("m1"), Some("good")), (None, Some("bad"))]);
-        let err = process_batch(&batch, ok_unless_bad).await.unwrap_err();
-        assert_eq!(err.index, 1);
     }
 }

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
 use crate::ec2::is_region;
 use crate::envelope::Payload;
-use crate::standard::{DATA_CONTENT_TYPE, SPEC_VERSION};
 use crate::InputError;
 
 /// The heartbeat's EventBridge `source` (custom sources may not start with `aws.`).
@@ -107,29 +107,9 @@ fn invalid(field: &'static str, reason: &str) -> InputError {
     }
 }
 
-/// The heartbeat as a standard message (CloudEvents 1.0, schema `schemas/heartbeat.v1.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HeartbeatMessage {
-    /// CloudEvents `specversion`, `1.0`.
-    pub specversion: String,
-    /// Unique per heartbeat event.
-    pub id: String,
-    /// `urn:ore:aws:<account>:<region>`.
-    pub source: String,
-    /// [`HEARTBEAT_TYPE`].
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// [`HEARTBEAT_SUBJECT`].
-    pub subject: String,
-    /// When it was put on the bus: the start of the end-to-end delay.
-    pub time: DateTime<Utc>,
-    /// `application/json`.
-    pub datacontenttype: String,
-    /// [`HEARTBEAT_SCHEMA`].
-    pub dataschema: String,
-    /// The heartbeat's facts.
-    pub data: HeartbeatData,
-}
+/// The heartbeat as a message of its own type (a CloudEvent, schema `schemas/heartbeat.v1.json`):
+/// `time` is when it was put on the bus, the start of the end-to-end delay.
+pub type HeartbeatMessage = CloudEvent<HeartbeatData>;
 
 /// What a heartbeat message carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,14 +13,11 @@ use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceState};
 use crate::envelope::Payload;
 use crate::InputError;
 
-/// CloudEvents 1.0.
-pub const SPEC_VERSION: &str = "1.0";
+pub use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
 /// Stable across schema versions: subscribers route on it.
 pub const EVENT_TYPE: &str = "org.ore.resource.state-changed";
 /// Names the schema's major version; the schema file's `$id` is this URN.
 pub const DATA_SCHEMA: &str = "urn:ore:schema:resource-state-changed:1";
-/// Every ORE message is JSON.
-pub const DATA_CONTENT_TYPE: &str = "application/json";
 /// `data.resource_type` of an EC2 instance.
 pub const RESOURCE_TYPE_EC2_INSTANCE: &str = "ec2:instance";
 
@@ -35,29 +32,10 @@ pub const MAX_TAG_KEY_CHARS: usize = 128;
 pub const MAX_TAG_VALUE_CHARS: usize = 256;
 const MAX_FIELD_CHARS: usize = 256;
 
-/// The standard message (v1); field meanings are documented in the schema and README.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StandardMessage {
-    /// CloudEvents `specversion`, `1.0`.
-    pub specversion: String,
-    /// Deterministic per (event, resource): redeliveries keep it, so consumers can dedupe.
-    pub id: String,
-    /// `urn:ore:aws:<account>:<region>`.
-    pub source: String,
-    /// [`EVENT_TYPE`].
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// The resource id.
-    pub subject: String,
-    /// When the state changed (the event's time).
-    pub time: DateTime<Utc>,
-    /// `application/json`.
-    pub datacontenttype: String,
-    /// [`DATA_SCHEMA`].
-    pub dataschema: String,
-    /// The change and the resource.
-    pub data: ResourceStateChange,
-}
+/// The standard message (v1): a CloudEvent whose `data` is the state change. Field meanings are
+/// documented in the schema and the README; `id` is deterministic per (event, resource), so
+/// redeliveries keep it and consumers can dedupe.
+pub type StandardMessage = CloudEvent<ResourceStateChange>;
 
 /// The `data` of the standard message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

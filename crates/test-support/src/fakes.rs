@@ -25,6 +25,24 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Every fault, for tests that try each.
+    pub const ALL: [Fault; 3] = [Fault::Throttled, Fault::Transient, Fault::Rejected];
+
+    /// Panics unless `error` is this fault of `operation`, as the batch helper will log and
+    /// report it: its kind, whether SQS retries it, the operation and AWS's request id.
+    pub fn assert_is(self, error: &RecordError, operation: &str) {
+        let (kind, retryable) = match self {
+            Fault::Throttled => ("throttled", true),
+            Fault::Transient => ("transient", true),
+            Fault::Rejected => ("rejected", false),
+        };
+        assert_eq!(error.kind(), kind, "{error:?}");
+        assert_eq!(error.is_retryable(), retryable, "{error:?}");
+        let failure = error.aws().expect("an AWS failure");
+        assert_eq!(failure.operation, operation);
+        assert_eq!(failure.request_id.as_deref(), Some("fake-request-id"));
+    }
+
     /// The error an SDK adapter returns for this fault of `operation`, with a code and request id.
     pub fn error(self, operation: &'static str) -> RecordError {
         let (code, message) = match self {
@@ -166,7 +184,7 @@ impl Publish for RecordingPublisher {
 /// The `SendMail` port in memory: each attempt's time, and the mails that went out. Which
 /// attempts fail is a function of the attempt's number (0-based).
 pub struct RecordingMailer {
-    fault: fn(u32) -> Option<Fault>,
+    fault: Box<dyn Fn(u32) -> Option<Fault> + Send + Sync>,
     attempts: Mutex<Vec<Instant>>,
     sent: Mutex<Vec<RenderedEmail>>,
 }
@@ -179,12 +197,17 @@ impl Default for RecordingMailer {
 
 impl RecordingMailer {
     /// Attempt `n` fails with `fault(n)` when it is `Some`.
-    pub fn with_faults(fault: fn(u32) -> Option<Fault>) -> Self {
+    pub fn with_faults(fault: impl Fn(u32) -> Option<Fault> + Send + Sync + 'static) -> Self {
         RecordingMailer {
-            fault,
+            fault: Box::new(fault),
             attempts: Mutex::new(Vec::new()),
             sent: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Every attempt fails with `fault`.
+    pub fn failing(fault: Fault) -> Self {
+        Self::with_faults(move |_| Some(fault))
     }
 
     /// When each send was attempted (tokio's clock, paused in pacing tests).
@@ -218,9 +241,19 @@ impl SendMail for RecordingMailer {
 pub struct RecordingRequeue {
     /// Each (queue ARN, receipt handle, delay) asked for.
     pub calls: Mutex<Vec<(String, String, Duration)>>,
+    /// When set, every call is recorded and then fails this way.
+    pub fail_with: Option<Fault>,
 }
 
 impl RecordingRequeue {
+    /// A requeue whose every call fails with `fault`.
+    pub fn failing(fault: Fault) -> Self {
+        RecordingRequeue {
+            fail_with: Some(fault),
+            ..RecordingRequeue::default()
+        }
+    }
+
     /// The delay asked for each receipt handle.
     pub fn delays(&self) -> BTreeMap<String, Duration> {
         let calls = self.calls.lock().expect("requeue lock");
@@ -243,6 +276,9 @@ impl Requeue for RecordingRequeue {
             receipt_handle.to_owned(),
             delay,
         ));
-        Ok(())
+        match self.fail_with {
+            Some(fault) => Err(fault.error("sqs:ChangeMessageVisibility")),
+            None => Ok(()),
+        }
     }
 }

@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_lambda_events::sqs::SqsEvent;
 use ore_lambda::sdk_config::{SdkSettings, Timeouts};
 use ore_model::Payload;
 use serde_json::{json, Value};
 
 pub use aws_config::SdkConfig;
+pub use aws_lambda_events::sqs::SqsEvent;
 
 pub mod fakes;
 pub use fakes::{FakeDescriber, Fault, RecordingMailer, RecordingPublisher, RecordingRequeue};
@@ -32,6 +32,12 @@ pub fn load_json(relative: &str) -> Value {
 pub fn load_sqs_event(relative: &str) -> SqsEvent {
     serde_json::from_value(load_json(relative))
         .unwrap_or_else(|e| panic!("{relative} is not an SQS event: {e}"))
+}
+
+/// Record `index` of `event`, decoded as a handler receives it.
+pub fn decode_record<T: Payload>(event: &SqsEvent, index: usize) -> T {
+    let body = event.records[index].body.as_deref().expect("a body");
+    ore_model::from_sqs_body(body).unwrap_or_else(|e| panic!("record {index} does not decode: {e}"))
 }
 
 /// Sorted paths of the JSON files in a folder of the repository.
@@ -128,12 +134,19 @@ pub fn assert_template_environment(binary: &str, own: &[&str]) {
         .filter(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
         .collect::<Vec<_>>();
     let [(name, function)] = functions.as_slice() else {
-        panic!("template.yaml has {} functions built from {binary}", functions.len());
+        panic!(
+            "template.yaml has {} functions built from {binary}",
+            functions.len()
+        );
     };
     let names = |value: &serde_yaml::Value| -> std::collections::BTreeSet<String> {
         value
             .as_mapping()
-            .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut set = names(&function["Properties"]["Environment"]["Variables"]);
