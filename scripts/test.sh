@@ -15,6 +15,8 @@ generated="$(mktemp -d)"
 python3 scripts/gen_events.py --out "$generated"
 diff -r "$generated" events
 rm -rf "$generated"
+log "local/env.json is what ore_harness.env_vars makes from template.yaml"
+python -m ore_harness.env_vars | diff - local/env.json
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

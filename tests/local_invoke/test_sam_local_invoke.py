@@ -6,7 +6,8 @@ locally built images: the provided.al2023 runtime (scripts/local/build-invoke-im
 server (scripts/local/build-moto-image.sh). A function container cannot reach the host's 127.0.0.1 on
 this machine, so the emulator runs as a container on a Docker network of this test's own, which the
 function containers join (`--docker-network`); the test talks to it through a port published on
-127.0.0.1. The committed local/env.json is used with the emulator's address swapped in.
+127.0.0.1. The `--env-vars` file is what `python -m ore_harness.env_vars` makes (the committed
+local/env.json): the topics' ARNs in the emulator.
 """
 import json
 import os
@@ -20,6 +21,8 @@ import time
 
 import boto3
 import pytest
+
+from ore_harness.env_vars import env_vars
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILT = ROOT / ".aws-sam" / "x86_64" / "build" / "template.yaml"
@@ -69,23 +72,22 @@ def emulator(endpoint):
     clients = {name: boto3.client(name, region_name=REGION, endpoint_url=endpoint) for name in ("sns", "sqs", "sesv2")}
     sns, sqs = clients["sns"], clients["sqs"]
     taps = {}
-    for topic in ("ore-normalized", "ore-csv"):
-        arn = sns.create_topic(Name=topic)["TopicArn"]
-        url = sqs.create_queue(QueueName=f"{topic}-local-invoke-tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    for function, variables in env_vars().items():
+        [arn] = variables.values()
+        name = arn.rsplit(":", 1)[1]
+        assert sns.create_topic(Name=name)["TopicArn"] == arn
+        url = sqs.create_queue(QueueName=f"{name}-local-invoke-tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
-        taps[topic] = url
+        taps[function] = url
     clients["sesv2"].create_email_identity(EmailIdentity="ore@example.com")
     return {"sqs": sqs, "taps": taps, "endpoint": endpoint}
 
 
 @pytest.fixture(scope="module")
 def env_file(tmp_path_factory):
-    env = json.loads((ROOT / "local" / "env.json").read_text())
-    for variables in env.values():
-        variables["AWS_ENDPOINT_URL"] = FUNCTION_ENDPOINT
     path = tmp_path_factory.mktemp("env") / "env.json"
-    path.write_text(json.dumps(env))
+    path.write_text(json.dumps(env_vars()))
     return path
 
 
@@ -123,7 +125,7 @@ def test_normalizer(emulator, env_file):
     response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-stopped-sns-envelope.json",
                                       env_file)
     assert response == {"batchItemFailures": []}, logs
-    [body] = received(emulator, "ore-normalized")
+    [body] = received(emulator, "NormalizerFunction")
     message = json.loads(body)
     assert message["data"]["state"] == "stopped"
     assert message["data"]["enrichment"] == "not_found"  # the sample's instance is not in this emulator
@@ -134,14 +136,14 @@ def test_normalizer_reports_the_malformed_records(emulator, env_file):
     response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-malformed-batch.json", env_file)
     expected = [{"itemIdentifier": r["messageId"]} for r in event["Records"][1:]]
     assert response == {"batchItemFailures": expected}, logs
-    assert len(received(emulator, "ore-normalized")) == 1
+    assert len(received(emulator, "NormalizerFunction")) == 1
 
 
 def test_csv_formatter(emulator, env_file):
     response, logs = sam_local_invoke("CsvFormatterFunction", "events/sqs/csv-formatter-stopped-raw-delivery.json",
                                       env_file)
     assert response == {"batchItemFailures": []}, logs
-    [record] = received(emulator, "ore-csv")
+    [record] = received(emulator, "CsvFormatterFunction")
     assert ",stopped,enriched,web-01," in record
 
 
