@@ -1,5 +1,6 @@
 //! The csv-formatter: each ORE standard message becomes one CSV record on the csv topic, for
 //! monitoring and alerting systems that speak CSV rather than JSON.
+#![warn(missing_docs)]
 
 pub mod record;
 pub mod service;

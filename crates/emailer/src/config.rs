@@ -28,10 +28,14 @@ pub const DEFAULT_SEND_RATE: f64 = 1.0;
 /// Lambda's smallest `MaximumConcurrency` for an SQS event source.
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 2;
 
+/// The emailer's configuration, read once per cold start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// The sender.
     pub from: String,
+    /// The recipients: from configuration only, never from an event.
     pub to: Vec<String>,
+    /// The SES configuration set, if any.
     pub configuration_set: Option<String>,
     /// SES sends per second (counted per recipient) the emailer may use.
     pub send_rate: f64,
@@ -42,6 +46,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// Read and check every variable; the error names the bad one.
     pub fn from_env() -> Result<Self, ConfigError> {
         let from = required(EMAIL_FROM)?;
         check_address(EMAIL_FROM, &from)?;

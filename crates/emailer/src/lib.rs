@@ -1,5 +1,6 @@
 //! The emailer: each ORE standard message becomes one short, readable email (plain text and
 //! HTML) sent through SES v2 to a fixed recipient list from configuration, never from the event.
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod mail;

@@ -53,6 +53,7 @@ impl Pacer {
         }
     }
 
+    /// The spacing between two sends of this invocation.
     pub fn interval(&self) -> Duration {
         self.interval
     }

@@ -27,19 +27,26 @@ pub const ENVIRONMENT: [&str; 5] = [
     ENRICHMENT_SETTLE_SECONDS,
     ENRICHMENT_WAIT_FOR_TAGS,
 ];
+/// The ignore tag's key when [`IGNORE_TAG_KEY`] is unset.
 pub const DEFAULT_IGNORE_TAG_KEY: &str = "ore:ignore";
+/// The ignore tag's value when [`IGNORE_TAG_VALUE`] is unset.
 pub const DEFAULT_IGNORE_TAG_VALUE: &str = "true";
 
+/// The normalizer's configuration, read once per cold start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// Where standard messages go.
     pub normalized_topic_arn: String,
+    /// Which instances publish nothing.
     pub ignore: IgnoreRule,
+    /// How long EC2 may lag behind an event.
     pub settling: Settling,
     /// Timeouts and trust roots of the SDK clients.
     pub sdk: SdkSettings,
 }
 
 impl Config {
+    /// Read and check every variable; the error names the bad one.
     pub fn from_env() -> Result<Self, ConfigError> {
         let default = Settling::default().settle_time.as_secs().to_string();
         let settle_text = optional(ENRICHMENT_SETTLE_SECONDS, &default);

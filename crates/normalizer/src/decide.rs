@@ -18,6 +18,7 @@ pub struct IgnoreRule {
 }
 
 impl IgnoreRule {
+    /// Instances tagged `key` = `value` (case-insensitive; an empty value matches any) are ignored.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
         let value = value.into().trim().to_owned();
         IgnoreRule {
@@ -40,10 +41,18 @@ impl IgnoreRule {
     }
 }
 
+/// What to do with one state change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
+    /// Publish this standard message.
     Publish(Box<StandardMessage>),
-    Ignore { tag_key: String, tag_value: String },
+    /// Publish nothing: the instance carries the ignore tag.
+    Ignore {
+        /// The tag's key.
+        tag_key: String,
+        /// Its value on the instance.
+        tag_value: String,
+    },
 }
 
 /// `instance` is `None` when EC2 no longer knows the instance: it is still published, marked

@@ -1,5 +1,6 @@
 //! The normalizer: an EC2 state-change event (raw or in its SNS envelope) becomes one enriched
 //! ORE standard message on the normalized topic, unless the instance is tagged to be ignored.
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod decide;

@@ -1,6 +1,7 @@
 //! Shared by ORE's tests: the committed sample events, the standard message's JSON Schema, and
 //! fixtures on the AWS API emulator (moto server) that `scripts/test.sh` starts.
 //! Test-only code: panicking with a clear message is the right failure mode here.
+#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -82,6 +83,7 @@ pub fn sqs_event(records: &[(&str, &str)]) -> SqsEvent {
 pub struct StandardSchema(jsonschema::Validator);
 
 impl StandardSchema {
+    /// `schemas/resource-state-changed.v1.json`.
     pub fn load() -> Self {
         Self::load_file("schemas/resource-state-changed.v1.json")
     }
@@ -109,6 +111,7 @@ impl StandardSchema {
         );
     }
 
+    /// Whether the message passes the schema.
     pub fn is_valid(&self, message: &Value) -> bool {
         self.0.is_valid(message)
     }
@@ -187,6 +190,7 @@ pub fn template_number(resource: &str, path: &[&str]) -> u64 {
 pub struct HeartbeatSchema;
 
 impl HeartbeatSchema {
+    /// `schemas/heartbeat.v1.json`.
     pub fn load() -> StandardSchema {
         StandardSchema::load_file("schemas/heartbeat.v1.json")
     }
@@ -295,12 +299,15 @@ pub fn unique_name(prefix: &str) -> String {
 /// A fresh SNS topic with an SQS queue subscribed with raw delivery, to read back what a
 /// function publishes exactly as a subscriber would.
 pub struct TappedTopic {
+    /// The topic to publish to.
     pub topic_arn: String,
+    /// The queue that receives what it publishes.
     pub queue_url: String,
     sqs: aws_sdk_sqs::Client,
 }
 
 impl TappedTopic {
+    /// A new topic and its tap queue in the emulator.
     pub async fn create(config: &SdkConfig, prefix: &str) -> Self {
         let sns = aws_sdk_sns::Client::new(config);
         let sqs = aws_sdk_sqs::Client::new(config);
@@ -407,11 +414,14 @@ impl TappedTopic {
 /// One message as a raw-delivery subscriber sees it.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The message body.
     pub body: String,
+    /// Its String message attributes.
     pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 impl Received {
+    /// The body as JSON.
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
