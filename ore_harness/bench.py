@@ -18,8 +18,8 @@ reads `cargo bench`'s estimates when they exist. Writes results.json and results
 and the table are `report`'s.
 
 The functions trust the Amazon Trust Services roots compiled in (what ships). With
---compare-trust-stores each function also runs, in the same rounds, with ORE_TLS_TRUST_STORE=system
-and the CA bundle file Lambda's provided.al2023 has (SSL_CERT_FILE): the before/after of that choice.
+--compare-trust-stores each function also runs, in the same rounds, with the template parameter
+TlsTrustStore=system and the CA bundle file Lambda's provided.al2023 has (SSL_CERT_FILE): the before/after of that choice.
 """
 import argparse
 import datetime as dt
@@ -135,15 +135,16 @@ def workloads(aws, template):
     return batches
 
 
-def lambda_like_system_store():
-    """ORE_TLS_TRUST_STORE=system reads the system's CA certificates at init (rustls-native-certs).
-    Lambda's provided.al2023 keeps them in one bundle file; Debian's /etc/ssl/certs also holds ~290
-    single-certificate files that Lambda does not have, so the bundle is named in SSL_CERT_FILE."""
+def lambda_like_ca_bundle():
+    """With TlsTrustStore=system the functions read the system's CA certificates at init
+    (rustls-native-certs). Lambda's provided.al2023 keeps them in one bundle file; Debian's
+    /etc/ssl/certs also holds ~290 single-certificate files that Lambda does not have, so the bundle
+    is named in SSL_CERT_FILE."""
     paths = ssl.get_default_verify_paths()
     bundle = next((p for p in (paths.cafile, paths.openssl_cafile) if p and os.path.isfile(p)), None)
     if bundle is None:
         sys.exit("no CA bundle file on this machine to compare with")
-    return {"ORE_TLS_TRUST_STORE": "system", "SSL_CERT_FILE": os.path.realpath(bundle)}
+    return {"SSL_CERT_FILE": os.path.realpath(bundle)}
 
 
 def zip_mb(folder):
@@ -198,7 +199,7 @@ def main():
     parser.add_argument("--warm", type=int, default=5, help="warm batches after each first invocation")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "target" / "bench")
     parser.add_argument("--compare-trust-stores", action="store_true",
-                        help="also run each function with the system CA store (ORE_TLS_TRUST_STORE=system)")
+                        help="also run each function with the system CA store (TlsTrustStore=system)")
     parser.add_argument("--check-sizes", action="store_true",
                         help="exit 1 when a memory or package budget is missed (times are never checked)")
     args = parser.parse_args()
@@ -218,8 +219,9 @@ def main():
         executable = args.build_dir / spec.name / "bootstrap"
         runs[spec.name] = (spec.name, spec.binary, executable, stack.environment(spec))
         if args.compare_trust_stores:
+            system = template.environment(spec, dict(stack.parameters, TlsTrustStore="system"), stack.physical)
             runs[spec.name + SYSTEM_STORE] = (spec.name, spec.binary, executable,
-                                              dict(stack.environment(spec), **lambda_like_system_store()))
+                                              dict(system, **lambda_like_ca_bundle()))
     runs[FLOOR] = (FLOOR, FLOOR, args.floor, {})
     for _, _, path, _ in runs.values():
         if not path.is_file():

@@ -29,11 +29,12 @@ def endpoint():
 
 
 class Aws:
-    """boto3 clients on the emulator."""
+    """boto3 clients on the emulator (`AWS_ENDPOINT_URL`, or the `endpoint_url` given; other
+    keyword arguments go to every client, e.g. `verify` for an emulator on HTTPS)."""
 
-    def __init__(self, region=REGION):
+    def __init__(self, region=REGION, **client_options):
         for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs"):
-            setattr(self, service, boto3.client(service, region_name=region))
+            setattr(self, service, boto3.client(service, region_name=region, **client_options))
         self.ses = self.sesv2
 
     def queue(self, name, **attributes):

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$ORE_ROOT"
 
 ensure_venv
-log "building the three Lambda binaries (debug, for this machine)"
+log "building the Lambda binaries (debug, for this machine)"
 # With the tests: the same feature set as `cargo test`, so right after scripts/test.sh's cargo test
 # this compiles nothing (building the binaries alone would rebuild tokio and the whole AWS SDK chain
 # without the test-only features, such as tokio's paused clock, that the tests switch on).

@@ -13,15 +13,13 @@ import json
 import os
 import pathlib
 import subprocess
+import time
 import urllib.request
 import uuid
 
-import socket
-import time
-
-import boto3
 import pytest
 
+from ore_harness.emulator import Aws, free_port, sent_emails
 from ore_harness.env_vars import env_vars
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -44,9 +42,7 @@ def docker(*args):
 def endpoint():
     """moto server in a container on this test's network; yields its URL on the host's loopback."""
     assert BUILT.exists(), f"{BUILT} missing: sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/x86_64/build"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     docker("network", "create", NETWORK)
     try:
         docker("run", "-d", "--rm", "--name", MOTO, "--network", NETWORK, "-p", f"127.0.0.1:{port}:5000", MOTO_IMAGE)
@@ -69,19 +65,15 @@ def endpoint():
 def emulator(endpoint):
     for name, value in CREDENTIALS.items():
         os.environ[name] = value
-    clients = {name: boto3.client(name, region_name=REGION, endpoint_url=endpoint) for name in ("sns", "sqs", "sesv2")}
-    sns, sqs = clients["sns"], clients["sqs"]
+    aws = Aws(REGION, endpoint_url=endpoint)
     taps = {}
     for function, variables in env_vars().items():
         [arn] = variables.values()
         name = arn.rsplit(":", 1)[1]
-        assert sns.create_topic(Name=name)["TopicArn"] == arn
-        url = sqs.create_queue(QueueName=f"{name}-local-invoke-tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
-        taps[function] = url
-    clients["sesv2"].create_email_identity(EmailIdentity="ore@example.com")
-    return {"sqs": sqs, "taps": taps, "endpoint": endpoint}
+        assert aws.sns.create_topic(Name=name)["TopicArn"] == arn
+        taps[function] = aws.tap(arn, f"{name}-local-invoke-tap-{uuid.uuid4().hex[:8]}")
+    aws.sesv2.create_email_identity(EmailIdentity="ore@example.com")
+    return {"sqs": aws.sqs, "taps": taps, "endpoint": endpoint}
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +108,6 @@ def received(emulator, topic):
     return [m["Body"] for m in reply.get("Messages", [])]
 
 
-def emails_from(endpoint, sender):
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as reply:
-        return [m for m in json.load(reply)["ses"]["Message"] if m["source"] == sender]
-
-
 def test_normalizer(emulator, env_file):
     response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-stopped-sns-envelope.json",
                                       env_file)
@@ -148,9 +135,9 @@ def test_csv_formatter(emulator, env_file):
 
 
 def test_emailer(emulator, env_file):
-    before = len(emails_from(emulator["endpoint"], "ore@example.com"))
+    before = len(sent_emails(emulator["endpoint"], "ore@example.com"))
     response, logs = sam_local_invoke("EmailerFunction", "events/sqs/emailer-stopped-sns-envelope.json", env_file)
     assert response == {"batchItemFailures": []}, logs
-    sent = emails_from(emulator["endpoint"], "ore@example.com")
+    sent = sent_emails(emulator["endpoint"], "ore@example.com")
     assert len(sent) == before + 1
     assert sent[-1]["subject"] == "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"

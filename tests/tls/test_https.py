@@ -1,8 +1,8 @@
-"""The HTTPS client the functions ship (rustls with ring, built once in ore_model::sdk_config), over
+"""The HTTPS client the functions ship (rustls with ring, built once in ore_lambda::sdk_config), over
 real TLS. Every other test talks plain HTTP to the AWS API emulator; here moto server serves HTTPS
 with a certificate from a CA made for the test, and the csv-formatter binary (debug build, as
 scripts/demo.sh leaves it), run under the Lambda Runtime Interface Emulator, publishes through it.
-- with ORE_TLS_TRUST_STORE=system, the CA reaches the function the way a system trust store does,
+- with the template parameter TlsTrustStore=system, the CA reaches the function the way a system trust store does,
   through SSL_CERT_FILE:
   - certificate for 127.0.0.1 signed by that CA: the record is published (read back from a queue);
   - certificate for another name, same CA: the record fails, so the client verifies names;
@@ -21,14 +21,13 @@ import sys
 import time
 import urllib.request
 
-import boto3
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ore_harness.emulator import free_port
+from ore_harness.emulator import Aws, free_port
 from ore_harness.lambda_rie import Function
 from ore_harness.template import Template
 
@@ -112,11 +111,12 @@ def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system"):
     template = Template()
     spec = template.function("CsvFormatterFunction")
     [output] = spec.outputs(template.resources)
-    env = template.environment(spec, {"LocalEndpointUrl": url}, {output: topic_arn})
+    parameters = {"LocalEndpointUrl": url}
+    if trust_store is not None:
+        parameters["TlsTrustStore"] = trust_store
+    env = template.environment(spec, parameters, {output: topic_arn})
     env.update({"AWS_REGION": REGION, **CREDENTIALS, "SSL_CERT_FILE": str(pki / "ca.pem"),
                 "SSL_CERT_DIR": str(pki / "no-cert-dir")})
-    if trust_store is not None:
-        env["ORE_TLS_TRUST_STORE"] = trust_store
     event = json.loads((ROOT / "events" / "sqs" / "csv-formatter-stopped-raw-delivery.json").read_text())
     with Function(spec.name, spec.binary, env, log_dir) as function:
         return event, function.invoke(event)
@@ -125,20 +125,14 @@ def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system"):
 def test_publishes_over_https_to_a_trusted_endpoint(pki, tmp_path):
     process, url = https_emulator(pki, "loopback", tmp_path / "moto.log")
     try:
-        clients = {service: boto3.client(service, region_name=REGION, endpoint_url=url,
-                                         verify=str(pki / "ca.pem"), **{k.lower(): v for k, v in CREDENTIALS.items()})
-                   for service in ("sns", "sqs")}
-        topic = clients["sns"].create_topic(Name="ore-csv-https")["TopicArn"]
-        queue = clients["sqs"].create_queue(QueueName="ore-csv-https-tap")["QueueUrl"]
-        queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        clients["sns"].subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                                 Attributes={"RawMessageDelivery": "true"})
+        aws = Aws(endpoint_url=url, verify=str(pki / "ca.pem"), **{k.lower(): v for k, v in CREDENTIALS.items()})
+        topic = aws.sns.create_topic(Name="ore-csv-https")["TopicArn"]
+        queue = aws.tap(topic, "ore-csv-https-tap")
 
         _, reply = run_csv_formatter(pki, url, topic, tmp_path)
 
         assert reply == {"batchItemFailures": []}, (tmp_path / "csv-formatter.log").read_text()
-        messages = clients["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+        messages = aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
                                                   WaitTimeSeconds=2).get("Messages", [])
         assert len(messages) == 1
         assert messages[0]["Body"].startswith("1,"), messages[0]["Body"]
