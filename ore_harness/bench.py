@@ -52,7 +52,12 @@ INVOKE_DONE = re.compile(r"INVOKE RTDONE\(status: (\w+), produced bytes: \d+, du
 
 
 def measure_start(name, binary, executable, env, event, warm, log_dir):
-    """One fresh start: spawn, first invocation, `warm` more, peak RSS, stop."""
+    """One fresh start: spawn, first invocation, `warm` more, peak RSS, stop. The bootstrap file
+    is read first, so every start finds it in the page cache: this machine reclaims cold pages,
+    and without this the row that runs first after another binary pays for reading its file
+    from disk (a cost of this machine's storage, not of the function's init, and one that Lambda's
+    code cache does not share)."""
+    pathlib.Path(executable).read_bytes()
     started = time.perf_counter()
     with Function(name, binary, env, log_dir, executable=executable) as function:
         cold_sent = time.perf_counter()

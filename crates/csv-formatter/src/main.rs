@@ -13,5 +13,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let topic_arn = required(CSV_TOPIC_ARN)?;
     let sdk = load_sdk_config(&SdkSettings::from_env()?).await;
     let formatter = CsvFormatter::new(SnsTopic::new(aws_sdk_sns::Client::new(&sdk), topic_arn));
-    serve(formatter, SqsRequeue::new(aws_sdk_sqs::Client::new(&sdk))).await
+    serve(formatter, SqsRequeue::new(&sdk)).await
 }

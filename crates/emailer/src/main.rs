@@ -23,5 +23,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.configuration_set,
     );
     let emailer = Emailer::new(Renderer::new()?, mailer).with_pacer(pacer);
-    serve(emailer, SqsRequeue::new(aws_sdk_sqs::Client::new(&sdk))).await
+    serve(emailer, SqsRequeue::new(&sdk)).await
 }

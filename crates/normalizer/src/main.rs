@@ -17,5 +17,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.ignore,
         config.settling,
     );
-    serve(normalizer, SqsRequeue::new(aws_sdk_sqs::Client::new(&sdk))).await
+    serve(normalizer, SqsRequeue::new(&sdk)).await
 }

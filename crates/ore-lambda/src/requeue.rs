@@ -1,25 +1,38 @@
 //! `sqs:ChangeMessageVisibility` as the [`Requeue`] port: a deferred record comes back after
 //! seconds instead of the queue's visibility timeout.
 
+use std::sync::OnceLock;
 use std::time::Duration;
+
+use aws_config::SdkConfig;
+use ore_model::InputError;
 
 use crate::aws_error::record_error;
 use crate::ports::Requeue;
-use ore_model::InputError;
-
 use crate::RecordError;
 
-/// The SQS client built once per cold start (each function's role may change the visibility of
-/// messages on its own queue only).
-#[derive(Clone, Debug)]
+/// Requeue through an SQS client built from the function's SDK configuration the first time a
+/// record is deferred, then kept: most invocations defer nothing, and building an SDK client is
+/// a good part of a cold start. (Each function's role may change the visibility of messages on
+/// its own queue only.)
+#[derive(Debug)]
 pub struct SqsRequeue {
-    client: aws_sdk_sqs::Client,
+    config: SdkConfig,
+    client: OnceLock<aws_sdk_sqs::Client>,
 }
 
 impl SqsRequeue {
-    /// Requeue through `client`.
-    pub fn new(client: aws_sdk_sqs::Client) -> Self {
-        SqsRequeue { client }
+    /// Requeue with `config`'s region, credentials, endpoint and HTTP client.
+    pub fn new(config: &SdkConfig) -> Self {
+        SqsRequeue {
+            config: config.clone(),
+            client: OnceLock::new(),
+        }
+    }
+
+    fn client(&self) -> &aws_sdk_sqs::Client {
+        self.client
+            .get_or_init(|| aws_sdk_sqs::Client::new(&self.config))
     }
 }
 
@@ -32,7 +45,7 @@ impl Requeue for SqsRequeue {
     ) -> Result<(), RecordError> {
         let queue_url = queue_url(queue_arn)?;
         let seconds = i32::try_from(delay.as_secs().min(43_200)).unwrap_or(43_200);
-        self.client
+        self.client()
             .change_message_visibility()
             .queue_url(queue_url)
             .receipt_handle(receipt_handle)

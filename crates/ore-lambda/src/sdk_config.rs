@@ -4,9 +4,15 @@
 
 use std::time::Duration;
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use crate::config::{optional, ConfigError};
 
@@ -142,9 +148,12 @@ impl Timeouts {
 }
 
 /// Region, credentials and endpoint come from the environment as Lambda sets it
-/// (`AWS_ENDPOINT_URL` points at an emulator in local runs). The HTTPS client is rustls with
-/// ring rather than the SDK's default aws-lc: a smaller bootstrap and build, the same TLS 1.3
-/// and 1.2 suites, and the trust roots `settings` names.
+/// (`AWS_ENDPOINT_URL` points at an emulator in local runs): when `AWS_REGION` and
+/// `AWS_ACCESS_KEY_ID` are set, as Lambda always sets them, they are used directly and the
+/// default provider chains (profile files, web identity with its STS client, IMDS) are not even
+/// built; elsewhere the chains apply as usual. The HTTPS client is rustls with ring rather than
+/// the SDK's default aws-lc: a smaller bootstrap and build, the same TLS 1.3 and 1.2 suites,
+/// and the trust roots `settings` names.
 pub async fn load_sdk_config(settings: &SdkSettings) -> SdkConfig {
     loader(settings).load().await
 }
@@ -164,9 +173,37 @@ fn loader(settings: &SdkSettings) -> aws_config::ConfigLoader {
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(tls)
         .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https)
-        .timeout_config(settings.timeouts.sdk())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)))
+        .timeout_config(settings.timeouts.sdk());
+    if let Ok(region) = std::env::var("AWS_REGION") {
+        loader = loader.region(Region::new(region));
+    }
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    loader
+}
+
+/// The HTTPS client with its connector (TLS configuration and trust roots) built when the first
+/// request needs it, once, and shared by every SDK client of the function. The SDK's own client
+/// also builds one, and throws it away, whenever an SDK client is constructed (to load a system
+/// trust store early), which decoded the trust roots once per client at every cold start.
+#[derive(Debug)]
+struct ConnectorOnFirstUse(SharedHttpClient);
+
+impl HttpClient for ConnectorOnFirstUse {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 #[cfg(test)]
