@@ -80,6 +80,29 @@ def measure_start(name, binary, executable, env, event, warm, log_dir):
     }
 
 
+def cold_instructions(name, binary, executable, env, event, log_dir):
+    """Instructions the bootstrap executes from exec through its first batch (init + the cold
+    invocation), counted by valgrind's callgrind: unlike times, the same on every run, so two
+    variants compare exactly."""
+    log_dir = pathlib.Path(log_dir)
+    profile = log_dir / f"callgrind.{binary}.{os.getpid()}.{time.monotonic_ns()}"
+    wrapper = log_dir / f"under-callgrind-{binary}"
+    wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={profile} "
+                       f"{pathlib.Path(executable).resolve()}\n")
+    wrapper.chmod(0o755)
+    with Function(name, binary, env, log_dir, executable=wrapper, timeout_s=120) as function:
+        check_reply(name, function.invoke(event))
+        # Dump now: the emulator stops the bootstrap with a signal, which writes no profile.
+        pids = subprocess.run(["pgrep", "-f", f"callgrind-out-file={profile}"], capture_output=True,
+                              text=True).stdout.split()
+        subprocess.run(["callgrind_control", "--dump", *pids], capture_output=True, check=True)
+    totals = [int(m.group(1)) for path in log_dir.glob(profile.name + "*")
+              for m in [re.search(r"^(?:summary|totals): (\d+)", path.read_text(errors="replace"), re.M)] if m]
+    if len(totals) != 1:
+        raise RuntimeError(f"{name}: expected one callgrind profile, found {len(totals)}")
+    return totals[0]
+
+
 def check_reply(name, reply):
     """A benchmark of failures would flatter: every record must succeed."""
     if name == FLOOR:
@@ -205,6 +228,8 @@ def main():
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "target" / "bench")
     parser.add_argument("--compare-trust-stores", action="store_true",
                         help="also run each function with the system CA store (TlsTrustStore=system)")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="also count each row's instructions from exec through its first batch (needs valgrind)")
     parser.add_argument("--check-sizes", action="store_true",
                         help="exit 1 when a memory or package budget is missed (times are never checked)")
     args = parser.parse_args()
@@ -242,6 +267,12 @@ def main():
         say(f"round {round_number + 1}/{args.starts}: "
             + ", ".join(f"{n} init {s[-1]['init_ms']:.1f} ms" for n, s in starts.items()))
 
+    instructions = {}
+    if args.callgrind:
+        for row, (name, binary, executable, env) in runs.items():
+            instructions[row] = cold_instructions(name, binary, executable, env, batches[name], log_dir)
+            say(f"{row}: {instructions[row] / 1e6:.1f} M instructions from exec through the first batch")
+
     results = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -254,6 +285,7 @@ def main():
         "variants": [row for row in runs if row.endswith(SYSTEM_STORE)],
         "packages": package_sizes([args.build_dir, *args.package_dir], [f.name for f in template.functions]),
         "throughput": throughput(),
+        "instructions": instructions,
         "raw": starts,
     }
     report.evaluate(results)

@@ -74,6 +74,9 @@ def markdown(results):
         warm = cell(r["warm_invocation_ms"], "ms")
         lines.append(f"| {name} | {cell(r['start_to_first_ms'], 'ms')} | {cell(r['init_ms'], 'ms')} | {ratio} | "
                      f"{cell(r['first_invocation_ms'], 'ms')} | {warm} | {r['peak_rss_mb']['max']:.1f} MB |")
+    if results.get("instructions"):
+        lines += ["", "| function | instructions, exec through the first batch (callgrind) |", "|---|---|"]
+        lines += [f"| {name} | {count / 1e6:.1f} M |" for name, count in results["instructions"].items()]
     lines += ["", "| budget | measured | |", "|---|---|---|"]
     lines += [f"| {v['budget']} | {v['measured']} | {'met' if v['met'] else '**missed**'} |"
               for v in results["budgets"]]

@@ -72,3 +72,11 @@ def test_a_comparison_row_is_reported_but_never_judged():
     assert not any("system CA store" in v["budget"] for v in report["budgets"])
     assert "| NormalizerFunction (system CA store) |" in cold_start.markdown(report)
     assert report["functions"]["NormalizerFunction (system CA store)"]["init_ratio_to_floor"] == 4.5
+
+
+def test_instruction_counts_are_reported_when_measured():
+    data = results()
+    data["instructions"] = {"NormalizerFunction": 18_400_000, "cold-start-floor": 900_000}
+    table = cold_start.markdown(cold_start.evaluate(data))
+    assert "| NormalizerFunction | 18.4 M |" in table
+    assert "instructions" not in cold_start.markdown(cold_start.evaluate(results()))
