@@ -1,9 +1,11 @@
 """The `--env-vars` file `sam local invoke` reads (local/env.json), made from template.yaml.
 
-`sam local invoke` resolves parameters (samconfig.toml's `local` section passes them), but not a
-reference to a resource: a variable whose value is `!Ref SomeTopic` would hold the logical id. This
-file gives each such variable the ARN the topic has in a local emulator (`ore-local-<LogicalId>`,
-as `ore_harness.stack` names it). Generated, never edited: `scripts/test.sh` fails when it drifts.
+`sam local invoke` resolves parameters (samconfig.toml's `local` section passes them), but neither
+a reference to a resource (a variable whose value is `!Ref SomeTopic` would hold the logical id) nor a
+condition (`!If`, which it passes as an empty value). This file gives each such variable its value in
+a local run: a topic's ARN in the emulator (`ore-local-<LogicalId>`, as `ore_harness.stack` names it),
+and a conditional value evaluated with `LocalEndpointUrl` set (the emulator's endpoint).
+Generated, never edited: `scripts/test.sh` fails when it drifts.
 
     python -m ore_harness.env_vars > local/env.json
 """
@@ -19,15 +21,27 @@ def topic_arn(logical_id, region=REGION, account=ACCOUNT):
     return f"arn:aws:sns:{region}:{account}:{STACK}-{logical_id}"
 
 
-def env_vars(template=None):
-    """{function: {variable: topic ARN}} for every variable that refers to a topic."""
+# samconfig.toml's `local` sections pass the same endpoint as LocalEndpointUrl.
+LOCAL_ENDPOINT = "http://127.0.0.1:5000"
+
+
+def env_vars(template=None, endpoint=LOCAL_ENDPOINT):
+    """{function: {variable: value}} for every variable `sam local invoke` cannot resolve."""
     template = template or Template()
+    parameters = {"LocalEndpointUrl": endpoint}
     files = {}
     for spec in template.functions:
-        topics = {name: topic_arn(ref(value)) for name, value in spec.environment.items()
-                  if ref(value) in spec.outputs(template.resources)}
-        if topics:
-            files[spec.name] = topics
+        values = {}
+        for name, value in dict(template.global_environment, **spec.environment).items():
+            if ref(value) in template.resources:
+                if template.resources[ref(value)]["Type"] != "AWS::SNS::Topic":
+                    raise ValueError(f"{spec.name}.{name}: no local value for a {ref(value)} reference")
+                values[name] = topic_arn(ref(value))
+            elif isinstance(value, dict) and "Fn::If" in value:
+                resolved = template.resolve(value, parameters, {})
+                if resolved is not None:
+                    values[name] = str(resolved)
+        files[spec.name] = values
     return files
 
 

@@ -68,7 +68,10 @@ def emulator(endpoint):
     aws = Aws(REGION, endpoint_url=endpoint)
     taps = {}
     for function, variables in env_vars().items():
-        [arn] = variables.values()
+        topics = [value for value in variables.values() if value.startswith("arn:aws:sns:")]
+        if not topics:
+            continue
+        [arn] = topics
         name = arn.rsplit(":", 1)[1]
         assert aws.sns.create_topic(Name=name)["TopicArn"] == arn
         taps[function] = aws.tap(arn, f"{name}-local-invoke-tap-{uuid.uuid4().hex[:8]}")
@@ -79,7 +82,7 @@ def emulator(endpoint):
 @pytest.fixture(scope="module")
 def env_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("env") / "env.json"
-    path.write_text(json.dumps(env_vars()))
+    path.write_text(json.dumps(env_vars(endpoint=FUNCTION_ENDPOINT)))
     return path
 
 

@@ -3,34 +3,15 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use ore_lambda::ports::Requeue;
 use ore_lambda::requeue::SqsRequeue;
-use test_support::{emulator_config, unique_name};
+use test_support::{create_queue, emulator_config, unique_name};
 
 #[tokio::test]
 async fn a_deferred_record_becomes_visible_again_at_once() {
     let config = emulator_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(unique_name("ore-requeue"))
-        .attributes(QueueAttributeName::VisibilityTimeout, "300")
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url");
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-        .expect("queue arn");
+    let (queue_url, queue_arn) = create_queue(&sqs, &unique_name("ore-requeue"), Some(300)).await;
     sqs.send_message()
         .queue_url(&queue_url)
         .message_body("deferred")

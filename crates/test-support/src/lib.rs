@@ -296,6 +296,37 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// A queue in the emulator, with a visibility timeout in seconds when given; returns its URL
+/// and ARN.
+pub async fn create_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    visibility_timeout: Option<u32>,
+) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let mut request = sqs.create_queue().queue_name(name);
+    if let Some(seconds) = visibility_timeout {
+        request = request.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
+    }
+    let queue_url = request
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn");
+    (queue_url, queue_arn)
+}
+
 /// A fresh SNS topic with an SQS queue subscribed with raw delivery, to read back what a
 /// function publishes exactly as a subscriber would.
 pub struct TappedTopic {
@@ -320,27 +351,7 @@ impl TappedTopic {
             .expect("create topic")
             .topic_arn
             .expect("topic arn");
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(format!("{name}-tap"))
-            .send()
-            .await
-            .expect("create queue")
-            .queue_url
-            .expect("queue url");
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue attributes")
-            .attributes
-            .and_then(|a| {
-                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                    .cloned()
-            })
-            .expect("queue arn");
+        let (queue_url, queue_arn) = create_queue(&sqs, &format!("{name}-tap"), None).await;
         sns.subscribe()
             .topic_arn(&topic_arn)
             .protocol("sqs")
