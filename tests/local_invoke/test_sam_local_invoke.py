@@ -76,6 +76,9 @@ def emulator(endpoint):
         assert aws.sns.create_topic(Name=name)["TopicArn"] == arn
         taps[function] = aws.tap(arn, f"{name}-local-invoke-tap-{uuid.uuid4().hex[:8]}")
     aws.sesv2.create_email_identity(EmailIdentity="ore@example.com")
+    # moto builds its EC2 backend (AMI and instance-type catalogues) on the first EC2 request, which
+    # can take longer than the function's 8 s operation timeout on a slow machine: pay it here.
+    aws.ec2.describe_instances()
     return {"sqs": aws.sqs, "taps": taps, "endpoint": endpoint}
 
 
