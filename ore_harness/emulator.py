@@ -33,9 +33,19 @@ class Aws:
     keyword arguments go to every client, e.g. `verify` for an emulator on HTTPS)."""
 
     def __init__(self, region=REGION, **client_options):
-        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs"):
+        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs", "dynamodb", "s3", "firehose"):
             setattr(self, service, boto3.client(service, region_name=region, **client_options))
         self.ses = self.sesv2
+
+    def table(self, name, properties):
+        """A DynamoDB table with the key schema of a template table's `properties`."""
+        self.dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                   KeySchema=properties["KeySchema"],
+                                   AttributeDefinitions=properties["AttributeDefinitions"])
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            self.dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        return name
 
     def queue(self, name, **attributes):
         """Create a queue; returns (URL, ARN)."""

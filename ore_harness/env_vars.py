@@ -3,7 +3,8 @@
 `sam local invoke` resolves parameters (samconfig.toml's `local` section passes them), but neither
 a reference to a resource (a variable whose value is `!Ref SomeTopic` would hold the logical id) nor a
 condition (`!If`, which it passes as an empty value). This file gives each such variable its value in
-a local run: a topic's ARN in the emulator (`ore-local-<LogicalId>`, as `ore_harness.stack` names it),
+a local run: a topic's ARN or a table's name in the emulator (`ore-local-<LogicalId>`, as
+`ore_harness.stack` names them),
 and a conditional value evaluated with `LocalEndpointUrl` set (the emulator's endpoint).
 Generated, never edited: `scripts/test.sh` fails when it drifts.
 
@@ -34,9 +35,13 @@ def env_vars(template=None, endpoint=LOCAL_ENDPOINT):
         values = {}
         for name, value in dict(template.global_environment, **spec.environment).items():
             if ref(value) in template.resources:
-                if template.resources[ref(value)]["Type"] != "AWS::SNS::Topic":
+                kind = template.resources[ref(value)]["Type"]
+                if kind == "AWS::SNS::Topic":
+                    values[name] = topic_arn(ref(value))
+                elif kind == "AWS::DynamoDB::Table":
+                    values[name] = f"{STACK}-{ref(value)}"
+                else:
                     raise ValueError(f"{spec.name}.{name}: no local value for a {ref(value)} reference")
-                values[name] = topic_arn(ref(value))
             elif isinstance(value, dict) and "Fn::If" in value:
                 resolved = template.resolve(value, parameters, {})
                 if resolved is not None:

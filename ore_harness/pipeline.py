@@ -56,6 +56,17 @@ def run_canary(stack, pump_round, timeout_s):
     return report
 
 
+def archived(aws, stack):
+    """Standard messages in the archive bucket (one JSON document per line, under messages/date=…/)."""
+    bucket = stack.physical["ArchiveBucket"]
+    lines = []
+    for page in aws.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="messages/date="):
+        for item in page.get("Contents", []):
+            body = aws.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            lines += [line for line in body.decode().splitlines() if line.strip()]
+    return [json.loads(line)["id"] for line in lines]
+
+
 def main():
     template = Template()
     names = [f.name for f in template.functions]
@@ -113,6 +124,7 @@ def main():
             Lambda's log delivery. Returns how many messages the functions received."""
             stack.forward_bus()
             received = sum(m.poll() for m in mappings)
+            stack.forward_archive()
             show_csv()
             for spec in template.functions:
                 functions[spec.name].forward_logs(aws.logs, stack.physical[spec.log_group])
@@ -165,6 +177,7 @@ def main():
         "work_queue_depth": {f.binary: aws.depth(stack.physical[f.queue]) for f in template.functions},
         "invocations": {m.function.name: m.invocations for m in mappings},
         "heartbeat_messages": len(published) - len(normalized),
+        "archived_messages": archived(aws, stack),
         "canary": canary,
     }
     if expected is not None:

@@ -5,11 +5,16 @@
   matching events are published to the rule's target topic as EventBridge would;
 - the heartbeat rule lives in the emulator's EventBridge with its real pattern; the emulator cannot
   target SNS, so it targets a "bus tap" queue that `Stack.forward_bus` publishes to the topic;
+- the DynamoDB tables (state store, mail ledger), and the archive: its bucket and Firehose stream. The
+  emulator's SNS cannot deliver to Firehose, so the archive subscription (its real filter policy,
+  raw delivery) goes to an "archive tap" queue that `Stack.forward_archive` puts into the stream;
 - one SQS event source mapping per function (`EventSourceMapping`): receive up to BatchSize, invoke
   with Lambda's SQS event, delete only the records not reported in batchItemFailures."""
 import json
 
 from moto.events.models import EventPattern
+
+from .template import of_type, ref
 
 from .emulator import ACCOUNT
 from .lambda_rie import lambda_sqs_event
@@ -40,6 +45,9 @@ class Stack:
             aws.logs.create_log_group(logGroupName=group)
             aws.logs.create_log_stream(logGroupName=group, logStreamName="local")
             self.physical[spec.log_group] = group
+        for logical, table in of_type(template.resources, "AWS::DynamoDB::Table").items():
+            self.physical[logical] = aws.table(f"{STACK}-{logical}", table["Properties"])
+        self._archive(aws, template)
         # Taps: what a subscriber of each topic the functions publish to receives.
         self.taps = {topic: aws.tap(self.physical[topic], f"{STACK}-{topic}-tap")
                      for spec in template.functions for topic in spec.outputs(template.resources)}
@@ -54,6 +62,37 @@ class Stack:
         self.heartbeat_topic = template.resolve(target["Arn"], parameters, self.physical)
         self.physical["HeartbeatRule"] = rule
         self.physical["RuleDeadLetterQueue"], _ = aws.queue(f"{STACK}-RuleDeadLetterQueue")
+
+    def _archive(self, aws, template):
+        bucket = f"{STACK}-archivebucket"
+        aws.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.s3.meta.region_name})
+        self.physical["ArchiveBucket"] = bucket
+        stream = template.resources["ArchiveDeliveryStream"]["Properties"]
+        destination = stream["ExtendedS3DestinationConfiguration"]
+        self.archive_stream = f"{STACK}-ArchiveDeliveryStream"
+        aws.firehose.create_delivery_stream(
+            DeliveryStreamName=self.archive_stream, DeliveryStreamType=stream["DeliveryStreamType"],
+            ExtendedS3DestinationConfiguration={
+                "BucketARN": f"arn:aws:s3:::{bucket}", "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/{STACK}-firehose",
+                "Prefix": destination["Prefix"], "CompressionFormat": destination["CompressionFormat"],
+                "BufferingHints": destination["BufferingHints"]})
+        self.physical["ArchiveDeliveryStream"] = self.archive_stream
+        subscription = template.resources["ArchiveSubscription"]["Properties"]
+        url, arn = aws.queue(f"{STACK}-archive-tap")
+        self.archive_tap = url
+        aws.sns.subscribe(TopicArn=self.physical[ref(subscription["TopicArn"])], Protocol="sqs", Endpoint=arn,
+                          Attributes={"RawMessageDelivery": str(subscription["RawMessageDelivery"]).lower(),
+                                      "FilterPolicy": json.dumps(subscription["FilterPolicy"])})
+
+    def forward_archive(self):
+        """SNS's Firehose hop: what the archive subscription received goes into the stream, one
+        JSON document per line, as SNS delivers with raw delivery."""
+        messages = self.aws.drain(self.archive_tap)
+        for start in range(0, len(messages), 500):
+            self.aws.firehose.put_record_batch(
+                DeliveryStreamName=self.archive_stream,
+                Records=[{"Data": (m["Body"] + "\n").encode()} for m in messages[start:start + 500]])
+        return len(messages)
 
     def resources(self):
         """Logical id -> physical id, as CloudFormation would list the deployed stack's."""

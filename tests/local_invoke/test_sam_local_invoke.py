@@ -21,6 +21,8 @@ import pytest
 
 from ore_harness.emulator import Aws, free_port, sent_emails
 from ore_harness.env_vars import env_vars
+from ore_harness.stack import STACK
+from ore_harness.template import Template
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILT = ROOT / ".aws-sam" / "x86_64" / "build" / "template.yaml"
@@ -67,7 +69,11 @@ def emulator(endpoint):
         os.environ[name] = value
     aws = Aws(REGION, endpoint_url=endpoint)
     taps = {}
+    template = Template()
     for function, variables in env_vars().items():
+        for name, value in variables.items():
+            if name.endswith("_TABLE"):
+                aws.table(value, template.resources[value.removeprefix(f"{STACK}-")]["Properties"])
         topics = [value for value in variables.values() if value.startswith("arn:aws:sns:")]
         if not topics:
             continue

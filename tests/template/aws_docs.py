@@ -25,6 +25,14 @@ SNS_METRICS = "https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cl
 SQS_METRICS = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html"
 LAMBDA_METRICS = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"
 EMF_SPEC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"
+DYNAMODB_KMS = "https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html"
+DYNAMODB_TRANSACTIONS_IAM = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html")
+DYNAMODB_TTL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html"
+SNS_FIREHOSE_ROLE = "https://docs.aws.amazon.com/sns/latest/dg/prereqs-kinesis-data-firehose.html"
+FIREHOSE_S3_ACCESS = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3"
+FIREHOSE_PREFIXES = "https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html"
+ATHENA_PARTITION_PROJECTION = "https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html"
 EC2_EVENTUAL_CONSISTENCY = "https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html"
 
 # Key-policy statements whose AWS page grants action families (`kms:GenerateDataKey*` ...): a
@@ -35,6 +43,10 @@ DOCUMENTED_WILDCARD_ACTIONS = {
         "actions": {"kms:GenerateDataKey*"}, "page": SNS_KMS_EVENT_SOURCES},
     ("OreKey", "CloudWatchAlarmsPublishToEncryptedTopic"): {
         "actions": {"kms:GenerateDataKey*"}, "page": SNS_KMS_EVENT_SOURCES},
+    ("OreKey", "DynamoDbUsesKeyForAccountPrincipals"): {
+        "actions": {"kms:ReEncrypt*", "kms:GenerateDataKey*"}, "page": DYNAMODB_KMS},
+    ("OreKey", "DynamoDbReadsKeyMetadata"): {
+        "actions": {"kms:Describe*", "kms:Get*", "kms:List*"}, "page": DYNAMODB_KMS},
     ("OreKey", "LogsEncryptOreLogGroups"): {
         "actions": {"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
         "page": LOGS_KMS},

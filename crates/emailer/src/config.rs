@@ -14,15 +14,25 @@ pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
 pub const EMAIL_SEND_RATE: &str = "EMAIL_SEND_RATE";
 /// The event source's `MaximumConcurrency`, to share the rate between invocations.
 pub const EMAIL_MAX_CONCURRENCY: &str = "EMAIL_MAX_CONCURRENCY";
+/// The DynamoDB table of mail claimed and sent (required): at most one mail per message.
+pub const MAIL_LEDGER_TABLE: &str = "MAIL_LEDGER_TABLE";
+/// Seconds after which an unconfirmed claim is taken to belong to an attempt that stopped
+/// (longer than the function timeout; 1 to 3600).
+pub const MAIL_CLAIM_LEASE_SECONDS: &str = "MAIL_CLAIM_LEASE_SECONDS";
 /// Every variable the emailer's own configuration reads; template.yaml sets exactly these
 /// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
-pub const ENVIRONMENT: [&str; 5] = [
+pub const ENVIRONMENT: [&str; 7] = [
     EMAIL_FROM,
     EMAIL_TO,
     SES_CONFIGURATION_SET,
     EMAIL_SEND_RATE,
     EMAIL_MAX_CONCURRENCY,
+    MAIL_LEDGER_TABLE,
+    MAIL_CLAIM_LEASE_SECONDS,
 ];
+/// How long ledger items are kept: longer than SQS keeps a message (14 days at most), so every
+/// redelivery still finds its item.
+pub const LEDGER_RETENTION: std::time::Duration = std::time::Duration::from_secs(15 * 86_400);
 /// The SES sandbox's rate: safe in every account.
 pub const DEFAULT_SEND_RATE: f64 = 1.0;
 /// Lambda's smallest `MaximumConcurrency` for an SQS event source.
@@ -41,6 +51,10 @@ pub struct Config {
     pub send_rate: f64,
     /// How many emailer invocations may run at once (the event source's `MaximumConcurrency`).
     pub max_concurrency: u32,
+    /// The mail ledger's table.
+    pub ledger_table: String,
+    /// After this long an unconfirmed claim belongs to an attempt that stopped.
+    pub claim_lease: std::time::Duration,
     /// Timeouts and trust roots of the SDK clients.
     pub sdk: SdkSettings,
 }
@@ -59,9 +73,24 @@ impl Config {
                 EMAIL_MAX_CONCURRENCY,
                 f64::from(DEFAULT_MAX_CONCURRENCY),
             )? as u32,
+            ledger_table: required(MAIL_LEDGER_TABLE)?,
+            claim_lease: claim_lease()?,
             sdk: SdkSettings::from_env()?,
         })
     }
+}
+
+fn claim_lease() -> Result<std::time::Duration, ConfigError> {
+    let text = optional(MAIL_CLAIM_LEASE_SECONDS, "120");
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (1..=3600).contains(s))
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| ConfigError::Invalid {
+            name: MAIL_CLAIM_LEASE_SECONDS,
+            reason: format!("{text:?} is not a whole number of seconds from 1 to 3600"),
+        })
 }
 
 /// A positive number from `name`, or `default` when unset.

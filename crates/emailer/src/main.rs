@@ -1,6 +1,8 @@
 //! Lambda entrypoint: configuration, templates and the SES client are built once per cold start.
 
+use emailer::config::LEDGER_RETENTION;
 use emailer::{Config, Emailer, Pacer, Renderer, SesMailer};
+use ore_lambda::dynamodb::DynamoMailLedger;
 use ore_lambda::requeue::SqsRequeue;
 use ore_lambda::runtime::{init_logging, serve};
 use ore_lambda::sdk_config::load_sdk_config;
@@ -22,6 +24,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.to,
         config.configuration_set,
     );
-    let emailer = Emailer::new(Renderer::new()?, mailer).with_pacer(pacer);
+    let ledger = DynamoMailLedger::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        config.ledger_table,
+        LEDGER_RETENTION,
+    );
+    let emailer = Emailer::new(Renderer::new()?, mailer, ledger)
+        .with_pacer(pacer)
+        .with_claim_lease(config.claim_lease);
     serve(emailer, SqsRequeue::new(&sdk)).await
 }

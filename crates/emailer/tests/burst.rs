@@ -5,6 +5,7 @@
 //! time is tokio's paused clock, so minutes of pacing run in milliseconds.
 
 use std::time::Duration;
+use test_support::fakes::MemoryMailLedger;
 
 use emailer::{Emailer, Pacer, Renderer};
 use ore_lambda::runtime::{handle, REPORTING_RESERVE};
@@ -77,7 +78,12 @@ async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothin
 
     let pacer = Pacer::new(send_rate, 1, concurrency, Duration::from_millis(8_500));
     let interval = pacer.interval();
-    let emailer = Emailer::new(Renderer::new().unwrap(), throttling_ses()).with_pacer(pacer);
+    let emailer = Emailer::new(
+        Renderer::new().unwrap(),
+        throttling_ses(),
+        MemoryMailLedger::default(),
+    )
+    .with_pacer(pacer);
 
     let start = Instant::now();
     let mut queue: Vec<Message> = burst(20)

@@ -2,6 +2,7 @@
 //! answers well inside the emailer's timeout with exactly the mailing records failed.
 
 use std::time::Duration;
+use test_support::fakes::MemoryMailLedger;
 
 use emailer::{Emailer, Pacer, Renderer, SesMailer};
 use ore_lambda::batch::{process_batch, RecordHandler};
@@ -20,17 +21,26 @@ async fn a_hung_ses_fails_only_the_records_that_send_and_in_time() {
         vec!["ops@example.com".into()],
         None,
     );
-    let emailer = Emailer::new(Renderer::new().unwrap(), mailer)
-        .with_pacer(Pacer::unlimited(timeouts.operation));
+    let emailer = Emailer::new(
+        Renderer::new().unwrap(),
+        mailer,
+        MemoryMailLedger::default(),
+    )
+    .with_pacer(Pacer::unlimited(timeouts.operation));
     let message = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json").records[0]
         .body
         .clone()
         .unwrap();
+    // A second, different message (one mail per message id: the same one twice would wait for
+    // the first's claim).
+    let mut other: serde_json::Value = serde_json::from_str(&message).unwrap();
+    other["id"] = "5d7ef1a2-3b4c-5d6e-8f90-a1b2c3d4e5f6".into();
+    let other = other.to_string();
     let heartbeat = heartbeat_message_body("hb-hung");
     let event = sqs_event(&[
         ("mail-1", &message),
         ("heartbeat", &heartbeat),
-        ("mail-2", &message),
+        ("mail-2", &other),
     ]);
 
     let function_timeout = Duration::from_secs(template_number(

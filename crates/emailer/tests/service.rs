@@ -1,8 +1,11 @@
 //! Every branch of the emailer with the in-memory mailer, no emulator: a mail sent, a heartbeat
 //! that mails no one, SES throttling (deferred, the pace slows), SES failing or refusing, and a
-//! record with no send slot left before the deadline.
+//! record with no send slot left before the deadline, and the mail ledger: a redelivery mails no
+//! one, a claim in flight defers, an abandoned claim is never mailed again, a failed send gives
+//! the claim back.
 
 use std::time::Duration;
+use test_support::fakes::MemoryMailLedger;
 
 use emailer::{Emailer, Pacer, Renderer};
 use ore_lambda::batch::{Outcome, RecordHandler};
@@ -20,8 +23,12 @@ fn stopped() -> OreMessage {
     from_sqs_body(&load_json("events/standard/message-stopped.json").to_string()).unwrap()
 }
 
-fn emailer(mailer: RecordingMailer) -> Emailer<RecordingMailer> {
-    Emailer::new(Renderer::new().unwrap(), mailer)
+fn emailer(mailer: RecordingMailer) -> Emailer<RecordingMailer, MemoryMailLedger> {
+    Emailer::new(
+        Renderer::new().unwrap(),
+        mailer,
+        MemoryMailLedger::default(),
+    )
 }
 
 #[tokio::test]
@@ -97,4 +104,92 @@ async fn no_send_slot_before_the_deadline_defers_without_calling_ses() {
         .unwrap_err();
     assert!(matches!(error, RecordError::Deferred { .. }), "{error:?}");
     assert!(emailer.mailer().attempts().is_empty());
+}
+
+fn ledger_with(
+    message_id: &str,
+    sent: bool,
+    claimed_at: chrono::DateTime<chrono::Utc>,
+) -> MemoryMailLedger {
+    let ledger = MemoryMailLedger::default();
+    ledger
+        .entries
+        .lock()
+        .unwrap()
+        .insert(message_id.to_owned(), (sent, claimed_at));
+    ledger
+}
+
+fn stopped_id() -> String {
+    load_json("events/standard/message-stopped.json")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_redelivered_message_is_mailed_once() {
+    let emailer = emailer(RecordingMailer::default());
+    emailer.handle_record(stopped(), deadline()).await.unwrap();
+    let again = emailer.handle_record(stopped(), deadline()).await.unwrap();
+    assert_eq!(again, Outcome::Duplicate { state: "stopped" });
+    assert_eq!(emailer.mailer().sent().len(), 1);
+    assert!(emailer.ledger().entries.lock().unwrap()[&stopped_id()].0);
+}
+
+#[tokio::test]
+async fn a_claim_in_flight_defers_and_an_abandoned_one_is_never_mailed_again() {
+    let now = chrono::Utc::now();
+    let in_flight = Emailer::new(
+        Renderer::new().unwrap(),
+        RecordingMailer::default(),
+        ledger_with(&stopped_id(), false, now - chrono::Duration::seconds(5)),
+    );
+    let error = in_flight
+        .handle_record(stopped(), deadline())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RecordError::Deferred { .. }), "{error:?}");
+
+    let abandoned = Emailer::new(
+        Renderer::new().unwrap(),
+        RecordingMailer::default(),
+        ledger_with(&stopped_id(), false, now - chrono::Duration::seconds(600)),
+    );
+    let error = abandoned
+        .handle_record(stopped(), deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), "local", "{error:?}");
+    assert!(error.to_string().contains("at most once"), "{error}");
+    assert!(in_flight.mailer().attempts().is_empty());
+    assert!(abandoned.mailer().attempts().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_send_gives_the_claim_back_so_the_retry_sends() {
+    let fails_once = RecordingMailer::with_faults(|n| (n == 0).then_some(Fault::Transient));
+    let emailer = emailer(fails_once);
+    assert!(emailer.handle_record(stopped(), deadline()).await.is_err());
+    assert!(emailer.ledger().entries.lock().unwrap().is_empty());
+    let outcome = emailer.handle_record(stopped(), deadline()).await.unwrap();
+    assert_eq!(outcome, Outcome::Delivered { state: "stopped" });
+    assert_eq!(emailer.mailer().sent().len(), 1);
+}
+
+#[tokio::test]
+async fn ledger_faults_fail_the_record_before_any_mail() {
+    for fault in Fault::ALL {
+        let emailer = Emailer::new(
+            Renderer::new().unwrap(),
+            RecordingMailer::default(),
+            MemoryMailLedger::failing(fault),
+        );
+        let error = emailer
+            .handle_record(stopped(), deadline())
+            .await
+            .unwrap_err();
+        fault.assert_is(&error, "dynamodb:PutItem");
+        assert!(emailer.mailer().attempts().is_empty());
+    }
 }

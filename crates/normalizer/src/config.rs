@@ -6,6 +6,7 @@ use ore_lambda::config::{optional, required, ConfigError};
 use ore_lambda::sdk_config::SdkSettings;
 
 use crate::decide::Settling;
+use crate::timing::FlappingRule;
 use crate::IgnoreRule;
 
 /// Where standard messages go (required).
@@ -18,14 +19,26 @@ pub const IGNORE_TAG_VALUE: &str = "IGNORE_TAG_VALUE";
 pub const ENRICHMENT_SETTLE_SECONDS: &str = "ENRICHMENT_SETTLE_SECONDS";
 /// Whether an instance without tags yet is looked up again within the settle time.
 pub const ENRICHMENT_WAIT_FOR_TAGS: &str = "ENRICHMENT_WAIT_FOR_TAGS";
+/// The DynamoDB table of resource states and history (required).
+pub const STATE_TABLE: &str = "STATE_TABLE";
+/// Days history items are kept (1 to 3650): DynamoDB's TTL removes them after.
+pub const STATE_HISTORY_DAYS: &str = "STATE_HISTORY_DAYS";
+/// Transitions within [`FLAPPING_WINDOW_MINUTES`] that flag a resource as flapping (0: never).
+pub const FLAPPING_TRANSITIONS: &str = "FLAPPING_TRANSITIONS";
+/// See [`FLAPPING_TRANSITIONS`] (1 to 1440).
+pub const FLAPPING_WINDOW_MINUTES: &str = "FLAPPING_WINDOW_MINUTES";
 /// Every variable the normalizer's own configuration reads; template.yaml sets exactly these
 /// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
-pub const ENVIRONMENT: [&str; 5] = [
+pub const ENVIRONMENT: [&str; 9] = [
     NORMALIZED_TOPIC_ARN,
     IGNORE_TAG_KEY,
     IGNORE_TAG_VALUE,
     ENRICHMENT_SETTLE_SECONDS,
     ENRICHMENT_WAIT_FOR_TAGS,
+    STATE_TABLE,
+    STATE_HISTORY_DAYS,
+    FLAPPING_TRANSITIONS,
+    FLAPPING_WINDOW_MINUTES,
 ];
 /// The ignore tag's key when [`IGNORE_TAG_KEY`] is unset.
 pub const DEFAULT_IGNORE_TAG_KEY: &str = "ore:ignore";
@@ -41,8 +54,35 @@ pub struct Config {
     pub ignore: IgnoreRule,
     /// How long EC2 may lag behind an event.
     pub settling: Settling,
+    /// Where states and history are recorded.
+    pub state_table: String,
+    /// How long history is kept.
+    pub history_retention: Duration,
+    /// When a resource counts as flapping.
+    pub flapping: FlappingRule,
     /// Timeouts and trust roots of the SDK clients.
     pub sdk: SdkSettings,
+}
+
+/// A whole number from `name`, within `range`, or an error naming the variable.
+fn number(
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let text = optional(name, &default.to_string());
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            reason: format!(
+                "{text:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        })
 }
 
 impl Config {
@@ -79,6 +119,15 @@ impl Config {
             settling: Settling {
                 settle_time: Duration::from_secs(settle),
                 wait_for_tags,
+            },
+            state_table: required(STATE_TABLE)?,
+            history_retention: Duration::from_secs(
+                86_400 * number(STATE_HISTORY_DAYS, 30, 1..=3650)?,
+            ),
+            flapping: FlappingRule {
+                transitions: u32::try_from(number(FLAPPING_TRANSITIONS, 6, 0..=1000)?)
+                    .unwrap_or(u32::MAX),
+                window: Duration::from_secs(60 * number(FLAPPING_WINDOW_MINUTES, 30, 1..=1440)?),
             },
             sdk: SdkSettings::from_env()?,
         })

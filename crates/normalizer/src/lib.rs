@@ -6,9 +6,11 @@ pub mod config;
 pub mod decide;
 pub mod enrich;
 pub mod service;
+pub mod timing;
 
 pub use config::Config;
 pub use decide::{decide, Decision, IgnoreRule, Settling};
 pub use enrich::Ec2Describer;
-pub use ore_lambda::ports::DescribeInstance;
+pub use ore_lambda::ports::{DescribeInstance, StateStore};
 pub use service::Normalizer;
+pub use timing::{assess, Assessment, FlappingRule};

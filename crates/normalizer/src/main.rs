@@ -1,6 +1,7 @@
 //! Lambda entrypoint: configuration and SDK clients are built once per cold start.
 
 use normalizer::{Config, Ec2Describer, Normalizer};
+use ore_lambda::dynamodb::DynamoStateStore;
 use ore_lambda::requeue::SqsRequeue;
 use ore_lambda::runtime::{init_logging, serve};
 use ore_lambda::sdk_config::load_sdk_config;
@@ -14,8 +15,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let normalizer = Normalizer::new(
         Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
         SnsTopic::new(aws_sdk_sns::Client::new(&sdk), config.normalized_topic_arn),
+        DynamoStateStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            config.state_table,
+            config.history_retention,
+        ),
         config.ignore,
         config.settling,
-    );
+    )
+    .with_flapping(config.flapping);
     serve(normalizer, SqsRequeue::new(&sdk)).await
 }

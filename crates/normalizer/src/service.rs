@@ -1,35 +1,53 @@
 //! One record through the normalizer: unwrap, parse, enrich (or wait for EC2 to catch up),
-//! decide, publish. Heartbeats skip EC2 and go straight out as their own message type.
+//! decide, record in the state store (and learn the timing), publish. Heartbeats skip EC2 and
+//! the store and go straight out as their own message type.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use ore_lambda::batch::{Outcome, RecordHandler};
-use ore_lambda::ports::Publish;
+use ore_lambda::ports::{Publish, Recorded, StateStore};
 use ore_lambda::RecordError;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage, RawEvent};
+use ore_model::standard::StandardMessage;
+use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
 
 use crate::decide::{settle, Settling};
+use crate::timing::{assess, Assessment, Event, FlappingRule};
 use crate::{decide, Decision, DescribeInstance, IgnoreRule};
+
+/// Reads and conditional writes per record before giving the record back to the queue: each
+/// retry means another normalizer recorded an event of the same resource in between.
+const RECORD_ATTEMPTS: usize = 3;
 
 /// The time source, so tests can play a minute of EC2's eventual consistency in no time.
 pub type Clock = fn() -> DateTime<Utc>;
 
 /// The normalizer's record handler: its ports, its rules, its clock.
-pub struct Normalizer<D, P> {
+pub struct Normalizer<D, P, S> {
     describer: D,
     publisher: P,
+    store: S,
+    flapping: FlappingRule,
     ignore: IgnoreRule,
     settling: Settling,
     clock: Clock,
 }
 
-impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
-    /// A normalizer reading the system clock.
-    pub fn new(describer: D, publisher: P, ignore: IgnoreRule, settling: Settling) -> Self {
+impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
+    /// A normalizer reading the system clock, with the default flapping rule.
+    pub fn new(
+        describer: D,
+        publisher: P,
+        store: S,
+        ignore: IgnoreRule,
+        settling: Settling,
+    ) -> Self {
         Normalizer {
             describer,
             publisher,
+            store,
+            flapping: FlappingRule::default(),
             ignore,
             settling,
             clock: Utc::now,
@@ -44,6 +62,17 @@ impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
     /// The publishing port.
     pub fn publisher(&self) -> &P {
         &self.publisher
+    }
+
+    /// The state store port.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The same normalizer flagging flapping by `rule`.
+    pub fn with_flapping(mut self, rule: FlappingRule) -> Self {
+        self.flapping = rule;
+        self
     }
 
     /// The same normalizer reading the time from `clock`.
@@ -90,21 +119,88 @@ impl<D: DescribeInstance, P: Publish> Normalizer<D, P> {
                 );
                 Ok(Outcome::Ignored { state })
             }
-            Decision::Publish(message) => {
-                let body = serialize(&*message)?;
-                self.publisher
-                    .publish(body, &message.routing_attributes())
-                    .await?;
-                tracing::info!(
-                    message_id = %message.id,
-                    instance_id = %change.instance_id,
-                    state,
-                    enrichment = message.data.enrichment.as_str(),
-                    "standard message published"
-                );
-                Ok(Outcome::Delivered { state })
-            }
+            Decision::Publish(message) => self.record_and_publish(*message).await,
         }
+    }
+
+    /// Record the event, then publish it with its timing; publish nothing for an event that was
+    /// published before. The store is written first, so a message never goes out with timing
+    /// that was not recorded; a failure after the write leaves the entry unpublished, and the
+    /// redelivery publishes it (same message id, so consumers can tell).
+    async fn record_and_publish(&self, message: StandardMessage) -> Result<Outcome, RecordError> {
+        let data = &message.data;
+        let resource = data.resource_arn.as_str();
+        let state = data.state.as_str();
+        let event = Event {
+            id: &data.source_event_id,
+            time: message.time,
+            state: data.state,
+            message_id: &message.id,
+        };
+        for _ in 0..RECORD_ATTEMPTS {
+            let snapshot = self
+                .store
+                .load(resource, self.flapping.history_from(event.time))
+                .await?;
+            let entry = match assess(event, &snapshot, self.flapping) {
+                Assessment::Recorded(entry) if entry.published => {
+                    tracing::info!(
+                        message_id = %message.id,
+                        source_event_id = event.id,
+                        state,
+                        "event already recorded and published; nothing published again"
+                    );
+                    return Ok(Outcome::Duplicate { state });
+                }
+                Assessment::Recorded(entry) => entry,
+                Assessment::New { entry, current } => {
+                    let expected = snapshot.current.as_ref().map(|c| c.event_id.as_str());
+                    let written = self
+                        .store
+                        .record(resource, &entry, current.as_ref().map(|c| (c, expected)))
+                        .await?;
+                    if written == Recorded::Conflict {
+                        continue;
+                    }
+                    entry
+                }
+            };
+            return self.publish(message.clone(), entry).await;
+        }
+        Err(RecordError::Deferred {
+            reason: "other events of this resource kept changing its recorded state",
+            retry_after: std::time::Duration::from_secs(1),
+        })
+    }
+
+    async fn publish(
+        &self,
+        message: StandardMessage,
+        entry: HistoryEntry,
+    ) -> Result<Outcome, RecordError> {
+        let message = message.with_timing(entry.timing.clone());
+        let body = serialize(&message)?;
+        self.publisher
+            .publish(body, &message.routing_attributes())
+            .await?;
+        self.store
+            .mark_published(&message.data.resource_arn, &entry)
+            .await?;
+        let timing = &entry.timing;
+        tracing::info!(
+            message_id = %message.id,
+            instance_id = %message.data.resource_id,
+            state = message.data.state.as_str(),
+            enrichment = message.data.enrichment.as_str(),
+            previous_state = timing.previous_state.map(|s| s.as_str()),
+            previous_state_seconds = timing.previous_state_seconds,
+            late = timing.late,
+            flapping = timing.flapping.is_some(),
+            "standard message published"
+        );
+        Ok(Outcome::Delivered {
+            state: message.data.state.as_str(),
+        })
     }
 
     async fn heartbeat(&self, event: HeartbeatEvent) -> Result<Outcome, RecordError> {
@@ -131,7 +227,12 @@ fn serialize<T: serde::Serialize>(message: &T) -> Result<String, RecordError> {
     serde_json::to_string(message).map_err(|e| RecordError::local("serialize the message", e))
 }
 
-impl<D: DescribeInstance + Sync, P: Publish + Sync> RecordHandler for Normalizer<D, P> {
+impl<D, P, S> RecordHandler for Normalizer<D, P, S>
+where
+    D: DescribeInstance + Sync,
+    P: Publish + Sync,
+    S: StateStore + Sync,
+{
     type Input = RawEvent;
 
     async fn handle_record(

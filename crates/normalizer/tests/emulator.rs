@@ -6,12 +6,13 @@ use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
 use ore_lambda::batch::RecordHandler;
+use ore_lambda::dynamodb::DynamoStateStore;
 use ore_lambda::sns::SnsTopic;
 use ore_model::ec2::InstanceState;
 use serde_json::Value;
 use test_support::{
-    emulator_config, failed_ids, load_sqs_event, message_ids, SdkConfig, StandardSchema,
-    TappedTopic,
+    create_table, emulator_config, failed_ids, load_sqs_event, message_ids, SdkConfig,
+    StandardSchema, TappedTopic,
 };
 
 /// The instance id the committed samples name; tests swap in an instance they launched.
@@ -22,7 +23,10 @@ struct Fixture {
     config: SdkConfig,
     tap: TappedTopic,
     ec2: aws_sdk_ec2::Client,
+    table: String,
 }
+
+type Subject = Normalizer<Ec2Describer, SnsTopic, DynamoStateStore>;
 
 impl Fixture {
     async fn new() -> Self {
@@ -33,21 +37,36 @@ impl Fixture {
                 .region(aws_sdk_ec2::config::Region::new(REGION))
                 .build(),
         );
-        Fixture { config, tap, ec2 }
+        let table = create_table(&config, "StateTable").await;
+        Fixture {
+            config,
+            tap,
+            ec2,
+            table,
+        }
     }
 
-    fn normalizer(&self, rule: IgnoreRule) -> Normalizer<Ec2Describer, SnsTopic> {
+    fn store(&self) -> DynamoStateStore {
+        self.store_in(&self.table)
+    }
+
+    fn store_in(&self, table: &str) -> DynamoStateStore {
+        DynamoStateStore::new(
+            aws_sdk_dynamodb::Client::new(&self.config),
+            table,
+            std::time::Duration::from_secs(86_400),
+        )
+    }
+
+    fn normalizer(&self, rule: IgnoreRule) -> Subject {
         self.normalizer_with_ec2(aws_sdk_ec2::Client::new(&self.config), rule)
     }
 
-    fn normalizer_with_ec2(
-        &self,
-        ec2: aws_sdk_ec2::Client,
-        rule: IgnoreRule,
-    ) -> Normalizer<Ec2Describer, SnsTopic> {
+    fn normalizer_with_ec2(&self, ec2: aws_sdk_ec2::Client, rule: IgnoreRule) -> Subject {
         Normalizer::new(
             Ec2Describer::new(ec2),
             SnsTopic::new(aws_sdk_sns::Client::new(&self.config), &self.tap.topic_arn),
+            self.store(),
             rule,
             Settling::default(),
         )
@@ -106,11 +125,23 @@ async fn every_state_both_deliveries_yields_one_enriched_schema_valid_message() 
             ("ore:ignore", "false"),
         ])
         .await;
-    let normalizer = fixture.normalizer(default_rule());
     let schema = StandardSchema::load();
 
-    for state in InstanceState::ALL {
-        for delivery in ["sns-envelope", "raw-delivery"] {
+    // Both deliveries of a state carry the same EventBridge event: each delivery style gets a
+    // normalizer with a state table of its own, or the second would be a duplicate.
+    for delivery in ["sns-envelope", "raw-delivery"] {
+        let table = create_table(&fixture.config, "StateTable").await;
+        let normalizer = Normalizer::new(
+            Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config)),
+            SnsTopic::new(
+                aws_sdk_sns::Client::new(&fixture.config),
+                &fixture.tap.topic_arn,
+            ),
+            fixture.store_in(&table),
+            default_rule(),
+            Settling::default(),
+        );
+        for state in InstanceState::ALL {
             let file = format!("events/sqs/normalizer-{state}-{delivery}.json");
             let event = sample_for(&file, &instance_id);
             let started = chrono::Utc::now();
@@ -175,7 +206,7 @@ async fn every_state_both_deliveries_yields_one_enriched_schema_valid_message() 
 }
 
 #[tokio::test]
-async fn redelivered_event_keeps_its_message_id() {
+async fn a_redelivered_event_publishes_nothing_new() {
     let fixture = Fixture::new().await;
     let instance_id = fixture.launch(&[("Name", "db-01")]).await;
     let normalizer = fixture.normalizer(default_rule());
@@ -190,9 +221,56 @@ async fn redelivered_event_keeps_its_message_id() {
             "{delivery} delivery failed"
         );
     }
-    let received = fixture.tap.receive(2).await;
-    assert_eq!(received.len(), 2);
-    assert_eq!(received[0].json()["id"], received[1].json()["id"]);
+    let received = fixture.tap.receive(1).await;
+    assert_eq!(received.len(), 1, "one message for two deliveries");
+    assert_eq!(received[0].json()["data"]["timing"]["late"], false);
+}
+
+#[tokio::test]
+async fn the_day_in_order_then_reversed_gives_timing_from_the_table() {
+    let fixture = Fixture::new().await;
+    let instance_id = fixture.launch(&[("Name", "app-01")]).await;
+    let normalizer = fixture.normalizer(default_rule());
+    let event = |id: &str, time: &str, state: &str| {
+        let body = serde_json::json!({
+            "version": "0", "id": id, "detail-type": "EC2 Instance State-change Notification",
+            "source": "aws.ec2", "account": "123456789012", "time": time, "region": REGION,
+            "resources": [format!("arn:aws:ec2:{REGION}:123456789012:instance/{instance_id}")],
+            "detail": {"instance-id": instance_id, "state": state}
+        })
+        .to_string();
+        test_support::sqs_event(&[(id, &body)])
+    };
+    // Newest first: the older events arrive late.
+    for (id, time, state) in [
+        ("e3", "2026-11-26T12:00:00Z", "stopped"),
+        ("e2", "2026-11-26T10:00:00Z", "running"),
+        ("e1", "2026-11-26T09:59:00Z", "pending"),
+        ("e4", "2026-11-26T13:30:00Z", "running"),
+    ] {
+        let response = normalizer
+            .handle_batch(&event(id, time, state))
+            .await
+            .unwrap();
+        assert!(failed_ids(&response).is_empty(), "{id}: {response:?}");
+    }
+    let received = fixture.tap.receive(4).await;
+    let timing: Vec<Value> = received
+        .iter()
+        .map(|r| r.json()["data"]["timing"].clone())
+        .collect();
+    assert_eq!(timing.len(), 4);
+    assert_eq!(
+        timing.iter().map(|t| t["late"].clone()).collect::<Vec<_>>(),
+        [false, true, true, false]
+    );
+    assert_eq!(timing[1]["current_state"], "stopped");
+    assert_eq!(timing[3]["previous_state"], "stopped");
+    assert_eq!(timing[3]["previous_state_since"], "2026-11-26T12:00:00Z");
+    assert_eq!(timing[3]["previous_state_seconds"], 5400);
+    for r in &received {
+        StandardSchema::load().assert_valid(&r.json());
+    }
 }
 
 #[tokio::test]
@@ -298,6 +376,7 @@ async fn missing_topic_is_a_reported_failure() {
             aws_sdk_sns::Client::new(&fixture.config),
             "arn:aws:sns:eu-west-1:123456789012:does-not-exist",
         ),
+        fixture.store(),
         default_rule(),
         Settling::default(),
     );

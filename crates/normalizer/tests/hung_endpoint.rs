@@ -16,6 +16,7 @@ async fn a_hung_ec2_fails_only_the_records_that_called_it_and_in_time() {
     let normalizer = Normalizer::new(
         Ec2Describer::new(aws_sdk_ec2::Client::new(&config)),
         RecordingPublisher::default(),
+        test_support::fakes::MemoryStateStore::default(),
         IgnoreRule::new("ore:ignore", "true"),
         Settling::default(),
     );

@@ -1,18 +1,20 @@
 //! Every branch of the normalizer with the in-memory ports from `test-support`, no emulator:
 //! published (enriched or not), ignored, EC2's eventual consistency (an instance not known yet,
-//! then known) and the settle time, EC2 or SNS throttled, failing or refusing, and the heartbeat.
+//! then known) and the settle time, EC2 or SNS throttled, failing or refusing, the heartbeat,
+//! and the state store: timing on the message, redelivery, late events, store faults.
 
 use std::cell::Cell;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use normalizer::{IgnoreRule, Normalizer, Settling};
+use normalizer::{IgnoreRule, Normalizer, Settling, StateStore};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_lambda::RecordError;
 use ore_model::from_sqs_body;
 use ore_model::heartbeat::{RawEvent, HEARTBEAT_TYPE};
 use ore_model::standard::InstanceDetails;
 use serde_json::json;
+use test_support::fakes::{MemoryStateStore, StoreFault};
 use test_support::{FakeDescriber, Fault, RecordingPublisher, StandardSchema};
 
 const EVENT_TIME: &str = "2026-11-26T09:10:00Z";
@@ -33,13 +35,23 @@ fn at(seconds: i64) {
 }
 
 fn pending_event() -> RawEvent {
+    state_event(
+        "0b4e4d5a-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+        EVENT_TIME,
+        "pending",
+    )
+}
+
+const INSTANCE_ARN: &str = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890";
+
+fn state_event(id: &str, time: &str, state: &str) -> RawEvent {
     from_sqs_body(
         &json!({
-            "version": "0", "id": "0b4e4d5a-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "version": "0", "id": id,
             "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
-            "account": "123456789012", "time": EVENT_TIME, "region": "eu-west-1",
-            "resources": ["arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"],
-            "detail": {"instance-id": "i-0abc1234def567890", "state": "pending"}
+            "account": "123456789012", "time": time, "region": "eu-west-1",
+            "resources": [INSTANCE_ARN],
+            "detail": {"instance-id": "i-0abc1234def567890", "state": state}
         })
         .to_string(),
     )
@@ -58,7 +70,7 @@ fn tagged(tags: &[(&str, &str)]) -> InstanceDetails {
     }
 }
 
-type Subject = Normalizer<FakeDescriber, RecordingPublisher>;
+type Subject = Normalizer<FakeDescriber, RecordingPublisher, MemoryStateStore>;
 
 fn normalizer(describer: FakeDescriber, settling: Settling) -> Subject {
     normalizer_publishing_to(describer, RecordingPublisher::default(), settling)
@@ -69,9 +81,19 @@ fn normalizer_publishing_to(
     publisher: RecordingPublisher,
     settling: Settling,
 ) -> Subject {
+    normalizer_with(describer, publisher, MemoryStateStore::default(), settling)
+}
+
+fn normalizer_with(
+    describer: FakeDescriber,
+    publisher: RecordingPublisher,
+    store: MemoryStateStore,
+    settling: Settling,
+) -> Subject {
     Normalizer::new(
         describer,
         publisher,
+        store,
         IgnoreRule::new("ore:ignore", "true"),
         settling,
     )
@@ -261,4 +283,166 @@ async fn sns_faults_fail_the_record_with_their_kind() {
         let result = pending(&normalizer).await;
         fault.assert_is(&result.unwrap_err(), "sns:Publish");
     }
+}
+
+/// An instance's day, in order, then redelivered, through one normalizer and one store.
+#[tokio::test]
+async fn the_message_carries_the_previous_state_and_how_long_it_lasted() {
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    at(3 * 3600);
+    let day = [
+        ("e1", "2026-11-26T09:10:00Z", "pending"),
+        ("e2", "2026-11-26T09:10:30Z", "running"),
+        ("e3", "2026-11-26T12:22:30Z", "stopping"),
+    ];
+    for (id, time, state) in day {
+        normalizer
+            .handle_record(state_event(id, time, state), deadline())
+            .await
+            .unwrap();
+    }
+    let published = normalizer_published(&normalizer);
+    assert_eq!(published.len(), 3);
+    for message in &published {
+        StandardSchema::load().assert_valid(message);
+    }
+    let timing = &published[2]["data"]["timing"];
+    assert_eq!(timing["previous_state"], "running");
+    assert_eq!(timing["previous_state_since"], "2026-11-26T09:10:30Z");
+    assert_eq!(timing["previous_state_seconds"], 3 * 3600 + 12 * 60);
+    assert_eq!(timing["late"], false);
+    assert_eq!(
+        published[0]["data"]["timing"]["previous_state"],
+        json!(null)
+    );
+    let stored = normalizer.store().snapshot(INSTANCE_ARN);
+    assert_eq!(stored.history.len(), 3);
+    assert!(stored.history.iter().all(|e| e.published));
+    assert_eq!(stored.current.unwrap().event_id, "e3");
+
+    // Every event again: nothing new is published.
+    for (id, time, state) in day {
+        let outcome = normalizer
+            .handle_record(state_event(id, time, state), deadline())
+            .await
+            .unwrap();
+        assert!(matches!(outcome, Outcome::Duplicate { .. }), "{outcome:?}");
+    }
+    assert_eq!(normalizer_published(&normalizer).len(), 3);
+}
+
+#[tokio::test]
+async fn a_late_event_says_so_and_leaves_the_current_state() {
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    at(3600);
+    for (id, time, state) in [
+        ("e3", "2026-11-26T09:20:00Z", "stopped"),
+        ("e2", "2026-11-26T09:15:00Z", "running"),
+    ] {
+        normalizer
+            .handle_record(state_event(id, time, state), deadline())
+            .await
+            .unwrap();
+    }
+    let published = normalizer_published(&normalizer);
+    let late = &published[1]["data"]["timing"];
+    assert_eq!(late["late"], true);
+    assert_eq!(late["current_state"], "stopped");
+    StandardSchema::load().assert_valid(&published[1]);
+    let current = normalizer.store().snapshot(INSTANCE_ARN).current.unwrap();
+    assert_eq!(current.state, ore_model::ec2::InstanceState::Stopped);
+}
+
+#[tokio::test]
+async fn a_publish_that_failed_after_recording_is_published_on_redelivery() {
+    let normalizer = normalizer_publishing_to(
+        FakeDescriber::knows(tagged(&[])),
+        RecordingPublisher::failing(Fault::Transient),
+        Settling::default(),
+    );
+    at(1);
+    assert!(pending(&normalizer).await.is_err());
+    let stored = normalizer.store().snapshot(INSTANCE_ARN);
+    assert_eq!(stored.history.len(), 1);
+    assert!(!stored.history[0].published);
+    // The same store behind a publisher that works again: the entry goes out once.
+    let recovered = normalizer_with(
+        FakeDescriber::knows(tagged(&[])),
+        RecordingPublisher::default(),
+        MemoryStateStore::default(),
+        Settling::default(),
+    );
+    // Move the recorded entry over, as the table would keep it.
+    let entry = stored.history[0].clone();
+    recovered
+        .store()
+        .record(
+            INSTANCE_ARN,
+            &entry,
+            stored.current.as_ref().map(|c| (c, None)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pending(&recovered).await.unwrap(),
+        Outcome::Delivered { state: "pending" }
+    );
+    assert_eq!(
+        pending(&recovered).await.unwrap(),
+        Outcome::Duplicate { state: "pending" }
+    );
+    assert_eq!(normalizer_published(&recovered).len(), 1);
+}
+
+#[tokio::test]
+async fn store_faults_fail_the_record_and_publish_nothing_made_up() {
+    for (fault, operation) in [
+        (
+            StoreFault::Load as fn(Fault) -> StoreFault,
+            "dynamodb:Query",
+        ),
+        (StoreFault::Record, "dynamodb:TransactWriteItems"),
+    ] {
+        for kind in Fault::ALL {
+            let normalizer = normalizer_with(
+                FakeDescriber::knows(tagged(&[])),
+                RecordingPublisher::default(),
+                MemoryStateStore::failing(fault(kind)),
+                Settling::default(),
+            );
+            at(1);
+            kind.assert_is(&pending(&normalizer).await.unwrap_err(), operation);
+            assert!(normalizer_published(&normalizer).is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_are_retried_then_the_record_is_deferred() {
+    let store = MemoryStateStore::default();
+    store
+        .conflicts
+        .store(2, std::sync::atomic::Ordering::SeqCst);
+    let normalizer = normalizer_with(
+        FakeDescriber::knows(tagged(&[])),
+        RecordingPublisher::default(),
+        store,
+        Settling::default(),
+    );
+    at(1);
+    assert_eq!(
+        pending(&normalizer).await.unwrap(),
+        Outcome::Delivered { state: "pending" }
+    );
+    let busy = MemoryStateStore::default();
+    busy.conflicts
+        .store(100, std::sync::atomic::Ordering::SeqCst);
+    let normalizer = normalizer_with(
+        FakeDescriber::knows(tagged(&[])),
+        RecordingPublisher::default(),
+        busy,
+        Settling::default(),
+    );
+    deferred_for(pending(&normalizer).await);
+    assert!(normalizer_published(&normalizer).is_empty());
 }

@@ -19,6 +19,8 @@ const THROTTLING_CODES: &[&str] = &[
     "TooManyRequestsException",
     "LimitExceededException",
     "KMSThrottlingException",
+    // DynamoDB: a partition or the table's on-demand throughput is exceeded.
+    "ProvisionedThroughputExceededException",
 ];
 
 /// Error codes AWS uses for temporary unavailability.
@@ -27,6 +29,8 @@ const UNAVAILABLE_CODES: &[&str] = &[
     "InternalFailure",
     "ServiceUnavailable",
     "Unavailable",
+    // DynamoDB: another transaction held an item; the same request can succeed next time.
+    "TransactionConflictException",
 ];
 
 /// What kind of failure an SDK error is, before it becomes a [`RecordError`].

@@ -43,6 +43,11 @@ pub enum Outcome {
         /// The resource's state, a metric dimension.
         state: &'static str,
     },
+    /// Already done by an earlier delivery of the same event or message: nothing sent again.
+    Duplicate {
+        /// The resource's state, a metric dimension.
+        state: &'static str,
+    },
     /// ORE's canary passed this stage.
     Heartbeat {
         /// The heartbeat's EventBridge event id.

@@ -8,6 +8,8 @@
 pub mod aws_error;
 pub mod batch;
 pub mod config;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod error;
 pub mod metrics;
 pub mod ports;

@@ -18,6 +18,7 @@ struct Counts {
     records_in: u32,
     delivered: u32,
     ignored: u32,
+    duplicates: u32,
     failed: u32,
 }
 
@@ -30,6 +31,7 @@ pub fn batch_documents(function_name: &str, results: &[RecordResult], now_ms: i6
         let (state, count): (&str, fn(&mut Counts)) = match result {
             RecordResult::Done(Outcome::Delivered { state }) => (state, |c| c.delivered += 1),
             RecordResult::Done(Outcome::Ignored { state }) => (state, |c| c.ignored += 1),
+            RecordResult::Done(Outcome::Duplicate { state }) => (state, |c| c.duplicates += 1),
             RecordResult::Done(Outcome::Heartbeat { delay_ms, .. }) => {
                 documents.push(heartbeat_document(function_name, *delay_ms, now_ms));
                 continue;
@@ -53,6 +55,7 @@ pub fn batch_documents(function_name: &str, results: &[RecordResult], now_ms: i6
                             {"Name": "RecordsIn", "Unit": "Count"},
                             {"Name": "Delivered", "Unit": "Count"},
                             {"Name": "Ignored", "Unit": "Count"},
+                            {"Name": "Duplicates", "Unit": "Count"},
                             {"Name": "Failed", "Unit": "Count"},
                         ],
                     }],
@@ -62,6 +65,7 @@ pub fn batch_documents(function_name: &str, results: &[RecordResult], now_ms: i6
                 "RecordsIn": c.records_in,
                 "Delivered": c.delivered,
                 "Ignored": c.ignored,
+                "Duplicates": c.duplicates,
                 "Failed": c.failed,
             })
         })
@@ -110,6 +114,7 @@ mod tests {
             RecordResult::Done(Outcome::Delivered { state: "running" }),
             RecordResult::Done(Outcome::Delivered { state: "running" }),
             RecordResult::Done(Outcome::Ignored { state: "stopped" }),
+            RecordResult::Done(Outcome::Duplicate { state: "stopped" }),
             RecordResult::Failed(RecordError::Transient(AwsFailure::new(
                 "sns:Publish",
                 "503",
@@ -132,6 +137,8 @@ mod tests {
         assert_eq!(running["Delivered"], 2);
         assert_eq!(running["Failed"], 0);
         assert_eq!(by_state("stopped")["Ignored"], 1);
+        assert_eq!(by_state("stopped")["Duplicates"], 1);
+        assert_eq!(by_state("stopped")["RecordsIn"], 2);
         assert_eq!(by_state(UNKNOWN_STATE)["Failed"], 1);
         let heartbeat = documents.last().unwrap();
         assert_eq!(heartbeat["HeartbeatsSeen"], 1);

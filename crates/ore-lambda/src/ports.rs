@@ -6,7 +6,9 @@
 use std::future::Future;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use ore_model::standard::InstanceDetails;
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
 
 use crate::RecordError;
 
@@ -58,4 +60,72 @@ pub trait Requeue {
         receipt_handle: &str,
         delay: Duration,
     ) -> impl Future<Output = Result<(), RecordError>> + Send;
+}
+
+/// A write that depended on what was read, and found it changed: read again and decide again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Everything was written.
+    Written,
+    /// Nothing was written: the entry exists already, or the current state moved on since it
+    /// was read.
+    Conflict,
+}
+
+/// The resources' recorded states and history (the normalizer's memory). Keys are resource
+/// ARNs, unique across accounts and regions.
+pub trait StateStore {
+    /// The current state and the history entries from `from` on, oldest first.
+    fn load(
+        &self,
+        resource: &str,
+        from: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Snapshot, RecordError>> + Send;
+
+    /// Record `entry` (once per event id) and, when `current` is given, make it the current
+    /// state provided the stored one is still the one with event id `expected` (`None`: none
+    /// stored). Both writes happen or neither does.
+    fn record(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+        current: Option<(&CurrentState, Option<&str>)>,
+    ) -> impl Future<Output = Result<Recorded, RecordError>> + Send;
+
+    /// Note that the entry's message went out, so a redelivery publishes nothing.
+    fn mark_published(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+    ) -> impl Future<Output = Result<(), RecordError>> + Send;
+}
+
+/// Where a mail stands in the ledger of sent mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller may send it.
+    Granted,
+    /// It was sent.
+    Sent,
+    /// Another attempt claimed it at this time and has not confirmed a send.
+    Pending {
+        /// When that attempt claimed it.
+        claimed_at: DateTime<Utc>,
+    },
+}
+
+/// The emailer's ledger: at most one mail per standard message id.
+pub trait MailLedger {
+    /// Claim the right to send the mail for `message_id`, or learn who has it.
+    fn claim(
+        &self,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Claim, RecordError>> + Send;
+
+    /// The mail went out.
+    fn confirm(&self, message_id: &str) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// SES refused the mail, so nothing went out: a later attempt may claim it again.
+    fn release(&self, message_id: &str) -> impl Future<Output = Result<(), RecordError>> + Send;
 }

@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod heartbeat;
 pub mod standard;
+pub mod timing;
 
 pub use envelope::{from_sqs_body, Payload};
 pub use error::InputError;

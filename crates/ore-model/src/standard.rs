@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceState};
 use crate::envelope::Payload;
+use crate::timing::Timing;
 use crate::InputError;
 
 pub use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
@@ -62,6 +63,9 @@ pub struct ResourceStateChange {
     pub enrichment: EnrichmentStatus,
     /// What EC2 said about it (empty when not found).
     pub instance: InstanceDetails,
+    /// The change against the resource's recorded history (absent when none was consulted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
 }
 
 /// Whether `instance` holds what EC2 said about the instance.
@@ -166,8 +170,15 @@ impl StandardMessage {
                 processed_at,
                 enrichment,
                 instance: instance.unwrap_or_default(),
+                timing: None,
             },
         }
+    }
+
+    /// The same message with its timing.
+    pub fn with_timing(mut self, timing: Timing) -> Self {
+        self.data.timing = Some(timing);
+        self
     }
 
     /// SNS message attributes every ORE topic carries, so subscribers can filter without

@@ -7,9 +7,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ore_lambda::ports::{DescribeInstance, Publish, RenderedEmail, Requeue, SendMail};
+use chrono::{DateTime, Utc};
+use ore_lambda::ports::{
+    Claim, DescribeInstance, MailLedger, Publish, Recorded, RenderedEmail, Requeue, SendMail,
+    StateStore,
+};
 use ore_lambda::{AwsFailure, RecordError};
 use ore_model::standard::InstanceDetails;
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -280,5 +285,183 @@ impl Requeue for RecordingRequeue {
             Some(fault) => Err(fault.error("sqs:ChangeMessageVisibility")),
             None => Ok(()),
         }
+    }
+}
+
+/// Which call of [`MemoryStateStore`] fails, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFault {
+    /// `dynamodb:Query` fails.
+    Load(Fault),
+    /// The conditional write fails (not a conflict: an AWS error).
+    Record(Fault),
+    /// Marking the entry published fails.
+    MarkPublished(Fault),
+}
+
+/// The state store in memory, with DynamoDB's conditional-write semantics: an entry is written
+/// once per event id, and the current state only if it is still the one read.
+#[derive(Debug, Default)]
+pub struct MemoryStateStore {
+    resources: Mutex<BTreeMap<String, Snapshot>>,
+    /// When set, that call fails this way.
+    pub fail_with: Option<StoreFault>,
+    /// Conflicts to report before writing (plays another normalizer writing in between).
+    pub conflicts: AtomicU32,
+    /// Calls of `record`, for tests counting writes.
+    pub writes: AtomicU32,
+}
+
+impl MemoryStateStore {
+    /// A store whose `fault` call fails.
+    pub fn failing(fault: StoreFault) -> Self {
+        MemoryStateStore {
+            fail_with: Some(fault),
+            ..MemoryStateStore::default()
+        }
+    }
+
+    /// What is stored for `resource`: current state and every history entry, oldest first.
+    pub fn snapshot(&self, resource: &str) -> Snapshot {
+        self.resources
+            .lock()
+            .expect("store lock")
+            .get(resource)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn fault(
+        &self,
+        call: fn(Fault) -> StoreFault,
+        operation: &'static str,
+    ) -> Result<(), RecordError> {
+        match Fault::ALL
+            .into_iter()
+            .find(|f| self.fail_with == Some(call(*f)))
+        {
+            Some(fault) => Err(fault.error(operation)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl StateStore for MemoryStateStore {
+    async fn load(&self, resource: &str, from: DateTime<Utc>) -> Result<Snapshot, RecordError> {
+        self.fault(StoreFault::Load, "dynamodb:Query")?;
+        let mut snapshot = self.snapshot(resource);
+        snapshot.history.retain(|e| e.event_time >= from);
+        Ok(snapshot)
+    }
+
+    async fn record(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+        current: Option<(&CurrentState, Option<&str>)>,
+    ) -> Result<Recorded, RecordError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.fault(StoreFault::Record, "dynamodb:TransactWriteItems")?;
+        if self
+            .conflicts
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Ok(Recorded::Conflict);
+        }
+        let mut resources = self.resources.lock().expect("store lock");
+        let stored = resources.entry(resource.to_owned()).or_default();
+        if stored.history.iter().any(|e| e.event_id == entry.event_id) {
+            return Ok(Recorded::Conflict);
+        }
+        if let Some((next, expected)) = current {
+            if stored.current.as_ref().map(|c| c.event_id.as_str()) != expected {
+                return Ok(Recorded::Conflict);
+            }
+            stored.current = Some(next.clone());
+        }
+        stored.history.push(entry.clone());
+        stored
+            .history
+            .sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+        Ok(Recorded::Written)
+    }
+
+    async fn mark_published(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+    ) -> Result<(), RecordError> {
+        self.fault(StoreFault::MarkPublished, "dynamodb:UpdateItem")?;
+        let mut resources = self.resources.lock().expect("store lock");
+        if let Some(stored) = resources
+            .get_mut(resource)
+            .and_then(|s| s.history.iter_mut().find(|e| e.event_id == entry.event_id))
+        {
+            stored.published = true;
+        }
+        Ok(())
+    }
+}
+
+/// The mail ledger in memory: message id -> (sent, claimed at).
+#[derive(Debug, Default)]
+pub struct MemoryMailLedger {
+    /// Each claimed message id: whether its send was confirmed, and when it was claimed.
+    pub entries: Mutex<BTreeMap<String, (bool, DateTime<Utc>)>>,
+    /// When set, every call fails this way.
+    pub fail_with: Option<Fault>,
+}
+
+impl MemoryMailLedger {
+    /// A ledger whose every call fails with `fault`.
+    pub fn failing(fault: Fault) -> Self {
+        MemoryMailLedger {
+            fail_with: Some(fault),
+            ..MemoryMailLedger::default()
+        }
+    }
+
+    fn check(&self, operation: &'static str) -> Result<(), RecordError> {
+        self.fail_with.map_or(Ok(()), |f| Err(f.error(operation)))
+    }
+}
+
+impl MailLedger for MemoryMailLedger {
+    async fn claim(&self, message_id: &str, now: DateTime<Utc>) -> Result<Claim, RecordError> {
+        self.check("dynamodb:PutItem")?;
+        let mut entries = self.entries.lock().expect("ledger lock");
+        Ok(match entries.get(message_id) {
+            None => {
+                entries.insert(message_id.to_owned(), (false, now));
+                Claim::Granted
+            }
+            Some((true, _)) => Claim::Sent,
+            Some((false, claimed_at)) => Claim::Pending {
+                claimed_at: *claimed_at,
+            },
+        })
+    }
+
+    async fn confirm(&self, message_id: &str) -> Result<(), RecordError> {
+        self.check("dynamodb:UpdateItem")?;
+        if let Some(entry) = self
+            .entries
+            .lock()
+            .expect("ledger lock")
+            .get_mut(message_id)
+        {
+            entry.0 = true;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, message_id: &str) -> Result<(), RecordError> {
+        self.check("dynamodb:DeleteItem")?;
+        let mut entries = self.entries.lock().expect("ledger lock");
+        if entries.get(message_id).is_some_and(|(sent, _)| !sent) {
+            entries.remove(message_id);
+        }
+        Ok(())
     }
 }

@@ -327,6 +327,51 @@ pub async fn create_queue(
     (queue_url, queue_arn)
 }
 
+/// A fresh DynamoDB table in the emulator with the key schema template.yaml gives the table
+/// `logical_id` (`StateTable`, `MailLedgerTable`); returns its name.
+pub async fn create_table(config: &SdkConfig, logical_id: &str) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let template = template();
+    let properties = &template["Resources"][logical_id]["Properties"];
+    let text = |v: &serde_yaml::Value| {
+        v.as_str()
+            .expect("a string in the table's schema")
+            .to_owned()
+    };
+    let name = unique_name(&logical_id.to_ascii_lowercase());
+    let mut request = aws_sdk_dynamodb::Client::new(config)
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest);
+    for key in properties["KeySchema"].as_sequence().expect("KeySchema") {
+        request = request.key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(text(&key["AttributeName"]))
+                .key_type(KeyType::from(text(&key["KeyType"]).as_str()))
+                .build()
+                .expect("key schema element"),
+        );
+    }
+    for attribute in properties["AttributeDefinitions"]
+        .as_sequence()
+        .expect("AttributeDefinitions")
+    {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(text(&attribute["AttributeName"]))
+                .attribute_type(ScalarAttributeType::from(
+                    text(&attribute["AttributeType"]).as_str(),
+                ))
+                .build()
+                .expect("attribute definition"),
+        );
+    }
+    request.send().await.expect("create table");
+    name
+}
+
 /// A fresh SNS topic with an SQS queue subscribed with raw delivery, to read back what a
 /// function publishes exactly as a subscriber would.
 pub struct TappedTopic {

@@ -1,0 +1,424 @@
+//! DynamoDB adapters of the [`StateStore`] and [`MailLedger`] ports.
+//!
+//! State table (key `pk`, `sk`): per resource ARN, one item `sk = "state"` holding the current
+//! state and one item per event, `sk = "event#<time>#<event id>"`, sorted by time; every item
+//! carries `ttl` (epoch seconds) for DynamoDB's Time to Live. Mail ledger table (key
+//! `message_id`): one item per standard message the emailer has claimed or sent.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use ore_model::ec2::InstanceState;
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
+
+use crate::aws_error::record_error;
+use crate::ports::{Claim, MailLedger, Recorded, StateStore};
+use crate::RecordError;
+
+/// The state table's partition key: the resource ARN.
+pub const PARTITION_KEY: &str = "pk";
+/// The state table's sort key.
+pub const SORT_KEY: &str = "sk";
+/// The sort key of a resource's current state.
+pub const CURRENT_SORT_KEY: &str = "state";
+/// The prefix of history items' sort keys.
+pub const HISTORY_PREFIX: &str = "event#";
+/// The attribute DynamoDB's Time to Live reads, on both tables.
+pub const TTL_ATTRIBUTE: &str = "ttl";
+/// The mail ledger's key.
+pub const LEDGER_KEY: &str = "message_id";
+/// At most this many pages of history are read for one event (1 MB each): a bound, not a
+/// limit anyone should reach within a flapping window.
+const MAX_PAGES: usize = 8;
+
+type Item = HashMap<String, AttributeValue>;
+
+fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn expires(time: DateTime<Utc>, retention: Duration) -> AttributeValue {
+    let at = time + TimeDelta::from_std(retention).unwrap_or(TimeDelta::MAX);
+    AttributeValue::N(at.timestamp().to_string())
+}
+
+/// The sort key of `entry`'s history item: time first, so a range query reads a window.
+pub fn history_sort_key(event_time: DateTime<Utc>, event_id: &str) -> String {
+    format!("{HISTORY_PREFIX}{}#{event_id}", timestamp(event_time))
+}
+
+/// The resources' states and history in a DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoStateStore {
+    client: Client,
+    table: String,
+    retention: Duration,
+}
+
+impl DynamoStateStore {
+    /// Items expire `retention` after their event time.
+    pub fn new(client: Client, table: impl Into<String>, retention: Duration) -> Self {
+        DynamoStateStore {
+            client,
+            table: table.into(),
+            retention,
+        }
+    }
+
+    fn history_item(&self, resource: &str, entry: &HistoryEntry) -> Result<Item, RecordError> {
+        let timing = serde_json::to_string(&entry.timing)
+            .map_err(|e| RecordError::local("serialize the timing", e))?;
+        Ok(HashMap::from([
+            (PARTITION_KEY.into(), s(resource)),
+            (
+                SORT_KEY.into(),
+                s(history_sort_key(entry.event_time, &entry.event_id)),
+            ),
+            ("event_id".into(), s(&entry.event_id)),
+            ("event_time".into(), s(timestamp(entry.event_time))),
+            ("state".into(), s(entry.state.as_str())),
+            ("message_id".into(), s(&entry.message_id)),
+            ("timing".into(), s(timing)),
+            ("published".into(), AttributeValue::Bool(entry.published)),
+            (
+                TTL_ATTRIBUTE.into(),
+                expires(entry.event_time, self.retention),
+            ),
+        ]))
+    }
+
+    fn current_item(&self, resource: &str, current: &CurrentState) -> Item {
+        let mut item = HashMap::from([
+            (PARTITION_KEY.into(), s(resource)),
+            (SORT_KEY.into(), s(CURRENT_SORT_KEY)),
+            ("state".into(), s(current.state.as_str())),
+            ("since".into(), s(timestamp(current.since))),
+            ("event_time".into(), s(timestamp(current.event_time))),
+            ("event_id".into(), s(&current.event_id)),
+            (
+                TTL_ATTRIBUTE.into(),
+                expires(current.event_time, self.retention),
+            ),
+        ]);
+        if let Some(at) = current.flapping_flagged_at {
+            item.insert("flapping_flagged_at".into(), s(timestamp(at)));
+        }
+        item
+    }
+}
+
+fn text<'i>(item: &'i Item, name: &'static str) -> Result<&'i str, String> {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        _ => Err(format!("{name} missing or not a string")),
+    }
+}
+
+fn time(item: &Item, name: &'static str) -> Result<DateTime<Utc>, String> {
+    let value = text(item, name)?;
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{name} {value:?}: {e}"))
+}
+
+fn state(item: &Item) -> Result<InstanceState, String> {
+    let value = text(item, "state")?;
+    InstanceState::ALL
+        .into_iter()
+        .find(|s| s.as_str() == value)
+        .ok_or_else(|| format!("state {value:?} is not an EC2 state"))
+}
+
+/// A history item back into an entry; `Err` names what is wrong with it.
+pub fn read_history(item: &Item) -> Result<HistoryEntry, String> {
+    let timing: Timing = serde_json::from_str(text(item, "timing")?)
+        .map_err(|e| format!("timing is not ORE's timing: {e}"))?;
+    Ok(HistoryEntry {
+        event_id: text(item, "event_id")?.to_owned(),
+        event_time: time(item, "event_time")?,
+        state: state(item)?,
+        message_id: text(item, "message_id")?.to_owned(),
+        timing,
+        published: matches!(item.get("published"), Some(AttributeValue::Bool(true))),
+    })
+}
+
+fn read_current(item: &Item) -> Result<CurrentState, String> {
+    Ok(CurrentState {
+        state: state(item)?,
+        since: time(item, "since")?,
+        event_time: time(item, "event_time")?,
+        event_id: text(item, "event_id")?.to_owned(),
+        flapping_flagged_at: match item.get("flapping_flagged_at") {
+            None => None,
+            Some(_) => Some(time(item, "flapping_flagged_at")?),
+        },
+    })
+}
+
+impl StateStore for DynamoStateStore {
+    async fn load(&self, resource: &str, from: DateTime<Utc>) -> Result<Snapshot, RecordError> {
+        let mut snapshot = Snapshot::default();
+        let mut start = None;
+        for _ in 0..MAX_PAGES {
+            // "state" sorts after every "event#…" key: one range reads the window and the
+            // current state.
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND #sk >= :from")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":pk", s(resource))
+                .expression_attribute_values(
+                    ":from",
+                    s(format!("{HISTORY_PREFIX}{}", timestamp(from))),
+                )
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| record_error("dynamodb:Query", e))?;
+            for item in page.items() {
+                let sort_key = text(item, SORT_KEY).unwrap_or_default();
+                let read = if sort_key == CURRENT_SORT_KEY {
+                    read_current(item).map(|c| snapshot.current = Some(c))
+                } else {
+                    read_history(item).map(|e| snapshot.history.push(e))
+                };
+                if let Err(problem) = read {
+                    snapshot.unreadable += 1;
+                    tracing::warn!(
+                        resource,
+                        sort_key,
+                        problem,
+                        "unreadable item in the state table; skipped"
+                    );
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(snapshot)
+    }
+
+    async fn record(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+        current: Option<(&CurrentState, Option<&str>)>,
+    ) -> Result<Recorded, RecordError> {
+        let history = self.history_item(resource, entry)?;
+        let Some((current, expected)) = current else {
+            let written = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(history))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .send()
+                .await;
+            return match written {
+                Ok(_) => Ok(Recorded::Written),
+                Err(e)
+                    if matches!(
+                        e.as_service_error(),
+                        Some(PutItemError::ConditionalCheckFailedException(_))
+                    ) =>
+                {
+                    Ok(Recorded::Conflict)
+                }
+                Err(e) => Err(record_error("dynamodb:PutItem", e)),
+            };
+        };
+        let build = |e| RecordError::local("build a DynamoDB write", e);
+        let history = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(history))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(build)?;
+        let state = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.current_item(resource, current)))
+            .expression_attribute_names("#pk", PARTITION_KEY);
+        let state = match expected {
+            None => state.condition_expression("attribute_not_exists(#pk)"),
+            Some(event_id) => state
+                .condition_expression("attribute_exists(#pk) AND event_id = :expected")
+                .expression_attribute_values(":expected", s(event_id)),
+        }
+        .build()
+        .map_err(build)?;
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(history).build())
+            .transact_items(TransactWriteItem::builder().put(state).build())
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(Recorded::Written),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Ok(Recorded::Conflict)
+            }
+            Err(e) => Err(record_error("dynamodb:TransactWriteItems", e)),
+        }
+    }
+
+    async fn mark_published(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+    ) -> Result<(), RecordError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(resource))
+            .key(
+                SORT_KEY,
+                s(history_sort_key(entry.event_time, &entry.event_id)),
+            )
+            .update_expression("SET published = :yes")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:UpdateItem", e))?;
+        Ok(())
+    }
+}
+
+/// Status values of ledger items.
+const SENDING: &str = "sending";
+const SENT: &str = "sent";
+
+/// The ledger of sent mail in a DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoMailLedger {
+    client: Client,
+    table: String,
+    retention: Duration,
+}
+
+impl DynamoMailLedger {
+    /// Items expire `retention` after their claim: longer than SQS can redeliver a message.
+    pub fn new(client: Client, table: impl Into<String>, retention: Duration) -> Self {
+        DynamoMailLedger {
+            client,
+            table: table.into(),
+            retention,
+        }
+    }
+
+    async fn read(&self, message_id: &str) -> Result<Option<Item>, RecordError> {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(LEDGER_KEY, s(message_id))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:GetItem", e))?;
+        Ok(read.item)
+    }
+}
+
+impl MailLedger for DynamoMailLedger {
+    async fn claim(&self, message_id: &str, now: DateTime<Utc>) -> Result<Claim, RecordError> {
+        let claimed = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(LEDGER_KEY, s(message_id))
+            .item("status", s(SENDING))
+            .item("claimed_at", s(timestamp(now)))
+            .item(TTL_ATTRIBUTE, expires(now, self.retention))
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", LEDGER_KEY)
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => return Ok(Claim::Granted),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) => {}
+            Err(e) => return Err(record_error("dynamodb:PutItem", e)),
+        }
+        let Some(item) = self.read(message_id).await? else {
+            // Released between our write and our read: the next delivery claims it.
+            return Ok(Claim::Pending { claimed_at: now });
+        };
+        if text(&item, "status") == Ok(SENT) {
+            return Ok(Claim::Sent);
+        }
+        let claimed_at = time(&item, "claimed_at").unwrap_or_else(|problem| {
+            tracing::warn!(
+                message_id,
+                problem,
+                "unreadable claim time in the mail ledger"
+            );
+            DateTime::<Utc>::MIN_UTC
+        });
+        Ok(Claim::Pending { claimed_at })
+    }
+
+    async fn confirm(&self, message_id: &str) -> Result<(), RecordError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(LEDGER_KEY, s(message_id))
+            .update_expression("SET #status = :sent")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sent", s(SENT))
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn release(&self, message_id: &str) -> Result<(), RecordError> {
+        let released = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(LEDGER_KEY, s(message_id))
+            // Never forget a mail that was sent.
+            .condition_expression("#status = :sending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s(SENDING))
+            .send()
+            .await;
+        match released {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(record_error("dynamodb:DeleteItem", e)),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The DynamoDB adapters of the state store and the mail ledger against the emulator's DynamoDB,
+//! through the real SDK client, on tables with the key schema template.yaml gives them: the
+//! conditional writes that keep redeliveries and concurrent events from corrupting the record.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, TimeDelta, Utc};
+use ore_lambda::dynamodb::{DynamoMailLedger, DynamoStateStore, PARTITION_KEY, SORT_KEY};
+use ore_lambda::ports::{Claim, MailLedger, Recorded, StateStore};
+use ore_model::ec2::InstanceState;
+use ore_model::timing::{CurrentState, Flapping, HistoryEntry, Timing};
+use test_support::{create_table, emulator_config};
+
+const RESOURCE: &str = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890";
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    "2026-11-26T09:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(minutes)
+}
+
+fn entry(id: &str, minutes: i64, state: InstanceState) -> HistoryEntry {
+    HistoryEntry {
+        event_id: id.into(),
+        event_time: at(minutes),
+        state,
+        message_id: format!("m-{id}"),
+        timing: Timing {
+            previous_state: Some(InstanceState::Pending),
+            previous_state_since: Some(at(minutes - 1)),
+            previous_state_seconds: Some(60),
+            late: false,
+            current_state: None,
+            flapping: Some(Flapping {
+                transitions: 6,
+                window_seconds: 1800,
+            }),
+        },
+        published: false,
+    }
+}
+
+fn current(entry: &HistoryEntry) -> CurrentState {
+    CurrentState {
+        state: entry.state,
+        since: entry.event_time,
+        event_time: entry.event_time,
+        event_id: entry.event_id.clone(),
+        flapping_flagged_at: Some(entry.event_time),
+    }
+}
+
+#[tokio::test]
+async fn the_state_store_writes_each_event_once_and_the_current_state_only_as_read() {
+    let config = emulator_config().await;
+    let table = create_table(&config, "StateTable").await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let store = DynamoStateStore::new(client.clone(), &table, Duration::from_secs(86_400));
+
+    let first = entry("e1", 0, InstanceState::Running);
+    let written = store
+        .record(RESOURCE, &first, Some((&current(&first), None)))
+        .await
+        .unwrap();
+    assert_eq!(written, Recorded::Written);
+    // The same event again, and a writer that read no current state: both conflict.
+    assert_eq!(
+        store.record(RESOURCE, &first, None).await.unwrap(),
+        Recorded::Conflict
+    );
+    let second = entry("e2", 5, InstanceState::Stopping);
+    assert_eq!(
+        store
+            .record(RESOURCE, &second, Some((&current(&second), None)))
+            .await
+            .unwrap(),
+        Recorded::Conflict,
+        "a current state exists; expecting none must fail"
+    );
+    assert_eq!(
+        store
+            .record(RESOURCE, &second, Some((&current(&second), Some("e0"))))
+            .await
+            .unwrap(),
+        Recorded::Conflict,
+        "expecting another event id must fail"
+    );
+    let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
+    assert_eq!(
+        snapshot.history,
+        std::slice::from_ref(&first),
+        "a failed transaction writes nothing"
+    );
+    assert_eq!(
+        store
+            .record(RESOURCE, &second, Some((&current(&second), Some("e1"))))
+            .await
+            .unwrap(),
+        Recorded::Written
+    );
+    // A late event: history only.
+    let late = entry("e0", -2, InstanceState::Pending);
+    assert_eq!(
+        store.record(RESOURCE, &late, None).await.unwrap(),
+        Recorded::Written
+    );
+    store.mark_published(RESOURCE, &second).await.unwrap();
+
+    let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
+    assert_eq!(snapshot.current, Some(current(&second)));
+    let ids: Vec<&str> = snapshot
+        .history
+        .iter()
+        .map(|e| e.event_id.as_str())
+        .collect();
+    assert_eq!(ids, ["e0", "e1", "e2"], "oldest first");
+    assert_eq!(
+        snapshot.history[1].timing, first.timing,
+        "timing round-trips"
+    );
+    assert!(snapshot.history[2].published);
+    // From a later time on: only the newer history, and still the current state.
+    let recent = store.load(RESOURCE, at(1)).await.unwrap();
+    assert_eq!(recent.history.len(), 1);
+    assert!(recent.current.is_some());
+
+    // Every item carries a TTL, in epoch seconds.
+    let items = client
+        .scan()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap();
+    assert_eq!(items.len(), 4);
+    for item in &items {
+        assert!(
+            matches!(item.get("ttl"), Some(AttributeValue::N(n)) if n.parse::<i64>().unwrap() > at(0).timestamp())
+        );
+    }
+
+    // An item ORE cannot read is skipped and counted, not fatal.
+    client
+        .put_item()
+        .table_name(&table)
+        .item(PARTITION_KEY, AttributeValue::S(RESOURCE.into()))
+        .item(
+            SORT_KEY,
+            AttributeValue::S("event#2026-11-26T09:03:00.000Z#bad".into()),
+        )
+        .item("state", AttributeValue::S("sleeping".into()))
+        .send()
+        .await
+        .unwrap();
+    let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
+    assert_eq!(snapshot.unreadable, 1);
+    assert_eq!(snapshot.history.len(), 3);
+}
+
+#[tokio::test]
+async fn the_mail_ledger_grants_one_claim_and_remembers_the_send() {
+    let config = emulator_config().await;
+    let table = create_table(&config, "MailLedgerTable").await;
+    let ledger = DynamoMailLedger::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        table,
+        Duration::from_secs(86_400),
+    );
+    let now = at(0);
+    assert_eq!(ledger.claim("m1", now).await.unwrap(), Claim::Granted);
+    assert_eq!(
+        ledger.claim("m1", at(1)).await.unwrap(),
+        Claim::Pending { claimed_at: now }
+    );
+    // SES refused: released, claimable again.
+    ledger.release("m1").await.unwrap();
+    assert_eq!(ledger.claim("m1", at(2)).await.unwrap(), Claim::Granted);
+    ledger.confirm("m1").await.unwrap();
+    assert_eq!(ledger.claim("m1", at(3)).await.unwrap(), Claim::Sent);
+    // A sent mail is never released.
+    ledger.release("m1").await.unwrap();
+    assert_eq!(ledger.claim("m1", at(4)).await.unwrap(), Claim::Sent);
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_rejected_failure() {
+    let config = emulator_config().await;
+    let store = DynamoStateStore::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        "no-such-table",
+        Duration::from_secs(60),
+    );
+    let error = store.load(RESOURCE, at(0)).await.unwrap_err();
+    assert_eq!(error.kind(), "rejected", "{error:?}");
+    assert_eq!(error.aws().unwrap().operation, "dynamodb:Query");
+}
