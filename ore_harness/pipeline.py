@@ -21,8 +21,8 @@ import time
 
 import boto3
 
-from . import verify
-from .emulator import REGION, Aws, endpoint, recorded_emails, start_recording
+from . import history, verify
+from .emulator import ACCOUNT, REGION, Aws, endpoint, recorded_emails, start_recording
 from .lambda_rie import Function
 from .scenario import operator_day, replay, say
 from .stack import EventBus, EventSourceMapping, Stack
@@ -35,6 +35,9 @@ LOCAL_PARAMETERS = {
     "EmailTo": "ops@example.com,sre@example.com",
     "SesMaxSendRate": "1000",
     "EnrichmentSettleSeconds": "0",
+    # The scenario's flapping instance changes state six times in six minutes.
+    "FlappingTransitions": "4",
+    "FlappingWindowMinutes": "10",
 }
 
 
@@ -170,6 +173,7 @@ def main():
         "events_matched_by_rule": bus.matched,
         "normalized_messages": len(normalized),
         "normalized": [[m["data"]["resource_id"], m["data"]["state"]] for m in normalized],
+        "timing": {f"{m['data']['resource_id']} {m['time']}": m["data"].get("timing") for m in normalized},
         "csv_records": csv_count,
         "emails": len(emails),
         "email_subjects": [e["subject"] for e in emails],
@@ -180,9 +184,19 @@ def main():
         "archived_messages": archived(aws, stack),
         "canary": canary,
     }
+    table = stack.physical["StateTable"]
+    summary["history"] = {}
+    for instance in sorted({i for i, _ in summary["normalized"]}):
+        result = history.history(aws.dynamodb, table, history.instance_arn(instance, REGION, ACCOUNT), days=2)
+        (out / f"history-{instance}.txt").write_text(history.render(result) + "\n")
+        summary["history"][instance] = {
+            "current": result["current"] and result["current"]["state"],
+            "events": [[e["time"], e["state"], e.get("late", False), e["published"]] for e in result["events"]]}
     if expected is not None:
         summary["expected_transitions"] = expected["transitions"]
         summary["ignored_transitions"] = expected["ignored"]
+        summary["expected_timing"] = expected["timing"]
+        summary["flapping_instance"] = expected["flapping"]
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print()
     say("summary")

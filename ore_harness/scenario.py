@@ -1,5 +1,8 @@
 """An operator's day on the emulator: instances launched, stopped, started and terminated, one
-tagged to be ignored, one event the rule must not match and one malformed event."""
+tagged to be ignored, one event the rule must not match and one malformed event; then every event
+delivered again (nothing new may come out), one instance's events in reverse order (late events)
+and a flapping instance. Event times follow a day that began ten hours ago, minute by minute as
+written below, so previous states and durations are known in advance."""
 import datetime as dt
 import json
 import pathlib
@@ -12,9 +15,21 @@ def say(message):
     print(f"\033[1;32m-->\033[0m {message}", flush=True)
 
 
-def ec2_event(instance_id, state):
+# Instances EC2 does not know (their messages are not enriched): one whose events arrive newest
+# first, one that flaps.
+REVERSED = "i-0e1f2a3b4c5d6e7f8"
+FLAPPING = "i-0f1e2d3c4b5a69788"
+DAY_START = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=10)).replace(second=0, microsecond=0)
+
+
+def at(minute):
+    """The time `minute` minutes into the day, as EventBridge writes it."""
+    return (DAY_START + dt.timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ec2_event(instance_id, state, minute=None):
     """An EC2 Instance State-change Notification, shaped as EventBridge delivers it."""
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = at(minute) if minute is not None else dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "EC2 Instance State-change Notification",
             "source": "aws.ec2", "account": ACCOUNT, "time": now, "region": REGION,
             "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"],
@@ -29,29 +44,41 @@ def launch(aws, tags):
 
 
 def operator_day(aws, ignore_tag, bus, pump):
-    """Launch, stop, start, launch an ignored instance, terminate everything; one bad event.
-    `ignore_tag` is the (key, value) the deployment ignores. Returns the transitions expected
-    to be delivered and those expected to be ignored."""
-    expected = {"transitions": [], "ignored": []}
+    """Launch, stop, start, launch an ignored instance, terminate everything; one bad event;
+    redeliveries, a reversed instance, a flapping one. `ignore_tag` is the (key, value) the
+    deployment ignores. Returns what must come out: the transitions delivered and ignored, each
+    delivered transition's expected timing, and the flapping instance."""
+    expected = {"transitions": [], "ignored": [], "timing": {}, "flapping": FLAPPING}
     ignore_key, ignore_value = ignore_tag
+    sent = []
+    last = {}
 
-    def change(instance_id, state, ignored=False):
-        bus.put(ec2_event(instance_id, state))
+    def change(instance_id, state, minute, ignored=False):
+        event = ec2_event(instance_id, state, minute)
+        sent.append(event)
+        bus.put(event)
         (expected["ignored"] if ignored else expected["transitions"]).append((instance_id, state))
+        if not ignored:
+            before = last.get(instance_id)
+            expected["timing"][f"{instance_id} {event['time']}"] = {
+                "previous_state": before and before[0],
+                "previous_state_seconds": before and (minute - before[1]) * 60,
+                "late": False}
+            last[instance_id] = (state, minute)
         pump()
 
     web = launch(aws, {"Name": "web-01", "team": "payments", "env": "prod"})
     say(f"launched {web} (web-01)")
-    change(web, "pending"); change(web, "running")  # noqa: E702
+    change(web, "pending", 0); change(web, "running", 1)  # noqa: E702
     aws.ec2.stop_instances(InstanceIds=[web])
-    say(f"stopped {web}")
-    change(web, "stopping"); change(web, "stopped")  # noqa: E702
+    say(f"stopped {web} after 3 h 12 min")
+    change(web, "stopping", 193); change(web, "stopped", 194)  # noqa: E702
     aws.ec2.start_instances(InstanceIds=[web])
     say(f"started {web} again")
-    change(web, "pending"); change(web, "running")  # noqa: E702
+    change(web, "pending", 250); change(web, "running", 251)  # noqa: E702
     scratch = launch(aws, {"Name": "scratch-box", ignore_key: ignore_value})
     say(f"launched {scratch} tagged {ignore_key}={ignore_value} (ORE must stay silent)")
-    change(scratch, "pending", True); change(scratch, "running", True)  # noqa: E702
+    change(scratch, "pending", 300, True); change(scratch, "running", 301, True)  # noqa: E702
     say("an Auto Scaling event on the bus (the rule must not match it)")
     bus.put({**ec2_event(web, "running"), "source": "aws.autoscaling",
              "detail-type": "EC2 Instance Launch Successful"})
@@ -62,8 +89,28 @@ def operator_day(aws, ignore_tag, bus, pump):
     aws.ec2.terminate_instances(InstanceIds=[web, scratch])
     say(f"terminated {web} and {scratch}")
     for instance_id, ignored in ((web, False), (scratch, True)):
-        change(instance_id, "shutting-down", ignored)
-        change(instance_id, "terminated", ignored)
+        change(instance_id, "shutting-down", 540, ignored)
+        change(instance_id, "terminated", 541, ignored)
+
+    say(f"every one of those {len(sent)} events delivered again (EventBridge is at-least-once): nothing new")
+    for event in sent:
+        bus.put(event)
+    pump()
+
+    say(f"{REVERSED}'s day arrives newest first: the older events are late")
+    for state, minute in (("stopped", 124), ("stopping", 123), ("running", 61), ("pending", 60)):
+        event = ec2_event(REVERSED, state, minute)
+        bus.put(event)
+        expected["transitions"].append((REVERSED, state))
+        expected["timing"][f"{REVERSED} {event['time']}"] = {"late": state != "stopped"}
+        pump()
+
+    say(f"{FLAPPING} starts and stops every minute: flagged flapping once")
+    for index in range(6):
+        state = "running" if index % 2 == 0 else "stopped"
+        bus.put(ec2_event(FLAPPING, state, 400 + index))
+        expected["transitions"].append((FLAPPING, state))
+        pump()
     return expected
 
 

@@ -16,6 +16,7 @@ Run: python3 scripts/gen_events.py            (rewrites events/)
 """
 import base64
 import hashlib
+import datetime
 import json
 import pathlib
 import sys
@@ -96,6 +97,19 @@ def write(rel, doc):
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
+def timing(index):
+    """What the normalizer's state table gives the sample day: each event follows the one before."""
+    if index == 0:
+        return {"previous_state": None, "previous_state_since": None, "previous_state_seconds": None,
+                "late": False}
+    since = eventbridge_event(STATES[index - 1], index - 1)["time"]
+    now = eventbridge_event(STATES[index], index)["time"]
+    seconds = (datetime.datetime.fromisoformat(now.replace("Z", "+00:00"))
+               - datetime.datetime.fromisoformat(since.replace("Z", "+00:00"))).seconds
+    return {"previous_state": STATES[index - 1], "previous_state_since": since,
+            "previous_state_seconds": seconds, "late": False}
+
+
 def standard_message(state, index, tags):
     event = eventbridge_event(state, index)
     return {
@@ -131,6 +145,7 @@ def standard_message(state, index, tags):
                 "architecture": "x86_64",
                 "tags": tags,
             },
+            "timing": timing(index),
         },
     }
 

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Render the golden sample email (crates/emailer/tests/golden/email-stopped.html) to
-# docs/email-stopped.png with headless Chromium, for the README. Needs Debian's `chromium`
-# (apt-get install chromium). Regenerate after changing the HTML template and its golden file.
+# Render the golden sample emails (crates/emailer/tests/golden/<name>.html) to docs/<name>.png
+# with headless Chromium, for the README. Needs Debian's `chromium` (apt-get install chromium).
+# Regenerate after changing the HTML template and its golden files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-html="$PWD/crates/emailer/tests/golden/email-stopped.html"
-out="$PWD/docs/email-stopped.png"
 browser="$(command -v chromium || command -v chromium-browser || true)"
 [ -n "$browser" ] || { echo "chromium not found: apt-get install chromium" >&2; exit 1; }
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
-  --window-size=720,900 --screenshot="$out" "file://$html" >/dev/null 2>&1
-# What the picture was rendered from: crates/emailer/tests/render.rs fails when the golden HTML
-# changes without a new picture.
-sha256sum <"$html" | cut -d' ' -f1 >"$out.sha256"
-echo "wrote $out and $out.sha256"
+for name in email-stopped email-late-flapping; do
+  html="$PWD/crates/emailer/tests/golden/$name.html"
+  out="$PWD/docs/$name.png"
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
+    --window-size=720,900 --screenshot="$out" "file://$html" >/dev/null 2>&1
+  # What the picture was rendered from: crates/emailer/tests/render.rs fails when a golden HTML
+  # changes without a new picture.
+  sha256sum <"$html" | cut -d' ' -f1 >"$out.sha256"
+  echo "wrote $out and $out.sha256"
+done

@@ -10,8 +10,9 @@ use ore_model::standard::StandardMessage;
 /// The `csv_schema_version` attribute and first cell of every record.
 pub const CSV_SCHEMA_VERSION: &str = "1";
 
-/// The header, in order. Also committed as `schemas/csv-record.v1.csv`.
-pub const CSV_COLUMNS: [&str; 22] = [
+/// The header, in order. Also committed as `schemas/csv-record.v1.csv`. The last six (timing)
+/// were appended in ORE 0.2, within version 1; they are empty when a message has no timing.
+pub const CSV_COLUMNS: [&str; 28] = [
     "schema_version",
     "message_id",
     "event_time",
@@ -34,6 +35,12 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "platform",
     "architecture",
     "tags",
+    "previous_state",
+    "previous_state_since",
+    "previous_state_seconds",
+    "late",
+    "current_state",
+    "flapping_transitions",
 ];
 
 /// Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection list).
@@ -63,7 +70,11 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     let owned = |value: String| -> Cow<'_, str> { Cow::Owned(value) };
     let tags = serde_json::to_string(&instance.tags)
         .map_err(|e| RecordError::local("write the tags of a CSV record", e))?;
-    let cells: [Cow<'_, str>; 22] = [
+    let timing = data.timing.as_ref();
+    let number = |n: Option<u64>| -> Cow<'_, str> {
+        n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
+    };
+    let cells: [Cow<'_, str>; 28] = [
         Cow::Borrowed(CSV_SCHEMA_VERSION),
         Cow::Borrowed(&message.id),
         owned(timestamp(&message.time)),
@@ -92,6 +103,33 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
         text(&instance.platform),
         text(&instance.architecture),
         owned(tags),
+        Cow::Borrowed(
+            timing
+                .and_then(|t| t.previous_state)
+                .map_or("", |s| s.as_str()),
+        ),
+        owned(
+            timing
+                .and_then(|t| t.previous_state_since.as_ref())
+                .map(timestamp)
+                .unwrap_or_default(),
+        ),
+        number(timing.and_then(|t| t.previous_state_seconds)),
+        Cow::Borrowed(match timing {
+            Some(t) if t.late => "true",
+            Some(_) => "false",
+            None => "",
+        }),
+        Cow::Borrowed(
+            timing
+                .and_then(|t| t.current_state)
+                .map_or("", |s| s.as_str()),
+        ),
+        number(
+            timing
+                .and_then(|t| t.flapping)
+                .map(|f| u64::from(f.transitions)),
+        ),
     ];
     let failed =
         |e: &dyn std::fmt::Display| RecordError::local("write a CSV record", e.to_string());

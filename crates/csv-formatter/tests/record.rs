@@ -122,3 +122,48 @@ fn hostile_values_are_quoted_and_formula_guarded() {
         }
     }
 }
+
+#[test]
+fn timing_columns_carry_the_previous_state_late_and_flapping() {
+    let message = sample();
+    let cells = parse(&csv_record(&message).unwrap());
+    assert_eq!(column(&cells, "previous_state"), "stopping");
+    assert_eq!(
+        column(&cells, "previous_state_since"),
+        "2026-11-26T09:12:14Z"
+    );
+    assert_eq!(column(&cells, "previous_state_seconds"), "67");
+    assert_eq!(column(&cells, "late"), "false");
+    assert_eq!(column(&cells, "current_state"), "");
+    assert_eq!(column(&cells, "flapping_transitions"), "");
+
+    let mut late = sample();
+    let timing = late.data.timing.as_mut().unwrap();
+    timing.late = true;
+    timing.current_state = Some(ore_model::ec2::InstanceState::Running);
+    timing.flapping = Some(ore_model::timing::Flapping {
+        transitions: 7,
+        window_seconds: 1800,
+    });
+    let cells = parse(&csv_record(&late).unwrap());
+    assert_eq!(column(&cells, "late"), "true");
+    assert_eq!(column(&cells, "current_state"), "running");
+    assert_eq!(column(&cells, "flapping_transitions"), "7");
+
+    let mut untimed = sample();
+    untimed.data.timing = None;
+    let cells = parse(&csv_record(&untimed).unwrap());
+    for name in &CSV_COLUMNS[22..] {
+        assert_eq!(column(&cells, name), "", "{name} is empty without timing");
+    }
+}
+
+#[test]
+fn version_one_columns_keep_their_positions() {
+    // Appending keeps version 1 (README, "Versioning"): the first 22 columns never move.
+    let committed = std::fs::read_to_string(repo_root().join("schemas/csv-record.v1.csv")).unwrap();
+    let header: Vec<&str> = committed.trim_end().split(',').collect();
+    assert_eq!(header, CSV_COLUMNS);
+    assert_eq!(header[0], "schema_version");
+    assert_eq!(header[21], "tags");
+}

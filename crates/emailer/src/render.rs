@@ -10,6 +10,7 @@ use ore_lambda::ports::RenderedEmail;
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
 use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use ore_model::timing::{human_duration, Timing};
 use serde::Serialize;
 
 const TEXT_TEMPLATE: &str = "email.txt";
@@ -73,11 +74,19 @@ struct EmailView<'a> {
     state_label: &'static str,
     state_color: &'static str,
     state_meaning: &'static str,
+    /// "is now", or "was" for a late change (history, not the current state).
+    verb: &'static str,
     account: &'a str,
     region: &'a str,
     event_time: String,
     ago: String,
     enriched: bool,
+    /// "Was running for 3 h 12 min (since …)", when the previous state is known.
+    before: Option<String>,
+    /// Why a late change is not the current state.
+    late: Option<String>,
+    /// The flapping threshold this change reached.
+    flapping: Option<String>,
     details: Vec<(&'static str, Cow<'a, str>)>,
     tags: Vec<(&'a str, &'a str)>,
     console_url: Option<String>,
@@ -120,11 +129,19 @@ impl<'a> EmailView<'a> {
             state_label: style.label,
             state_color: style.color,
             state_meaning: style.meaning,
+            verb: if data.timing.as_ref().is_some_and(|t| t.late) {
+                "was"
+            } else {
+                "is now"
+            },
             account: &data.account,
             region: &data.region,
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
             enriched: data.enrichment == EnrichmentStatus::Enriched,
+            before: data.timing.as_ref().and_then(before),
+            late: data.timing.as_ref().and_then(|t| late(t, data.state)),
+            flapping: data.timing.as_ref().and_then(flapping),
             details,
             tags: instance
                 .tags
@@ -138,8 +155,46 @@ impl<'a> EmailView<'a> {
     }
 }
 
+/// "Was running for 3 h 12 min (since 2026-11-26 09:10:30 UTC)."
+fn before(timing: &Timing) -> Option<String> {
+    let state = timing.previous_state?;
+    let mut line = format!("Was {state}");
+    if let Some(seconds) = timing.previous_state_seconds {
+        line.push_str(&format!(" for {}", human_duration(seconds)));
+    }
+    if let Some(since) = &timing.previous_state_since {
+        line.push_str(&format!(" (since {})", human_time(since)));
+    }
+    line.push('.');
+    Some(line)
+}
+
+fn late(timing: &Timing, state: InstanceState) -> Option<String> {
+    timing.late.then(|| {
+        let now = timing
+            .current_state
+            .map(|c| format!(" The instance is now {c}."))
+            .unwrap_or_default();
+        format!(
+            "Late event: this change to {state} happened before the newest change ORE has \
+             recorded for the instance, so it is history, not its current state.{now}"
+        )
+    })
+}
+
+fn flapping(timing: &Timing) -> Option<String> {
+    timing.flapping.map(|f| {
+        format!(
+            "Flapping: {} state changes within {}. Something may be restarting this instance.",
+            f.transitions,
+            human_duration(f.window_seconds)
+        )
+    })
+}
+
 /// `[123456789012 eu-west-1] web-01 (i-0abc...) is now stopped`: sortable and scannable in an
-/// inbox list. Control characters are removed so a tag cannot break the header.
+/// inbox list. A late change says "was … (late, now …)"; flapping is called out. Control
+/// characters are removed so a tag cannot break the header.
 pub fn subject(message: &StandardMessage) -> String {
     let data = &message.data;
     let name: String = message
@@ -153,10 +208,20 @@ pub fn subject(message: &StandardMessage) -> String {
     } else {
         format!("{name} ({})", data.resource_id)
     };
-    format!(
-        "[{} {}] {who} is now {}",
-        data.account, data.region, data.state
-    )
+    let timing = data.timing.as_ref();
+    let what = match timing {
+        Some(t) if t.late => match t.current_state {
+            Some(current) => format!("was {} (late event; now {current})", data.state),
+            None => format!("was {} (late event)", data.state),
+        },
+        _ => format!("is now {}", data.state),
+    };
+    let flapping = if timing.is_some_and(|t| t.flapping.is_some()) {
+        " - flapping"
+    } else {
+        ""
+    };
+    format!("[{} {}] {who} {what}{flapping}", data.account, data.region)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -41,31 +41,38 @@ fn sample_email_matches_the_golden_files() {
     golden("email-stopped.html", &email.html);
 }
 
-/// The README's picture is a PNG of the window `scripts/render-email-png.sh` renders, made from
-/// the golden HTML as it is now (the script records that HTML's SHA-256 beside the picture).
+/// The README's pictures are PNGs of the window `scripts/render-email-png.sh` renders, made from
+/// the golden HTML as it is now (the script records that HTML's SHA-256 beside each picture).
 #[test]
-fn the_readme_picture_is_rendered_from_the_current_golden_html() {
+fn the_readme_pictures_are_rendered_from_the_current_golden_html() {
     use sha2::{Digest, Sha256};
-    let png =
-        std::fs::read(repo_root().join("docs/email-stopped.png")).expect("docs/email-stopped.png");
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
-    assert_eq!(&png[12..16], b"IHDR");
-    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
-    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((width, height), (720, 900), "the script's window size");
-    let html = std::fs::read(repo_root().join("crates/emailer/tests/golden/email-stopped.html"))
-        .expect("golden HTML");
-    let rendered_from = std::fs::read_to_string(repo_root().join("docs/email-stopped.png.sha256"))
-        .expect("docs/email-stopped.png.sha256 (scripts/render-email-png.sh writes it)");
-    let digest: String = Sha256::digest(&html)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    assert_eq!(
-        rendered_from.trim(),
-        digest,
-        "the golden HTML changed since the picture was made: run scripts/render-email-png.sh"
-    );
+    for name in ["email-stopped", "email-late-flapping"] {
+        let png = std::fs::read(repo_root().join(format!("docs/{name}.png"))).expect("the PNG");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG file");
+        assert_eq!(&png[12..16], b"IHDR");
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert_eq!(
+            (width, height),
+            (720, 900),
+            "{name}: the script's window size"
+        );
+        let html =
+            std::fs::read(repo_root().join(format!("crates/emailer/tests/golden/{name}.html")))
+                .expect("golden HTML");
+        let rendered_from =
+            std::fs::read_to_string(repo_root().join(format!("docs/{name}.png.sha256")))
+                .expect("the PNG's .sha256 (scripts/render-email-png.sh writes it)");
+        let digest: String = Sha256::digest(&html)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(
+            rendered_from.trim(),
+            digest,
+            "{name}: the golden HTML changed since the picture was made: run scripts/render-email-png.sh"
+        );
+    }
 }
 
 #[test]
@@ -169,4 +176,53 @@ fn not_enriched_message_says_so() {
         email.subject,
         "[123456789012 eu-west-1] i-0abc1234def567890 is now terminated"
     );
+}
+
+/// A late change of a flapping instance: the subject says it is history and names the current
+/// state; both bodies call out "late" and "flapping" plainly.
+#[test]
+fn a_late_flapping_change_says_so_plainly() {
+    let mut message = sample("stopped");
+    let timing = message.data.timing.as_mut().unwrap();
+    timing.late = true;
+    timing.current_state = Some(ore_model::ec2::InstanceState::Running);
+    timing.flapping = Some(ore_model::timing::Flapping {
+        transitions: 7,
+        window_seconds: 1800,
+    });
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    assert_eq!(
+        email.subject,
+        "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) was stopped (late event; now running) - flapping"
+    );
+    for body in [&email.text, &email.html] {
+        assert!(body.contains("Was stopping for 1 min 7 s"), "{body}");
+        assert!(body.contains("Late event"), "{body}");
+        assert!(body.contains("The instance is now running."), "{body}");
+        assert!(
+            body.contains("Flapping: 7 state changes within 30 min."),
+            "{body}"
+        );
+    }
+    golden("email-late-flapping.txt", &email.text);
+    golden("email-late-flapping.html", &email.html);
+}
+
+#[test]
+fn the_previous_state_and_its_duration_are_shown() {
+    let message = sample("stopped");
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    for body in [&email.text, &email.html] {
+        assert!(
+            body.contains("Was stopping for 1 min 7 s (since 2026-11-26 09:12:14 UTC)."),
+            "{body}"
+        );
+        assert!(!body.contains("Late event") && !body.contains("Flapping"));
+    }
 }
