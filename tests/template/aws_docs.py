@@ -33,9 +33,11 @@ SNS_FIREHOSE_ROLE = "https://docs.aws.amazon.com/sns/latest/dg/prereqs-kinesis-d
 FIREHOSE_S3_ACCESS = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3"
 FIREHOSE_PREFIXES = "https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html"
 ATHENA_PARTITION_PROJECTION = "https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html"
+S3_DENY_INSECURE_TRANSPORT = (
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit")
 EC2_EVENTUAL_CONSISTENCY = "https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html"
 
-# Key-policy statements whose AWS page grants action families (`kms:GenerateDataKey*` ...): a
+# Key-policy (and deny) statements whose AWS page uses action families (`kms:GenerateDataKey*` ...): a
 # hand-narrowed list risks a failure AWS reports nowhere but in a missing notification or log.
 # (logical id, Sid) -> the actions with `*` allowed there, and the page.
 DOCUMENTED_WILDCARD_ACTIONS = {
@@ -47,6 +49,9 @@ DOCUMENTED_WILDCARD_ACTIONS = {
         "actions": {"kms:ReEncrypt*", "kms:GenerateDataKey*"}, "page": DYNAMODB_KMS},
     ("OreKey", "DynamoDbReadsKeyMetadata"): {
         "actions": {"kms:Describe*", "kms:Get*", "kms:List*"}, "page": DYNAMODB_KMS},
+    # A deny of every S3 action over plain HTTP: the documented way to require TLS.
+    ("ArchiveBucketPolicy", "DenyInsecureTransport"): {
+        "actions": {"s3:*"}, "page": S3_DENY_INSECURE_TRANSPORT},
     ("OreKey", "LogsEncryptOreLogGroups"): {
         "actions": {"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
         "page": LOGS_KMS},

@@ -46,8 +46,11 @@ def test_logs_key_statement_is_the_documented_one(resources):
 def test_documented_wildcard_exceptions_exist_and_name_a_page(resources):
     for (where, sid), rule in aws_docs.DOCUMENTED_WILDCARD_ACTIONS.items():
         assert rule["page"].startswith("https://docs.aws.amazon.com/")
-        statement = key_statement(resources, sid)
+        document = resources[where]["Properties"].get("KeyPolicy") or resources[where]["Properties"]["PolicyDocument"]
+        [statement] = [s for s in statements(document) if s.get("Sid") == sid]
         assert rule["actions"] <= set(as_list(statement["Action"])), (where, sid, rule["page"])
+        if statement["Effect"] == "Deny":
+            assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, rule["page"]
 
 
 def test_raw_topic_policy_has_no_condition_for_eventbridge(resources):

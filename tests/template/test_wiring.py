@@ -156,7 +156,7 @@ def all_policy_statements(resources):
             for statement in statements(policy["PolicyDocument"]):
                 yield name, statement, True
         assert not role["Properties"].get("ManagedPolicyArns"), f"{name} has managed policies"
-    for kind in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"):
+    for kind in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy"):
         for name, resource in of_type(resources, kind).items():
             for statement in statements(resource["Properties"]["PolicyDocument"]):
                 yield name, statement, False

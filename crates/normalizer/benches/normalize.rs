@@ -2,16 +2,21 @@
 //! envelope) -> EC2 state change -> ignore-or-publish decision -> the JSON body and routing
 //! attributes published to the normalized topic. The EC2 lookup is the one step left out: its
 //! answer is the instance of the committed standard message, as `DescribeInstances` would give it.
-//! One element = one record on one core; `cargo bench -p normalizer`.
+//! The timing decision (previous state, late, duplicate, flapping) is on that path too: it is
+//! measured on its own against a resource with a busy history. One element = one record on one
+//! core; `cargo bench -p normalizer`.
 
 use ore_model::{from_sqs_body, Payload};
 use std::hint::black_box;
 
 use chrono::{SubsecRound, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use normalizer::{decide, Decision, IgnoreRule};
+use normalizer::timing::Event;
+use normalizer::{assess, decide, Assessment, Decision, FlappingRule, IgnoreRule};
 use ore_model::ec2::Ec2StateChange;
+use ore_model::ec2::InstanceState;
 use ore_model::standard::{InstanceDetails, StandardMessage};
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
 use test_support::{json_files, load_json, load_sqs_event};
 
 /// Every sample record body of one delivery mode, one per instance state.
@@ -50,6 +55,75 @@ fn normalize(body: &str, instance: &InstanceDetails, rule: &IgnoreRule) -> Optio
     }
 }
 
+/// A resource that changed state every minute for the last half hour: 30 entries in the window,
+/// the most the flapping rule reads with its defaults.
+fn busy_history(now: chrono::DateTime<Utc>) -> Snapshot {
+    let states = [InstanceState::Running, InstanceState::Stopped];
+    let history: Vec<HistoryEntry> = (0..30)
+        .map(|i| HistoryEntry {
+            event_id: format!("event-{i:04}"),
+            event_time: now - chrono::Duration::minutes(30 - i),
+            state: states[(i % 2) as usize],
+            message_id: format!("message-{i:04}"),
+            timing: Timing::default(),
+            published: true,
+        })
+        .collect();
+    let last = history.last().cloned();
+    Snapshot {
+        current: last.map(|e| CurrentState {
+            state: e.state,
+            since: e.event_time,
+            event_time: e.event_time,
+            event_id: e.event_id,
+            flapping_flagged_at: None,
+        }),
+        history,
+        unreadable: 0,
+    }
+}
+
+fn bench_timing(c: &mut Criterion) {
+    let now = Utc::now().trunc_subsecs(0);
+    let snapshot = busy_history(now);
+    let rule = FlappingRule::default();
+    let mut group = c.benchmark_group("normalizer");
+    group.throughput(Throughput::Elements(1));
+    let cases = [
+        ("new", "event-new", now),
+        ("late", "event-late", now - chrono::Duration::minutes(10)),
+        (
+            "duplicate",
+            "event-0029",
+            now - chrono::Duration::minutes(1),
+        ),
+    ];
+    for (case, id, time) in cases {
+        let event = Event {
+            id,
+            time,
+            state: InstanceState::Stopping,
+            message_id: "message-new",
+        };
+        let assessment = assess(event, &snapshot, rule);
+        match case {
+            "duplicate" => assert!(matches!(assessment, Assessment::Recorded(_))),
+            "late" => assert!(matches!(assessment, Assessment::New { current: None, .. })),
+            _ => assert!(matches!(
+                assessment,
+                Assessment::New {
+                    current: Some(_),
+                    ..
+                }
+            )),
+        }
+        group.bench_function(format!("timing-decision/{case}-30-in-window"), |b| {
+            b.iter(|| assess(black_box(event), black_box(&snapshot), rule))
+        });
+    }
+    group.finish();
+}
+
 fn bench_normalize(c: &mut Criterion) {
     let instance = enriched_instance();
     let rule = IgnoreRule::new("ore:ignore", "true");
@@ -77,5 +151,5 @@ fn bench_normalize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_normalize);
+criterion_group!(benches, bench_normalize, bench_timing);
 criterion_main!(benches);
