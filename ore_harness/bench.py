@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import urllib.request
 
 from . import report
@@ -51,7 +52,7 @@ INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
 INVOKE_DONE = re.compile(r"INVOKE RTDONE\(status: (\w+), produced bytes: \d+, duration: ([\d.]+)ms\)")
 
 
-def measure_start(name, binary, executable, env, event, warm, log_dir):
+def measure_start(name, binary, executable, env, batch, warm, log_dir):
     """One fresh start: spawn, first invocation, `warm` more, peak RSS, stop. The bootstrap file
     is read first, so every start finds it in the page cache: this machine reclaims cold pages,
     and without this the row that runs first after another binary pays for reading its file
@@ -60,11 +61,12 @@ def measure_start(name, binary, executable, env, event, warm, log_dir):
     pathlib.Path(executable).read_bytes()
     started = time.perf_counter()
     with Function(name, binary, env, log_dir, executable=executable) as function:
+        first = batch()
         cold_sent = time.perf_counter()
-        check_reply(name, function.invoke(event))
+        check_reply(name, function.invoke(first))
         replied = time.perf_counter()
         for _ in range(warm):
-            check_reply(name, function.invoke(event))
+            check_reply(name, function.invoke(batch()))
         rss_kb = peak_rss_kb(function.process.pid, executable)
     log = function.log_path.read_text()
     inits = INIT_REPORT.findall(log)
@@ -80,7 +82,7 @@ def measure_start(name, binary, executable, env, event, warm, log_dir):
     }
 
 
-def cold_instructions(name, binary, executable, env, event, log_dir):
+def cold_instructions(name, binary, executable, env, batch, log_dir):
     """Instructions the bootstrap executes from exec through its first batch (init + the cold
     invocation), counted by valgrind's callgrind: unlike times, the same on every run, so two
     variants compare exactly."""
@@ -90,6 +92,7 @@ def cold_instructions(name, binary, executable, env, event, log_dir):
     wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={profile} "
                        f"{pathlib.Path(executable).resolve()}\n")
     wrapper.chmod(0o755)
+    event = batch()
     with Function(name, binary, env, log_dir, executable=wrapper, timeout_s=120) as function:
         check_reply(name, function.invoke(event))
         # Dump now: the emulator stops the bootstrap with a signal, which writes no profile.
@@ -145,21 +148,33 @@ def sqs_batch(aws, queue_name, bodies):
             break
     if len(messages) != len(bodies):
         raise RuntimeError(f"{queue_name}: received {len(messages)} of {len(bodies)} messages")
+    for start in range(0, len(messages), 10):
+        aws.sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages[start:start + 10])])
     return lambda_sqs_event(messages, arn)
 
 
 def workloads(aws, template):
-    """A 10-record batch per function, of the kind it receives in production: EC2 events for the
-    function the EC2 rule feeds, standard messages for the others."""
+    """Per function, something that makes a 10-record batch of the kind it receives in production:
+    EC2 events for the function the EC2 rule feeds, standard messages for the others. Every batch
+    is new (new event and message ids): the normalizer and the emailer remember what they did
+    (state table, mail ledger), and a repeated batch would measure their duplicate path."""
     instances = [launch(aws, {"Name": f"bench-{i:02d}", "team": "platform", "env": "prod"}) for i in range(BATCH)]
     states = ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"]
-    raw = [json.dumps(ec2_event(iid, states[i % len(states)])) for i, iid in enumerate(instances)]
-    samples = sorted((ROOT / "events" / "standard").glob("message-*.json"))
-    standard = [samples[i % len(samples)].read_text() for i in range(BATCH)]
+    samples = [json.loads(p.read_text()) for p in sorted((ROOT / "events" / "standard").glob("message-*.json"))]
+
+    def ec2_events(queue):
+        return lambda: sqs_batch(aws, queue, [json.dumps(ec2_event(iid, states[i % len(states)]))
+                                              for i, iid in enumerate(instances)])
+
+    def standard_messages(queue):
+        return lambda: sqs_batch(aws, queue, [json.dumps(dict(samples[i % len(samples)], id=str(uuid.uuid4())))
+                                              for i in range(BATCH)])
+
     first = template.functions[0].name
-    batches = {f.name: sqs_batch(aws, f"ore-bench-{f.binary}", raw if f.name == first else standard)
+    batches = {f.name: (ec2_events if f.name == first else standard_messages)(f"ore-bench-{f.binary}")
                for f in template.functions}
-    batches[FLOOR] = sqs_batch(aws, "ore-bench-floor", raw)
+    batches[FLOOR] = ec2_events("ore-bench-floor")
     return batches
 
 
