@@ -9,6 +9,32 @@ SECONDS=0
 cd "$ORE_ROOT"
 
 ensure_venv
+export SAM_CLI_TELEMETRY=0
+
+# The release builds (sam build for arm64, the deployable one, and x86_64, which runs here: sam
+# local invoke, the cold-start benchmark) take most of a run, mostly one core each: they start now,
+# at low priority, and fill the cores while the checks and tests below compile and run. Each has a
+# target directory of its own; their logs are shown if they fail.
+release_builds=()
+stop_release_builds() {
+  for pid in "${release_builds[@]}"; do
+    kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
+}
+cleanup() {
+  stop_release_builds
+  stop_emulator
+}
+trap cleanup EXIT INT TERM
+if [ "${ORE_SKIP_SAM_BUILD:-}" != 1 ]; then
+  log "release builds start in the background: sam build arm64, and x86_64 with the cold-start floor"
+  rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || rustup target list --installed | grep -q aarch64-unknown-linux-gnu
+  mkdir -p target
+  setsid nice -n 10 env CARGO_TARGET_DIR="$ORE_ROOT/target/arm64" sam build >target/sam-build-arm64.log 2>&1 &
+  release_builds+=($!)
+  setsid nice -n 10 bash -c "set -euo pipefail; source scripts/lib/common.sh; build_x86_64_release" >target/sam-build-x86_64.log 2>&1 &
+  release_builds+=($!)
+fi
 
 log "sample events are what scripts/gen_events.py generates"
 generated="$(mktemp -d)"
@@ -24,7 +50,6 @@ cargo fmt --all -- --check
 log "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-export SAM_CLI_TELEMETRY=0
 log "template: sam validate --lint, cfn-lint, checkov"
 sam validate --lint
 cfn-lint template.yaml
@@ -35,7 +60,6 @@ python -m pytest -q tests/template
 log "cold-start harness: its budget verdicts and report on made-up figures"
 python -m pytest -q tests/bench
 
-trap stop_emulator EXIT INT TERM
 start_emulator
 
 log "cargo test (unit, sample events, schema, emulator integration)"
@@ -57,19 +81,17 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" = 1 ]; then
   log "ORE_SKIP_SAM_BUILD=1: skipping sam build (CI never sets it)"
   exit 0
 fi
-# The release builds spend long stretches on one core (codegen-units = 1, fat LTO), so the arm64
-# build (the deployable one) and the x86_64 one (it runs here: sam local invoke, the cold-start
-# benchmark) run side by side, each in a target directory of its own.
-log "sam build: release arm64 (deployable) and, beside it, release x86_64 with the cold-start floor"
-rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || rustup target list --installed | grep -q aarch64-unknown-linux-gnu
-build_x86_64_release >target/sam-build-x86_64.log 2>&1 &
-x86_64_build=$!
-sam build
+log "sam build: waiting for the release builds started at the beginning (arm64 deployable, x86_64)"
+for index in 0 1; do
+  log_file=target/sam-build-arm64.log
+  [ "$index" = 1 ] && log_file=target/sam-build-x86_64.log
+  if ! wait "${release_builds[$index]}"; then
+    cat "$log_file" >&2
+    exit 1
+  fi
+done
+release_builds=()
 python -m pytest -q -s tests/build
-if ! wait "$x86_64_build"; then
-  cat target/sam-build-x86_64.log >&2
-  exit 1
-fi
 
 log "cold-start benchmark, short run: times are reported, not asserted; memory and zip budgets are"
 ORE_BENCH_SKIP_BUILD=1 scripts/bench/cold-start.sh --short --check-sizes --out target/bench-ci

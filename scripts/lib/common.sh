@@ -48,6 +48,10 @@ start_emulator() {
         AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
         AWS_EC2_METADATA_DISABLED=true
       log "AWS API emulator (moto server) on $MOTO_URL"
+      # moto builds its EC2 backend (AMI and instance-type catalogues) on the first EC2 request,
+      # which can take longer than a function's 8 s operation timeout on a busy machine: pay it
+      # here, with a generous timeout, instead of in the first test that calls EC2.
+      "$ORE_VENV/bin/python" -c "import boto3, botocore.config; boto3.client('ec2', config=botocore.config.Config(read_timeout=120)).describe_instances()" >/dev/null
       return 0
     fi
     if ! kill -0 "$MOTO_PID" 2>/dev/null; then break; fi
