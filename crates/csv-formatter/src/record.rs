@@ -63,7 +63,7 @@ fn timestamp(time: &DateTime<Utc>) -> String {
 /// borrowed from the message, only timestamps and the tags' JSON are built.
 pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     let data = &message.data;
-    let instance = &data.instance;
+    let instance = &data.resource.instance;
     fn text(value: &Option<String>) -> Cow<'_, str> {
         Cow::Borrowed(value.as_deref().unwrap_or_default())
     }
@@ -78,14 +78,14 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
         Cow::Borrowed(CSV_SCHEMA_VERSION),
         Cow::Borrowed(&message.id),
         owned(timestamp(&message.time)),
-        owned(timestamp(&data.processed_at)),
-        Cow::Borrowed(&data.account),
-        Cow::Borrowed(&data.region),
-        Cow::Borrowed(&data.resource_type),
-        Cow::Borrowed(&data.resource_id),
-        Cow::Borrowed(&data.resource_arn),
+        owned(timestamp(&data.resource.processed_at)),
+        Cow::Borrowed(&data.resource.account),
+        Cow::Borrowed(&data.resource.region),
+        Cow::Borrowed(&data.resource.resource_type),
+        Cow::Borrowed(&data.resource.resource_id),
+        Cow::Borrowed(&data.resource.resource_arn),
         Cow::Borrowed(data.state.as_str()),
-        Cow::Borrowed(data.enrichment.as_str()),
+        Cow::Borrowed(data.resource.enrichment.as_str()),
         text(&instance.name),
         text(&instance.instance_type),
         text(&instance.availability_zone),

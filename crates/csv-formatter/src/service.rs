@@ -54,7 +54,7 @@ impl<P: Publish + Sync> Consumer for CsvFormatter<P> {
         let state = message.data.state.as_str();
         tracing::info!(
             message_id = %message.id,
-            resource_id = %message.data.resource_id,
+            resource_id = %message.data.resource.resource_id,
             state,
             "CSV record published"
         );

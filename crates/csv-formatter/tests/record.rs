@@ -58,14 +58,14 @@ fn sample_record_round_trips_through_a_csv_reader() {
         "missing enrichment is an empty cell"
     );
     let tags: BTreeMap<String, String> = serde_json::from_str(&column(&cells, "tags")).unwrap();
-    assert_eq!(tags, message.data.instance.tags);
+    assert_eq!(tags, message.data.resource.instance.tags);
 }
 
 #[test]
 fn not_enriched_message_has_empty_cells() {
     let mut message = sample();
-    message.data.enrichment = ore_model::standard::EnrichmentStatus::NotFound;
-    message.data.instance = Default::default();
+    message.data.resource.enrichment = ore_model::standard::EnrichmentStatus::NotFound;
+    message.data.resource.instance = Default::default();
     let cells = parse(&csv_record(&message).unwrap());
     assert_eq!(column(&cells, "enrichment"), "not_found");
     for name in [
@@ -96,8 +96,8 @@ fn hostile_values_are_quoted_and_formula_guarded() {
     ];
     for value in hostile {
         let mut message = sample();
-        message.data.instance.name = Some(value.to_owned());
-        message.data.instance.tags = BTreeMap::from([(value.to_owned(), value.to_owned())]);
+        message.data.resource.instance.name = Some(value.to_owned());
+        message.data.resource.instance.tags = BTreeMap::from([(value.to_owned(), value.to_owned())]);
         let record = csv_record(&message).unwrap();
         assert!(record.ends_with("\r\n"));
         let cells = parse(&record);

@@ -97,7 +97,7 @@ struct EmailView<'a> {
 impl<'a> EmailView<'a> {
     fn new(message: &'a StandardMessage, now: DateTime<Utc>) -> Self {
         let data = &message.data;
-        let instance = &data.instance;
+        let instance = &data.resource.instance;
         let style = StateStyle::of(data.state);
         let borrowed = |value: &'a Option<String>| value.as_deref().map(Cow::Borrowed);
         let details = [
@@ -123,8 +123,8 @@ impl<'a> EmailView<'a> {
         EmailView {
             subject: subject(message),
             name: message.display_name(),
-            has_name: message.display_name() != data.resource_id,
-            instance_id: &data.resource_id,
+            has_name: message.display_name() != data.resource.resource_id,
+            instance_id: &data.resource.resource_id,
             state: data.state.as_str(),
             state_label: style.label,
             state_color: style.color,
@@ -134,11 +134,11 @@ impl<'a> EmailView<'a> {
             } else {
                 "is now"
             },
-            account: &data.account,
-            region: &data.region,
+            account: &data.resource.account,
+            region: &data.resource.region,
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
-            enriched: data.enrichment == EnrichmentStatus::Enriched,
+            enriched: data.resource.enrichment == EnrichmentStatus::Enriched,
             before: data.timing.as_ref().and_then(before),
             late: data.timing.as_ref().and_then(|t| late(t, data.state)),
             flapping: data.timing.as_ref().and_then(flapping),
@@ -148,9 +148,9 @@ impl<'a> EmailView<'a> {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
-            console_url: console_url(&data.partition, &data.region, &data.resource_id),
+            console_url: console_url(&data.resource.partition, &data.resource.region, &data.resource.resource_id),
             message_id: &message.id,
-            source_event_id: &data.source_event_id,
+            source_event_id: &data.resource.source_event_id,
         }
     }
 }
@@ -203,10 +203,10 @@ pub fn subject(message: &StandardMessage) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let name = truncate(name.trim(), SUBJECT_NAME_CHARS);
-    let who = if name == data.resource_id {
+    let who = if name == data.resource.resource_id {
         name
     } else {
-        format!("{name} ({})", data.resource_id)
+        format!("{name} ({})", data.resource.resource_id)
     };
     let timing = data.timing.as_ref();
     let what = match timing {
@@ -221,7 +221,7 @@ pub fn subject(message: &StandardMessage) -> String {
     } else {
         ""
     };
-    format!("[{} {}] {who} {what}{flapping}", data.account, data.region)
+    format!("[{} {}] {who} {what}{flapping}", data.resource.account, data.resource.region)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

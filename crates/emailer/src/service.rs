@@ -160,7 +160,7 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
             Ok(()) => {
                 tracing::info!(
                     message_id = %message.id,
-                    resource_id = %message.data.resource_id,
+                    resource_id = %message.data.resource.resource_id,
                     state,
                     "email sent"
                 );

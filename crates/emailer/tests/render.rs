@@ -120,13 +120,14 @@ fn hostile_tag_values_and_names_are_escaped_in_html() {
     let mut message = sample("stopped");
     let script = "<script>alert(1)</script>";
     let img = "\"><img src=x onerror=alert(1)>";
-    message.data.instance.name = Some(img.to_owned());
+    message.data.resource.instance.name = Some(img.to_owned());
     message
         .data
+        .resource
         .instance
         .tags
         .insert("owner".into(), script.into());
-    message.data.instance.tags.insert(script.into(), img.into());
+    message.data.resource.instance.tags.insert(script.into(), img.into());
     let email = Renderer::new()
         .unwrap()
         .render(&message, built_at(&message))
@@ -144,16 +145,16 @@ fn hostile_tag_values_and_names_are_escaped_in_html() {
 #[test]
 fn subject_cannot_be_broken_by_a_name() {
     let mut message = sample("stopped");
-    message.data.instance.name = Some("web\r\nBcc: victim@example.com".into());
+    message.data.resource.instance.name = Some("web\r\nBcc: victim@example.com".into());
     assert_eq!(
         subject(&message),
         "[123456789012 eu-west-1] web  Bcc: victim@example.com (i-0abc1234def567890) is now stopped"
     );
-    message.data.instance.name = Some("x".repeat(300));
+    message.data.resource.instance.name = Some("x".repeat(300));
     let long = subject(&message);
     assert!(long.chars().count() < 140, "{long}");
     assert!(long.contains('…'));
-    message.data.instance.name = None;
+    message.data.resource.instance.name = None;
     assert_eq!(
         subject(&message),
         "[123456789012 eu-west-1] i-0abc1234def567890 is now stopped"
@@ -163,8 +164,8 @@ fn subject_cannot_be_broken_by_a_name() {
 #[test]
 fn not_enriched_message_says_so() {
     let mut message = sample("terminated");
-    message.data.enrichment = EnrichmentStatus::NotFound;
-    message.data.instance = Default::default();
+    message.data.resource.enrichment = EnrichmentStatus::NotFound;
+    message.data.resource.instance = Default::default();
     let email = Renderer::new()
         .unwrap()
         .render(&message, built_at(&message))

@@ -35,6 +35,7 @@ fn enriched_instance() -> InstanceDetails {
     StandardMessage::from_payload(load_json("events/standard/message-stopped.json"))
         .expect("the committed standard message parses")
         .data
+        .resource
         .instance
 }
 

@@ -229,9 +229,9 @@ mod tests {
         ) else {
             panic!("expected a message");
         };
-        assert_eq!(message.data.enrichment, EnrichmentStatus::Enriched);
+        assert_eq!(message.data.resource.enrichment, EnrichmentStatus::Enriched);
         assert_eq!(message.data.state, InstanceState::Stopped);
-        assert_eq!(message.data.instance.tags["team"], "ops");
+        assert_eq!(message.data.resource.instance.tags["team"], "ops");
         assert_eq!(message.subject, "i-0abc1234def567890");
     }
 
@@ -301,7 +301,7 @@ mod tests {
         let Decision::Publish(message) = decide(&change(), None, &rule, Utc::now()) else {
             panic!("expected a message");
         };
-        assert_eq!(message.data.enrichment, EnrichmentStatus::NotFound);
-        assert_eq!(message.data.instance, InstanceDetails::default());
+        assert_eq!(message.data.resource.enrichment, EnrichmentStatus::NotFound);
+        assert_eq!(message.data.resource.instance, InstanceDetails::default());
     }
 }

@@ -129,10 +129,10 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// redelivery publishes it (same message id, so consumers can tell).
     async fn record_and_publish(&self, message: StandardMessage) -> Result<Outcome, RecordError> {
         let data = &message.data;
-        let resource = data.resource_arn.as_str();
+        let resource = data.resource.resource_arn.as_str();
         let state = data.state.as_str();
         let event = Event {
-            id: &data.source_event_id,
+            id: &data.resource.source_event_id,
             time: message.time,
             state: data.state,
             message_id: &message.id,
@@ -184,14 +184,14 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             .publish(body, &message.routing_attributes())
             .await?;
         self.store
-            .mark_published(&message.data.resource_arn, &entry)
+            .mark_published(&message.data.resource.resource_arn, &entry)
             .await?;
         let timing = &entry.timing;
         tracing::info!(
             message_id = %message.id,
-            instance_id = %message.data.resource_id,
+            instance_id = %message.data.resource.resource_id,
             state = message.data.state.as_str(),
-            enrichment = message.data.enrichment.as_str(),
+            enrichment = message.data.resource.enrichment.as_str(),
             previous_state = timing.previous_state.map(|s| s.as_str()),
             previous_state_seconds = timing.previous_state_seconds,
             late = timing.late,

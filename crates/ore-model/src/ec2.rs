@@ -126,56 +126,124 @@ impl TryFrom<Ec2StateChangeEvent> for Ec2StateChange {
     type Error = InputError;
 
     fn try_from(event: Ec2StateChangeEvent) -> Result<Self, InputError> {
+        let target = InstanceRef::checked(
+            event.id,
+            event.account,
+            event.region,
+            event.time,
+            event.detail.instance_id,
+            &event.resources,
+        )?;
+        Ok(Ec2StateChange {
+            event_id: target.event_id,
+            account: target.account,
+            region: target.region,
+            partition: target.partition,
+            time: target.time,
+            instance_id: target.instance_id,
+            instance_arn: target.instance_arn,
+            state: event.detail.state,
+        })
+    }
+}
+
+impl Ec2StateChange {
+    /// The instance this change is about.
+    pub fn target(&self) -> InstanceRef {
+        InstanceRef {
+            event_id: self.event_id.clone(),
+            account: self.account.clone(),
+            region: self.region.clone(),
+            partition: self.partition.clone(),
+            time: self.time,
+            instance_id: self.instance_id.clone(),
+            instance_arn: self.instance_arn.clone(),
+        }
+    }
+}
+
+/// An EC2 instance named by an AWS event, its identifiers checked: what every adapter hands
+/// the normalizer to describe, filter and publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRef {
+    /// EventBridge's event id: with the instance ARN, the message id.
+    pub event_id: String,
+    /// The instance's account.
+    pub account: String,
+    /// The instance's region (where to describe it).
+    pub region: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`.
+    pub partition: String,
+    /// The event's time.
+    pub time: DateTime<Utc>,
+    /// `i-` followed by 8 or 17 hex digits.
+    pub instance_id: String,
+    /// The instance's ARN (from `resources`, or built from the id).
+    pub instance_arn: String,
+}
+
+impl InstanceRef {
+    /// Check an event's identifiers and build the instance's ARN. The partition comes from the
+    /// first ARN in `arns` (the event's `resources`; every ARN of one event shares its
+    /// partition), `aws` if none.
+    pub fn checked(
+        event_id: String,
+        account: String,
+        region: String,
+        time: DateTime<Utc>,
+        instance_id: String,
+        arns: &[String],
+    ) -> Result<Self, InputError> {
         check(
             "id",
-            &event.id,
-            !event.id.is_empty() && event.id.len() <= 128,
+            &event_id,
+            !event_id.is_empty() && event_id.len() <= 128,
             "must be 1 to 128 characters",
         )?;
         check(
             "account",
-            &event.account,
-            event.account.len() == 12 && event.account.bytes().all(|b| b.is_ascii_digit()),
+            &account,
+            is_account(&account),
             "must be a 12-digit AWS account id",
         )?;
         check(
             "region",
-            &event.region,
-            is_region(&event.region),
+            &region,
+            is_region(&region),
             "must look like an AWS region such as eu-west-1",
         )?;
-        let instance_id = event.detail.instance_id;
         check(
             "detail.instance-id",
             &instance_id,
             is_instance_id(&instance_id),
             "must look like i-0123456789abcdef0",
         )?;
-        let suffix = format!(":instance/{instance_id}");
-        let arn = event.resources.iter().find(|arn| arn.ends_with(&suffix));
-        let partition = arn
-            .and_then(|arn| arn.split(':').nth(1))
-            .filter(|p| p.starts_with("aws"))
+        let partition = arns
+            .iter()
+            .filter(|arn| arn.starts_with("arn:"))
+            .filter_map(|arn| arn.split(':').nth(1))
+            .find(|p| p.starts_with("aws"))
             .unwrap_or("aws")
             .to_owned();
-        let instance_arn = format!(
-            "arn:{partition}:ec2:{}:{}:instance/{instance_id}",
-            event.region, event.account
-        );
-        Ok(Ec2StateChange {
-            event_id: event.id,
-            account: event.account,
-            region: event.region,
+        let instance_arn = format!("arn:{partition}:ec2:{region}:{account}:instance/{instance_id}");
+        Ok(InstanceRef {
+            event_id,
+            account,
+            region,
             partition,
-            time: event.time,
+            time,
             instance_id,
             instance_arn,
-            state: event.detail.state,
         })
     }
 }
 
-fn check(field: &'static str, value: &str, ok: bool, rule: &str) -> Result<(), InputError> {
+/// Twelve digits.
+pub fn is_account(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub(crate) fn check(field: &'static str, value: &str, ok: bool, rule: &str) -> Result<(), InputError> {
     if ok {
         return Ok(());
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceState};
+use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceRef, InstanceState};
 use crate::envelope::Payload;
 use crate::timing::Timing;
 use crate::InputError;
@@ -38,9 +38,24 @@ const MAX_FIELD_CHARS: usize = 256;
 /// redeliveries keep it and consumers can dedupe.
 pub type StandardMessage = CloudEvent<ResourceStateChange>;
 
-/// The `data` of the standard message.
+/// The `data` of the standard message: the resource, then the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceStateChange {
+    /// The resource and what EC2 says of it.
+    #[serde(flatten)]
+    pub resource: Resource,
+    /// The state it is now in.
+    pub state: InstanceState,
+    /// The change against the resource's recorded history (absent when none was consulted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
+}
+
+/// The part of `data` every resource message shares, whatever happened to the resource: which
+/// resource, from which AWS event, and what EC2 said about it. Flattened into `data`, so on the
+/// wire these are plain `data` fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
     /// The resource's account.
     pub account: String,
     /// The resource's region.
@@ -53,8 +68,6 @@ pub struct ResourceStateChange {
     pub resource_id: String,
     /// The instance ARN.
     pub resource_arn: String,
-    /// The state it is now in.
-    pub state: InstanceState,
     /// EventBridge's event id.
     pub source_event_id: String,
     /// When the normalizer built the message.
@@ -63,9 +76,120 @@ pub struct ResourceStateChange {
     pub enrichment: EnrichmentStatus,
     /// What EC2 said about it (empty when not found).
     pub instance: InstanceDetails,
-    /// The change against the resource's recorded history (absent when none was consulted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timing: Option<Timing>,
+}
+
+impl Resource {
+    /// The resource an AWS event names, with what EC2 said of it (`None`: EC2 did not find it).
+    pub fn new(
+        target: &InstanceRef,
+        instance: Option<InstanceDetails>,
+        processed_at: DateTime<Utc>,
+    ) -> Self {
+        let enrichment = match instance {
+            Some(_) => EnrichmentStatus::Enriched,
+            None => EnrichmentStatus::NotFound,
+        };
+        Resource {
+            account: target.account.clone(),
+            region: target.region.clone(),
+            partition: target.partition.clone(),
+            resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
+            resource_id: target.instance_id.clone(),
+            resource_arn: target.instance_arn.clone(),
+            source_event_id: target.event_id.clone(),
+            processed_at,
+            enrichment,
+            instance: instance.unwrap_or_default(),
+        }
+    }
+
+    /// A readable name for people: the Name tag, else the instance id.
+    pub fn display_name(&self) -> &str {
+        self.instance
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.resource_id)
+    }
+
+    /// The CloudEvents `source` of messages about this resource.
+    pub fn event_source(&self) -> String {
+        format!("urn:ore:aws:{}:{}", self.account, self.region)
+    }
+
+    /// SNS message attributes every resource message carries besides its own, so subscribers
+    /// can filter without parsing the body.
+    pub fn routing_attributes(&self) -> [(&'static str, &str); 3] {
+        [
+            ("resource_type", &self.resource_type),
+            ("account", &self.account),
+            ("region", &self.region),
+        ]
+    }
+
+    /// Hold every field to AWS's formats and ORE's bounds: these end up in console links, mail
+    /// subjects and CSV cells.
+    pub fn check_bounds(&self) -> Result<(), InputError> {
+        let instance = &self.instance;
+        let formats = [
+            (
+                "data.account",
+                self.account.len() == 12 && self.account.bytes().all(|b| b.is_ascii_digit()),
+            ),
+            ("data.region", is_region(&self.region)),
+            ("data.resource_id", is_instance_id(&self.resource_id)),
+            (
+                "data.resource_type",
+                self.resource_type == RESOURCE_TYPE_EC2_INSTANCE,
+            ),
+        ];
+        if let Some((field, _)) = formats.iter().find(|(_, ok)| !ok) {
+            return Err(InputError::InvalidField {
+                field,
+                reason: "not in the format AWS uses".into(),
+            });
+        }
+        let fields = [
+            ("data.account", Some(&self.account)),
+            ("data.region", Some(&self.region)),
+            ("data.partition", Some(&self.partition)),
+            ("data.resource_type", Some(&self.resource_type)),
+            ("data.resource_id", Some(&self.resource_id)),
+            ("data.resource_arn", Some(&self.resource_arn)),
+            ("data.source_event_id", Some(&self.source_event_id)),
+            ("data.instance.name", instance.name.as_ref()),
+            (
+                "data.instance.instance_type",
+                instance.instance_type.as_ref(),
+            ),
+            (
+                "data.instance.availability_zone",
+                instance.availability_zone.as_ref(),
+            ),
+            ("data.instance.private_ip", instance.private_ip.as_ref()),
+            ("data.instance.public_ip", instance.public_ip.as_ref()),
+            ("data.instance.vpc_id", instance.vpc_id.as_ref()),
+            ("data.instance.subnet_id", instance.subnet_id.as_ref()),
+            ("data.instance.platform", instance.platform.as_ref()),
+            ("data.instance.architecture", instance.architecture.as_ref()),
+        ];
+        for (field, value) in fields {
+            if let Some(value) = value {
+                within(field, value, MAX_FIELD_CHARS)?;
+            }
+        }
+        if instance.tags.len() > MAX_TAGS {
+            return Err(InputError::InvalidField {
+                field: "data.instance.tags",
+                reason: format!("{} tags, at most {MAX_TAGS} allowed", instance.tags.len()),
+            });
+        }
+        for (key, value) in &instance.tags {
+            within("data.instance.tags key", key, MAX_TAG_KEY_CHARS)?;
+            within("data.instance.tags value", value, MAX_TAG_VALUE_CHARS)?;
+        }
+        Ok(())
+    }
 }
 
 /// Whether `instance` holds what EC2 said about the instance.
@@ -145,31 +269,19 @@ impl StandardMessage {
         instance: Option<InstanceDetails>,
         processed_at: DateTime<Utc>,
     ) -> Self {
-        let enrichment = match instance {
-            Some(_) => EnrichmentStatus::Enriched,
-            None => EnrichmentStatus::NotFound,
-        };
+        let resource = Resource::new(&change.target(), instance, processed_at);
         StandardMessage {
             specversion: SPEC_VERSION.to_owned(),
             id: message_id(&change.event_id, &change.instance_arn),
-            source: format!("urn:ore:aws:{}:{}", change.account, change.region),
+            source: resource.event_source(),
             event_type: EVENT_TYPE.to_owned(),
             subject: change.instance_id.clone(),
             time: change.time,
             datacontenttype: DATA_CONTENT_TYPE.to_owned(),
             dataschema: DATA_SCHEMA.to_owned(),
             data: ResourceStateChange {
-                account: change.account.clone(),
-                region: change.region.clone(),
-                partition: change.partition.clone(),
-                resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
-                resource_id: change.instance_id.clone(),
-                resource_arn: change.instance_arn.clone(),
+                resource,
                 state: change.state,
-                source_event_id: change.event_id.clone(),
-                processed_at,
-                enrichment,
-                instance: instance.unwrap_or_default(),
                 timing: None,
             },
         }
@@ -184,93 +296,33 @@ impl StandardMessage {
     /// SNS message attributes every ORE topic carries, so subscribers can filter without
     /// parsing the body.
     pub fn routing_attributes(&self) -> [(&'static str, &str); 4] {
+        let [resource_type, account, region] = self.data.resource.routing_attributes();
         [
             ("state", self.data.state.as_str()),
-            ("resource_type", &self.data.resource_type),
-            ("account", &self.data.account),
-            ("region", &self.data.region),
+            resource_type,
+            account,
+            region,
         ]
     }
 
     /// A readable name for people: the Name tag, else the instance id.
     pub fn display_name(&self) -> &str {
-        self.data
-            .instance
-            .name
-            .as_deref()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or(&self.data.resource_id)
+        self.data.resource.display_name()
     }
 
     fn check_bounds(&self) -> Result<(), InputError> {
-        let data = &self.data;
-        let instance = &data.instance;
-        // These end up in console links and mail subjects: hold them to AWS's formats.
-        let formats = [
-            (
-                "data.account",
-                data.account.len() == 12 && data.account.bytes().all(|b| b.is_ascii_digit()),
-            ),
-            ("data.region", is_region(&data.region)),
-            ("data.resource_id", is_instance_id(&data.resource_id)),
-            (
-                "data.resource_type",
-                data.resource_type == RESOURCE_TYPE_EC2_INSTANCE,
-            ),
-        ];
-        if let Some((field, _)) = formats.iter().find(|(_, ok)| !ok) {
-            return Err(InputError::InvalidField {
-                field,
-                reason: "not in the format AWS uses".into(),
-            });
+        for (field, value) in [
+            ("id", &self.id),
+            ("source", &self.source),
+            ("subject", &self.subject),
+        ] {
+            within(field, value, MAX_FIELD_CHARS)?;
         }
-        let fields = [
-            ("id", Some(&self.id)),
-            ("source", Some(&self.source)),
-            ("subject", Some(&self.subject)),
-            ("data.account", Some(&data.account)),
-            ("data.region", Some(&data.region)),
-            ("data.partition", Some(&data.partition)),
-            ("data.resource_type", Some(&data.resource_type)),
-            ("data.resource_id", Some(&data.resource_id)),
-            ("data.resource_arn", Some(&data.resource_arn)),
-            ("data.source_event_id", Some(&data.source_event_id)),
-            ("data.instance.name", instance.name.as_ref()),
-            (
-                "data.instance.instance_type",
-                instance.instance_type.as_ref(),
-            ),
-            (
-                "data.instance.availability_zone",
-                instance.availability_zone.as_ref(),
-            ),
-            ("data.instance.private_ip", instance.private_ip.as_ref()),
-            ("data.instance.public_ip", instance.public_ip.as_ref()),
-            ("data.instance.vpc_id", instance.vpc_id.as_ref()),
-            ("data.instance.subnet_id", instance.subnet_id.as_ref()),
-            ("data.instance.platform", instance.platform.as_ref()),
-            ("data.instance.architecture", instance.architecture.as_ref()),
-        ];
-        for (field, value) in fields {
-            if let Some(value) = value {
-                within(field, value, MAX_FIELD_CHARS)?;
-            }
-        }
-        if instance.tags.len() > MAX_TAGS {
-            return Err(InputError::InvalidField {
-                field: "data.instance.tags",
-                reason: format!("{} tags, at most {MAX_TAGS} allowed", instance.tags.len()),
-            });
-        }
-        for (key, value) in &instance.tags {
-            within("data.instance.tags key", key, MAX_TAG_KEY_CHARS)?;
-            within("data.instance.tags value", value, MAX_TAG_VALUE_CHARS)?;
-        }
-        Ok(())
+        self.data.resource.check_bounds()
     }
 }
 
-fn within(field: &'static str, value: &str, max_chars: usize) -> Result<(), InputError> {
+pub(crate) fn within(field: &'static str, value: &str, max_chars: usize) -> Result<(), InputError> {
     let chars = value.chars().count();
     if chars > max_chars {
         return Err(InputError::InvalidField {

@@ -93,8 +93,8 @@ fn standard_samples_are_schema_valid_and_parse() {
         assert_eq!(
             message.id,
             ore_model::standard::message_id(
-                &message.data.source_event_id,
-                &message.data.resource_arn
+                &message.data.resource.source_event_id,
+                &message.data.resource.resource_arn
             ),
             "{file}: the sample id is the one the normalizer derives"
         );
@@ -159,7 +159,7 @@ fn built_messages_validate_for_every_state_enriched_or_not() {
             } else {
                 EnrichmentStatus::NotFound
             };
-            assert_eq!(message.data.enrichment, expected);
+            assert_eq!(message.data.resource.enrichment, expected);
         }
     }
 }
