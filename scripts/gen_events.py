@@ -8,6 +8,10 @@ The shapes follow what AWS delivers:
 - events/sqs/*-malformed-batch.json: one good record among bad ones, to see the partial batch response.
 - events/standard/: the ORE standard message (what the normalizer emits), and the SQS events the
   csv-formatter and emailer receive.
+- events/eventbridge/ also holds the other kinds ORE reads, shaped as the AWS documentation's
+  examples: an AWS Health scheduled change (instance retirement; times in RFC 2822 as AWS Health
+  writes them), a Spot interruption warning and a rebalance recommendation; events/notices/ the
+  notice messages the normalizer emits for them, and events/sqs/ each function's SQS event.
 - events/canary/: ORE's heartbeat as EventBridge delivers it (what the schedule and
   scripts/verify-deployment.sh put on the bus), the heartbeat message the normalizer emits, and
   the SQS events each function receives for them.
@@ -163,8 +167,9 @@ def main():
               sqs_event(sqs_record(raw, "ore-normalizer-queue", f"raw-{state}")))
 
     good = json.dumps(eventbridge_event("running", 1), separators=(",", ":"))
-    wrong_type = dict(eventbridge_event("running", 1), **{"detail-type": "EC2 Spot Instance Interruption Warning",
-                      "detail": {"instance-id": INSTANCE, "instance-action": "terminate"}})
+    wrong_type = dict(eventbridge_event("running", 1), **{"source": "aws.autoscaling",
+                      "detail-type": "EC2 Instance Launch Successful",
+                      "detail": {"EC2InstanceId": INSTANCE, "AutoScalingGroupName": "web"}})
     missing_id = dict(eventbridge_event("stopped", 3), detail={"state": "stopped"})
     unknown_state = dict(eventbridge_event("stopped", 3), detail={"instance-id": INSTANCE, "state": "rebooting"})
     bad_records = [
@@ -198,6 +203,139 @@ def main():
             sqs_record(json.dumps(no_data), queue, f"{consumer}-mixed-missing-data"),
             sqs_record(good, queue, f"{consumer}-mixed-raw-ec2-event"),
         ))
+
+
+HEALTH_ARN = (f"arn:aws:health:{REGION}::event/EC2/AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED/"
+              "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED_7bd5e2c9-4f1a-4c8e-9d3b-2a6f0e1c5b84")
+
+
+def notice_events():
+    """The other event kinds, as EventBridge delivers them (AWS documentation's examples)."""
+    retirement = {
+        "version": "0",
+        "id": sample_id("eventbridge", "health-retirement"),
+        "detail-type": "AWS Health Event",
+        "source": "aws.health",
+        "account": ACCOUNT,
+        "time": "2026-11-26T09:40:00Z",
+        "region": REGION,
+        "resources": [INSTANCE],
+        "detail": {
+            "eventArn": HEALTH_ARN,
+            "service": "EC2",
+            "eventScopeCode": "ACCOUNT_SPECIFIC",
+            "communicationId": hashlib.sha256(b"health-retirement").hexdigest(),
+            "lastUpdatedTime": "Thu, 26 Nov 2026 09:39:58 GMT",
+            "statusCode": "upcoming",
+            "eventRegion": REGION,
+            "eventTypeCode": "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED",
+            "eventTypeCategory": "scheduledChange",
+            "startTime": "Sat, 05 Dec 2026 10:00:00 GMT",
+            "endTime": "Sat, 12 Dec 2026 10:00:00 GMT",
+            "eventDescription": [{
+                "language": "en_US",
+                "latestDescription": (
+                    "EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance "
+                    f"(instance-ID: {INSTANCE}) associated with your AWS account (AWS Account ID: {ACCOUNT}) in "
+                    f"the {REGION} region. Due to this degradation your instance could already be unreachable. "
+                    "We will stop your instance after 2026-12-05 10:00:00 UTC. Please take appropriate action "
+                    "before this time.\n\nThe affected instances are listed below:\n\n" + INSTANCE),
+            }],
+            "affectedEntities": [{"entityValue": INSTANCE, "tags": {}}],
+        },
+    }
+    spot = {
+        "version": "0",
+        "id": sample_id("eventbridge", "spot-interruption"),
+        "detail-type": "EC2 Spot Instance Interruption Warning",
+        "source": "aws.ec2",
+        "account": ACCOUNT,
+        "time": "2026-11-26T09:45:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE}"],
+        "detail": {"instance-id": INSTANCE, "instance-action": "terminate"},
+    }
+    rebalance = {
+        "version": "0",
+        "id": sample_id("eventbridge", "rebalance"),
+        "detail-type": "EC2 Instance Rebalance Recommendation",
+        "source": "aws.ec2",
+        "account": ACCOUNT,
+        "time": "2026-11-26T09:43:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE}"],
+        "detail": {"instance-id": INSTANCE},
+    }
+    return {"health-scheduled-change": retirement, "ec2-spot-interruption-warning": spot,
+            "ec2-rebalance-recommendation": rebalance}
+
+
+def notice_message(event, kind, notice):
+    arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE}"
+    types = {"scheduled_change": "change-scheduled", "spot_interruption": "spot-interruption-warned",
+             "rebalance_recommendation": "rebalance-recommended"}
+    name = types[kind]
+    data = {
+        "account": ACCOUNT,
+        "region": REGION,
+        "partition": "aws",
+        "resource_type": "ec2:instance",
+        "resource_id": INSTANCE,
+        "resource_arn": arn,
+        "source_event_id": event["id"],
+        "processed_at": event["time"].replace("Z", ".250Z"),
+        "enrichment": "enriched",
+        "instance": {
+            "name": "web-01", "instance_type": "t3.micro", "availability_zone": f"{REGION}a",
+            "private_ip": "10.0.1.23", "public_ip": "203.0.113.10", "vpc_id": "vpc-0a1b2c3d4e5f67890",
+            "subnet_id": "subnet-0123456789abcdef0", "launch_time": "2026-11-26T09:10:00Z",
+            "platform": "Linux/UNIX", "architecture": "x86_64",
+            "tags": {"Name": "web-01", "team": "payments", "env": "prod"},
+        },
+        kind: notice,
+    }
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid5(ORE_ID_NAMESPACE, f"{event['id']}|{arn}")),
+        "source": f"urn:ore:aws:{ACCOUNT}:{REGION}",
+        "type": f"org.ore.resource.{name}",
+        "subject": INSTANCE,
+        "time": event["time"],
+        "datacontenttype": "application/json",
+        "dataschema": f"urn:ore:schema:resource-{name}:1",
+        "data": data,
+    }
+
+
+def notices():
+    events = notice_events()
+    retirement = events["health-scheduled-change"]
+    messages = {
+        "health-scheduled-change": notice_message(retirement, "scheduled_change", {
+            "event_arn": HEALTH_ARN,
+            "event_type_code": "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED",
+            "status": "upcoming",
+            "start_time": "2026-12-05T10:00:00Z",
+            "end_time": "2026-12-12T10:00:00Z",
+            "description": retirement["detail"]["eventDescription"][0]["latestDescription"],
+        }),
+        "ec2-spot-interruption-warning": notice_message(
+            events["ec2-spot-interruption-warning"], "spot_interruption",
+            {"action": "terminate", "action_time": "2026-11-26T09:47:00Z"}),
+        "ec2-rebalance-recommendation": notice_message(
+            events["ec2-rebalance-recommendation"], "rebalance_recommendation", {}),
+    }
+    for name, event in events.items():
+        write(f"eventbridge/{name}.json", event)
+        envelope = json.dumps(sns_envelope(event, "ore-raw-events", name), indent=2)
+        write(f"sqs/normalizer-{name}-sns-envelope.json",
+              sqs_event(sqs_record(envelope, "ore-normalizer-queue", f"env-{name}")))
+        message = messages[name]
+        write(f"notices/{name}.json", message)
+        for consumer in ("csv-formatter", "emailer"):
+            write(f"sqs/{consumer}-{name}-sns-envelope.json", sqs_event(sqs_record(
+                json.dumps(sns_envelope(message, "ore-normalized", f"{consumer}-{name}"), indent=2),
+                f"ore-{consumer}-queue", f"{consumer}-env-{name}")))
 
 
 def canary():
@@ -239,4 +377,5 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--out":
         ROOT = pathlib.Path(sys.argv[2])
     main()
+    notices()
     canary()

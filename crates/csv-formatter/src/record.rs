@@ -1,18 +1,22 @@
 //! Standard message -> one CSV record (RFC 4180, written by the `csv` crate). The columns are a
-//! versioned contract: adding a column at the end keeps version 1, anything else bumps it.
+//! versioned contract: adding a column at the end keeps version 1, anything else bumps it. State
+//! changes and notices share the columns: a cell that does not apply to a message is empty.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use ore_lambda::RecordError;
-use ore_model::standard::StandardMessage;
+use ore_model::notice::{Notice, NoticeMessage};
+use ore_model::standard::{Resource, StandardMessage};
+use ore_model::timing::Timing;
 
 /// The `csv_schema_version` attribute and first cell of every record.
 pub const CSV_SCHEMA_VERSION: &str = "1";
 
-/// The header, in order. Also committed as `schemas/csv-record.v1.csv`. The last six (timing)
-/// were appended in ORE 0.2, within version 1; they are empty when a message has no timing.
-pub const CSV_COLUMNS: [&str; 28] = [
+/// The header, in order. Also committed as `schemas/csv-record.v1.csv`. Appended within
+/// version 1: the six timing columns (ORE 0.2), empty when a message has no timing; the seven
+/// notice columns (ORE 0.3), empty for a state change.
+pub const CSV_COLUMNS: [&str; 35] = [
     "schema_version",
     "message_id",
     "event_time",
@@ -41,6 +45,13 @@ pub const CSV_COLUMNS: [&str; 28] = [
     "late",
     "current_state",
     "flapping_transitions",
+    "message_type",
+    "window_start",
+    "window_end",
+    "notice_code",
+    "notice_status",
+    "notice_ref",
+    "notice_description",
 ];
 
 /// Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection list).
@@ -59,33 +70,80 @@ fn timestamp(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// One CSV record, CRLF-terminated, no header. Every cell passes the formula guard; cells are
-/// borrowed from the message, only timestamps and the tags' JSON are built.
+/// One CSV record of a state change, CRLF-terminated, no header. Every cell passes the formula
+/// guard; cells are borrowed from the message, only timestamps and the tags' JSON are built.
 pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     let data = &message.data;
-    let instance = &data.resource.instance;
+    let mut cells = resource_cells(
+        &message.id,
+        &message.time,
+        &data.resource,
+        data.state.as_str(),
+    )?;
+    cells.extend(timing_cells(data.timing.as_ref()));
+    cells.push(Cow::Borrowed(&message.event_type));
+    cells.extend(std::iter::repeat_n(Cow::Borrowed(""), 6));
+    write_cells(&cells)
+}
+
+/// One CSV record of a notice: `state` and the timing columns are empty, the notice columns
+/// hold its kind, window and AWS's words.
+pub fn notice_record(message: &NoticeMessage) -> Result<String, RecordError> {
+    let data = &message.data;
+    let mut cells = resource_cells(&message.id, &message.time, &data.resource, "")?;
+    cells.extend(timing_cells(None));
+    cells.push(Cow::Borrowed(&message.event_type));
+    let optional_time =
+        |time: Option<&DateTime<Utc>>| Cow::Owned(time.map(timestamp).unwrap_or_default());
+    match &data.notice {
+        Notice::ScheduledChange(change) => cells.extend([
+            Cow::Owned(timestamp(&change.start_time)),
+            optional_time(change.end_time.as_ref()),
+            Cow::Borrowed(change.event_type_code.as_str()),
+            Cow::Borrowed(change.status.as_str()),
+            Cow::Borrowed(change.event_arn.as_str()),
+            Cow::Borrowed(change.description.as_str()),
+        ]),
+        Notice::SpotInterruption(warning) => cells.extend([
+            Cow::Owned(timestamp(&warning.action_time)),
+            Cow::Borrowed(""),
+            Cow::Borrowed(warning.action.as_str()),
+            Cow::Borrowed(""),
+            Cow::Borrowed(""),
+            Cow::Borrowed(""),
+        ]),
+        Notice::RebalanceRecommendation(_) => {
+            cells.extend(std::iter::repeat_n(Cow::Borrowed(""), 6))
+        }
+    }
+    write_cells(&cells)
+}
+
+fn resource_cells<'a>(
+    message_id: &'a str,
+    time: &DateTime<Utc>,
+    resource: &'a Resource,
+    state: &'a str,
+) -> Result<Vec<Cow<'a, str>>, RecordError> {
+    let instance = &resource.instance;
     fn text(value: &Option<String>) -> Cow<'_, str> {
         Cow::Borrowed(value.as_deref().unwrap_or_default())
     }
-    let owned = |value: String| -> Cow<'_, str> { Cow::Owned(value) };
     let tags = serde_json::to_string(&instance.tags)
         .map_err(|e| RecordError::local("write the tags of a CSV record", e))?;
-    let timing = data.timing.as_ref();
-    let number = |n: Option<u64>| -> Cow<'_, str> {
-        n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
-    };
-    let cells: [Cow<'_, str>; 28] = [
+    let mut cells = Vec::with_capacity(CSV_COLUMNS.len());
+    cells.extend([
         Cow::Borrowed(CSV_SCHEMA_VERSION),
-        Cow::Borrowed(&message.id),
-        owned(timestamp(&message.time)),
-        owned(timestamp(&data.resource.processed_at)),
-        Cow::Borrowed(&data.resource.account),
-        Cow::Borrowed(&data.resource.region),
-        Cow::Borrowed(&data.resource.resource_type),
-        Cow::Borrowed(&data.resource.resource_id),
-        Cow::Borrowed(&data.resource.resource_arn),
-        Cow::Borrowed(data.state.as_str()),
-        Cow::Borrowed(data.resource.enrichment.as_str()),
+        Cow::Borrowed(message_id),
+        Cow::Owned(timestamp(time)),
+        Cow::Owned(timestamp(&resource.processed_at)),
+        Cow::Borrowed(resource.account.as_str()),
+        Cow::Borrowed(resource.region.as_str()),
+        Cow::Borrowed(resource.resource_type.as_str()),
+        Cow::Borrowed(resource.resource_id.as_str()),
+        Cow::Borrowed(resource.resource_arn.as_str()),
+        Cow::Borrowed(state),
+        Cow::Borrowed(resource.enrichment.as_str()),
         text(&instance.name),
         text(&instance.instance_type),
         text(&instance.availability_zone),
@@ -93,7 +151,7 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
         text(&instance.public_ip),
         text(&instance.vpc_id),
         text(&instance.subnet_id),
-        owned(
+        Cow::Owned(
             instance
                 .launch_time
                 .as_ref()
@@ -102,13 +160,22 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
         ),
         text(&instance.platform),
         text(&instance.architecture),
-        owned(tags),
+        Cow::Owned(tags),
+    ]);
+    Ok(cells)
+}
+
+fn timing_cells(timing: Option<&Timing>) -> [Cow<'_, str>; 6] {
+    let number = |n: Option<u64>| -> Cow<'_, str> {
+        n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
+    };
+    [
         Cow::Borrowed(
             timing
                 .and_then(|t| t.previous_state)
                 .map_or("", |s| s.as_str()),
         ),
-        owned(
+        Cow::Owned(
             timing
                 .and_then(|t| t.previous_state_since.as_ref())
                 .map(timestamp)
@@ -130,13 +197,17 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
                 .and_then(|t| t.flapping)
                 .map(|f| u64::from(f.transitions)),
         ),
-    ];
+    ]
+}
+
+fn write_cells(cells: &[Cow<'_, str>]) -> Result<String, RecordError> {
+    debug_assert_eq!(cells.len(), CSV_COLUMNS.len());
     let failed =
         |e: &dyn std::fmt::Display| RecordError::local("write a CSV record", e.to_string());
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(512));
-    for cell in &cells {
+    for cell in cells {
         let guarded: &str = &guard_formula(cell);
         writer.write_field(guarded).map_err(|e| failed(&e))?;
     }

@@ -4,10 +4,11 @@
 use ore_lambda::batch::{Consumer, Outcome};
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
+use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use tokio::time::Instant;
 
-use crate::record::{csv_header, csv_record, CSV_SCHEMA_VERSION};
+use crate::record::{csv_header, csv_record, notice_record, CSV_SCHEMA_VERSION};
 
 /// MIME type of each published record: one CSV line, no header (the header is an attribute).
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8; header=absent";
@@ -59,5 +60,32 @@ impl<P: Publish + Sync> Consumer for CsvFormatter<P> {
             "CSV record published"
         );
         Ok(Outcome::Delivered { state })
+    }
+
+    async fn deliver_notice(
+        &self,
+        message: NoticeMessage,
+        _deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        let record = notice_record(&message)?;
+        let [event_type, resource_type, account, region] = message.routing_attributes();
+        let attributes = [
+            event_type,
+            resource_type,
+            account,
+            region,
+            ("content_type", CONTENT_TYPE),
+            ("csv_schema_version", CSV_SCHEMA_VERSION),
+            ("csv_header", self.header.as_str()),
+        ];
+        self.publisher.publish(record, &attributes).await?;
+        let kind = message.kind().as_str();
+        tracing::info!(
+            message_id = %message.id,
+            resource_id = %message.data.resource.resource_id,
+            kind,
+            "CSV record published"
+        );
+        Ok(Outcome::Delivered { state: kind })
     }
 }

@@ -2,8 +2,10 @@
 //! HTML) sent through SES v2 to a fixed recipient list from configuration, never from the event.
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod config;
 pub mod mail;
+pub mod notice;
 pub mod pace;
 pub mod render;
 pub mod service;

@@ -3,7 +3,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, RawMessage};
+use mail_builder::MessageBuilder;
 use ore_lambda::aws_error::record_error;
 use ore_lambda::ports::{RenderedEmail, SendMail};
 use ore_lambda::RecordError;
@@ -44,8 +46,31 @@ fn utf8(data: &str) -> Result<Content, RecordError> {
         .map_err(|e| RecordError::local("build the SES message content", e))
 }
 
-impl SendMail for SesMailer {
-    async fn send(&self, email: &RenderedEmail) -> Result<(), RecordError> {
+/// The mail as one MIME message (RFC 5322): text and HTML as alternatives, then the
+/// attachments. SES v2 sends it as `Content.Raw`; the headers carry sender and recipients.
+pub fn raw_mime(from: &str, to: &[String], email: &RenderedEmail) -> Result<Vec<u8>, RecordError> {
+    let recipients: Vec<&str> = to.iter().map(String::as_str).collect();
+    let mut builder = MessageBuilder::new()
+        .from(from)
+        .to(recipients)
+        .subject(email.subject.as_str())
+        .text_body(email.text.as_str())
+        .html_body(email.html.as_str());
+    for attachment in &email.attachments {
+        builder = builder.attachment(
+            attachment.content_type.as_str(),
+            attachment.filename.as_str(),
+            attachment.content.as_bytes(),
+        );
+    }
+    builder
+        .write_to_vec()
+        .map_err(|e| RecordError::local("write the MIME message", e))
+}
+
+impl SesMailer {
+    /// Text and HTML only: SES builds the MIME message.
+    fn simple_content(email: &RenderedEmail) -> Result<EmailContent, RecordError> {
         let message = Message::builder()
             .subject(utf8(&email.subject)?)
             .body(
@@ -55,6 +80,26 @@ impl SendMail for SesMailer {
                     .build(),
             )
             .build();
+        Ok(EmailContent::builder().simple(message).build())
+    }
+
+    /// With attachments: ORE builds the MIME message.
+    fn raw_content(&self, email: &RenderedEmail) -> Result<EmailContent, RecordError> {
+        let raw = RawMessage::builder()
+            .data(Blob::new(raw_mime(&self.from, &self.to, email)?))
+            .build()
+            .map_err(|e| RecordError::local("build the SES raw message", e))?;
+        Ok(EmailContent::builder().raw(raw).build())
+    }
+}
+
+impl SendMail for SesMailer {
+    async fn send(&self, email: &RenderedEmail) -> Result<(), RecordError> {
+        let content = if email.attachments.is_empty() {
+            Self::simple_content(email)?
+        } else {
+            self.raw_content(email)?
+        };
         let output = self
             .client
             .send_email()
@@ -64,7 +109,7 @@ impl SendMail for SesMailer {
                     .set_to_addresses(Some(self.to.clone()))
                     .build(),
             )
-            .content(EmailContent::builder().simple(message).build())
+            .content(content)
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await

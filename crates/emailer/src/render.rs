@@ -9,12 +9,18 @@ use minijinja::Environment;
 use ore_lambda::ports::RenderedEmail;
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
-use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use ore_model::notice::{Notice, NoticeMessage};
+use ore_model::standard::{EnrichmentStatus, InstanceDetails, Resource, StandardMessage};
 use ore_model::timing::{human_duration, Timing};
 use serde::Serialize;
 
+use crate::calendar;
+use crate::notice::NoticeView;
+
 const TEXT_TEMPLATE: &str = "email.txt";
 const HTML_TEMPLATE: &str = "email.html";
+const NOTICE_TEXT_TEMPLATE: &str = "notice.txt";
+const NOTICE_HTML_TEMPLATE: &str = "notice.html";
 /// Longer names are cut in the subject (the body shows them whole).
 const SUBJECT_NAME_CHARS: usize = 60;
 
@@ -37,7 +43,44 @@ impl Renderer {
         // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`.
         env.add_template(TEXT_TEMPLATE, include_str!("../templates/email.txt"))?;
         env.add_template(HTML_TEMPLATE, include_str!("../templates/email.html"))?;
+        env.add_template(
+            NOTICE_TEXT_TEMPLATE,
+            include_str!("../templates/notice.txt"),
+        )?;
+        env.add_template(
+            NOTICE_HTML_TEMPLATE,
+            include_str!("../templates/notice.html"),
+        )?;
         Ok(Renderer { env })
+    }
+
+    /// A notice's mail: what will happen and when, AWS's words, and for a scheduled change an
+    /// iCalendar entry of the window.
+    pub fn render_notice(
+        &self,
+        message: &NoticeMessage,
+        now: DateTime<Utc>,
+    ) -> Result<RenderedEmail, RecordError> {
+        let view = NoticeView::new(message, now);
+        let text = self.render_view(NOTICE_TEXT_TEMPLATE, &view)?;
+        let html = self.render_view(NOTICE_HTML_TEMPLATE, &view)?;
+        let attachments = match &message.data.notice {
+            Notice::ScheduledChange(change) => vec![calendar::attachment(message, change)],
+            _ => Vec::new(),
+        };
+        Ok(RenderedEmail {
+            subject: view.subject,
+            text,
+            html,
+            attachments,
+        })
+    }
+
+    fn render_view<V: Serialize>(&self, name: &str, view: &V) -> Result<String, RecordError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(minijinja::value::Serde(view)))
+            .map_err(|e| RecordError::local("render email", e))
     }
 
     /// `now` is when the mail is built, for "how long ago" the change happened.
@@ -47,18 +90,13 @@ impl Renderer {
         now: DateTime<Utc>,
     ) -> Result<RenderedEmail, RecordError> {
         let view = EmailView::new(message, now);
-        let render = |name: &str| {
-            self.env
-                .get_template(name)
-                .and_then(|t| t.render(minijinja::value::Serde(&view)))
-                .map_err(|e| RecordError::local("render email", e))
-        };
-        let text = render(TEXT_TEMPLATE)?;
-        let html = render(HTML_TEMPLATE)?;
+        let text = self.render_view(TEXT_TEMPLATE, &view)?;
+        let html = self.render_view(HTML_TEMPLATE, &view)?;
         Ok(RenderedEmail {
             subject: view.subject,
             text,
             html,
+            attachments: Vec::new(),
         })
     }
 }
@@ -99,27 +137,6 @@ impl<'a> EmailView<'a> {
         let data = &message.data;
         let instance = &data.resource.instance;
         let style = StateStyle::of(data.state);
-        let borrowed = |value: &'a Option<String>| value.as_deref().map(Cow::Borrowed);
-        let details = [
-            ("Instance type", borrowed(&instance.instance_type)),
-            ("Availability zone", borrowed(&instance.availability_zone)),
-            ("Private IPv4", borrowed(&instance.private_ip)),
-            ("Public IPv4", borrowed(&instance.public_ip)),
-            ("VPC", borrowed(&instance.vpc_id)),
-            ("Subnet", borrowed(&instance.subnet_id)),
-            (
-                "Launched",
-                instance
-                    .launch_time
-                    .as_ref()
-                    .map(|t| Cow::Owned(human_time(t))),
-            ),
-            ("Platform", borrowed(&instance.platform)),
-            ("Architecture", borrowed(&instance.architecture)),
-        ]
-        .into_iter()
-        .filter_map(|(label, value)| Some((label, value?)))
-        .collect();
         EmailView {
             subject: subject(message),
             name: message.display_name(),
@@ -142,17 +159,53 @@ impl<'a> EmailView<'a> {
             before: data.timing.as_ref().and_then(before),
             late: data.timing.as_ref().and_then(|t| late(t, data.state)),
             flapping: data.timing.as_ref().and_then(flapping),
-            details,
-            tags: instance
-                .tags
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect(),
-            console_url: console_url(&data.resource.partition, &data.resource.region, &data.resource.resource_id),
+            details: instance_details(instance),
+            tags: instance_tags(instance),
+            console_url: console_url(
+                &data.resource.partition,
+                &data.resource.region,
+                &data.resource.resource_id,
+            ),
             message_id: &message.id,
             source_event_id: &data.resource.source_event_id,
         }
     }
+}
+
+/// What EC2 said of the instance, labelled, skipping what it did not say.
+pub(crate) fn instance_details(instance: &InstanceDetails) -> Vec<(&'static str, Cow<'_, str>)> {
+    fn borrowed(value: &Option<String>) -> Option<Cow<'_, str>> {
+        value.as_deref().map(Cow::Borrowed)
+    }
+    [
+        ("Instance type", borrowed(&instance.instance_type)),
+        ("Availability zone", borrowed(&instance.availability_zone)),
+        ("Private IPv4", borrowed(&instance.private_ip)),
+        ("Public IPv4", borrowed(&instance.public_ip)),
+        ("VPC", borrowed(&instance.vpc_id)),
+        ("Subnet", borrowed(&instance.subnet_id)),
+        (
+            "Launched",
+            instance
+                .launch_time
+                .as_ref()
+                .map(|t| Cow::Owned(human_time(t))),
+        ),
+        ("Platform", borrowed(&instance.platform)),
+        ("Architecture", borrowed(&instance.architecture)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| Some((label, value?)))
+    .collect()
+}
+
+/// The instance's tags, key and value (escaped by the HTML template).
+pub(crate) fn instance_tags(instance: &InstanceDetails) -> Vec<(&str, &str)> {
+    instance
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 /// "Was running for 3 h 12 min (since 2026-11-26 09:10:30 UTC)."
@@ -197,17 +250,7 @@ fn flapping(timing: &Timing) -> Option<String> {
 /// characters are removed so a tag cannot break the header.
 pub fn subject(message: &StandardMessage) -> String {
     let data = &message.data;
-    let name: String = message
-        .display_name()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let name = truncate(name.trim(), SUBJECT_NAME_CHARS);
-    let who = if name == data.resource.resource_id {
-        name
-    } else {
-        format!("{name} ({})", data.resource.resource_id)
-    };
+    let who = subject_who(&data.resource);
     let timing = data.timing.as_ref();
     let what = match timing {
         Some(t) if t.late => match t.current_state {
@@ -221,10 +264,29 @@ pub fn subject(message: &StandardMessage) -> String {
     } else {
         ""
     };
-    format!("[{} {}] {who} {what}{flapping}", data.resource.account, data.resource.region)
+    format!(
+        "[{} {}] {who} {what}{flapping}",
+        data.resource.account, data.resource.region
+    )
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
+/// `web-01 (i-0abc…)`, or the id alone: control characters removed so a tag cannot break the
+/// header, long names cut.
+pub(crate) fn subject_who(resource: &Resource) -> String {
+    let name: String = resource
+        .display_name()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let name = truncate(name.trim(), SUBJECT_NAME_CHARS);
+    if name == resource.resource_id {
+        name
+    } else {
+        format!("{name} ({})", resource.resource_id)
+    }
+}
+
+pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();
     }
@@ -272,7 +334,7 @@ impl StateStyle {
     }
 }
 
-fn human_time(time: &DateTime<Utc>) -> String {
+pub(crate) fn human_time(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
@@ -288,7 +350,7 @@ pub fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     format!("{} ago", span(seconds))
 }
 
-fn span(seconds: i64) -> String {
+pub(crate) fn span(seconds: i64) -> String {
     let (count, unit) = match seconds {
         s if s < 3_600 => (s / 60, "minute"),
         s if s < 86_400 => (s / 3_600, "hour"),

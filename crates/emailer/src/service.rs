@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use ore_lambda::batch::{Consumer, Outcome};
 use ore_lambda::ports::{Claim, MailLedger};
 use ore_lambda::RecordError;
+use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use tokio::time::Instant;
 
@@ -88,12 +89,56 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
     ) -> Result<Outcome, RecordError> {
         let now = (self.clock)();
         let email = self.renderer.render(&message, now)?;
-        let state = message.data.state.as_str();
-        match self.ledger.claim(&message.id, now).await? {
+        let mail = Mail {
+            message_id: &message.id,
+            resource_id: &message.data.resource.resource_id,
+            state: message.data.state.as_str(),
+            email,
+        };
+        self.mail_once(mail, now, deadline).await
+    }
+
+    async fn deliver_notice(
+        &self,
+        message: NoticeMessage,
+        deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        let now = (self.clock)();
+        let email = self.renderer.render_notice(&message, now)?;
+        let mail = Mail {
+            message_id: &message.id,
+            resource_id: &message.data.resource.resource_id,
+            state: message.kind().as_str(),
+            email,
+        };
+        self.mail_once(mail, now, deadline).await
+    }
+}
+
+/// One rendered mail and what names it in the ledger, logs and metrics.
+struct Mail<'a> {
+    message_id: &'a str,
+    resource_id: &'a str,
+    /// The state, or the notice's kind: a metric dimension.
+    state: &'static str,
+    email: crate::RenderedEmail,
+}
+
+impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
+    /// Claim the message in the ledger, send, confirm: at most one mail per message id.
+    async fn mail_once(
+        &self,
+        mail: Mail<'_>,
+        now: DateTime<Utc>,
+        deadline: Instant,
+    ) -> Result<Outcome, RecordError> {
+        let message = mail.message_id;
+        let state = mail.state;
+        match self.ledger.claim(message, now).await? {
             Claim::Granted => {}
             Claim::Sent => {
                 tracing::info!(
-                    message_id = %message.id,
+                    message_id = %message,
                     state,
                     "mail for this message was sent before; not sent again"
                 );
@@ -108,7 +153,7 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
                     });
                 }
                 tracing::error!(
-                    message_id = %message.id,
+                    message_id = %message,
                     claimed_at = %claimed_at,
                     "mail_unconfirmed: an earlier attempt stopped between claiming and confirming \
                      this mail; it is not sent again and the record goes to the dead-letter queue"
@@ -119,12 +164,12 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
                 ));
             }
         }
-        match self.send(&message, &email, deadline).await {
+        match self.send(&mail, deadline).await {
             Ok(outcome) => {
-                if let Err(error) = self.ledger.confirm(&message.id).await {
+                if let Err(error) = self.ledger.confirm(message).await {
                     // Sent: the claim stays and still keeps a redelivery from mailing again.
                     tracing::warn!(
-                        message_id = %message.id,
+                        message_id = %message,
                         error = %ore_lambda::error::Chain(&error),
                         "mail sent, but the ledger could not mark it sent"
                     );
@@ -133,20 +178,13 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
             }
             Err(error) => {
                 // Nothing went out: give the claim back so the retry can send.
-                self.ledger.release(&message.id).await?;
+                self.ledger.release(message).await?;
                 Err(error)
             }
         }
     }
-}
 
-impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
-    async fn send(
-        &self,
-        message: &StandardMessage,
-        email: &crate::RenderedEmail,
-        deadline: Instant,
-    ) -> Result<Outcome, RecordError> {
+    async fn send(&self, mail: &Mail<'_>, deadline: Instant) -> Result<Outcome, RecordError> {
         let _turn = self.pacer.turn().await;
         let Some(slot) = self.pacer.reserve(deadline) else {
             return Err(RecordError::Deferred {
@@ -155,13 +193,14 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
             });
         };
         tokio::time::sleep_until(slot).await;
-        let state = message.data.state.as_str();
-        match self.mailer.send(email).await {
+        let state = mail.state;
+        match self.mailer.send(&mail.email).await {
             Ok(()) => {
                 tracing::info!(
-                    message_id = %message.id,
-                    resource_id = %message.data.resource.resource_id,
+                    message_id = %mail.message_id,
+                    resource_id = %mail.resource_id,
                     state,
+                    attachments = mail.email.attachments.len(),
                     "email sent"
                 );
                 Ok(Outcome::Delivered { state })
@@ -169,7 +208,7 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
             Err(RecordError::Throttled(failure)) => {
                 self.pacer.back_off();
                 tracing::warn!(
-                    message_id = %message.id,
+                    message_id = %mail.message_id,
                     operation = failure.operation,
                     aws_error_code = failure.code.as_deref(),
                     aws_request_id = failure.request_id.as_deref(),

@@ -127,7 +127,12 @@ fn hostile_tag_values_and_names_are_escaped_in_html() {
         .instance
         .tags
         .insert("owner".into(), script.into());
-    message.data.resource.instance.tags.insert(script.into(), img.into());
+    message
+        .data
+        .resource
+        .instance
+        .tags
+        .insert(script.into(), img.into());
     let email = Renderer::new()
         .unwrap()
         .render(&message, built_at(&message))

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ore_model::ec2::Ec2StateChange;
+use ore_model::notice::{InstanceNotice, NoticeMessage};
 use ore_model::standard::{InstanceDetails, StandardMessage};
 
 /// Which tag opts an instance out of ORE.
@@ -41,11 +42,11 @@ impl IgnoreRule {
     }
 }
 
-/// What to do with one state change.
+/// What to do with one event about one instance.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
-    /// Publish this standard message.
-    Publish(Box<StandardMessage>),
+pub enum Decision<M = StandardMessage> {
+    /// Publish this message.
+    Publish(Box<M>),
     /// Publish nothing: the instance carries the ignore tag.
     Ignore {
         /// The tag's key.
@@ -74,6 +75,24 @@ pub fn decide(
         instance,
         processed_at,
     )))
+}
+
+/// The same rule for a notice (scheduled change, Spot warning, rebalance recommendation): an
+/// instance tagged to be ignored gets no notice either; one EC2 no longer knows is published
+/// marked not enriched.
+pub fn decide_notice(
+    notice: &InstanceNotice,
+    instance: Option<InstanceDetails>,
+    rule: &IgnoreRule,
+    processed_at: DateTime<Utc>,
+) -> Decision<NoticeMessage> {
+    if let Some((key, value)) = instance.as_ref().and_then(|i| rule.matching(&i.tags)) {
+        return Decision::Ignore {
+            tag_key: key.to_owned(),
+            tag_value: value.to_owned(),
+        };
+    }
+    Decision::Publish(Box::new(NoticeMessage::new(notice, instance, processed_at)))
 }
 
 /// EC2's API is eventually consistent: right after launch `DescribeInstances` may not know an

@@ -1,24 +1,31 @@
 //! One record through the normalizer: unwrap, parse, enrich (or wait for EC2 to catch up),
-//! decide, record in the state store (and learn the timing), publish. Heartbeats skip EC2 and
-//! the store and go straight out as their own message type.
+//! decide, record in the state store (and learn the timing), publish. Notices (scheduled
+//! changes, Spot warnings, rebalance recommendations) are enriched, filtered and published per
+//! instance, with no timing: they say what will happen, not what the state is. Heartbeats skip
+//! EC2 and the store and go straight out as their own message type.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_lambda::ports::{Publish, Recorded, StateStore};
 use ore_lambda::RecordError;
+use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
-use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage, RawEvent};
+use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
+use ore_model::notice::InstanceNotice;
 use ore_model::standard::StandardMessage;
 use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
 
-use crate::decide::{settle, Settling};
+use crate::decide::{decide_notice, settle, Settling};
 use crate::timing::{assess, Assessment, Event, FlappingRule};
 use crate::{decide, Decision, DescribeInstance, IgnoreRule};
 
 /// Reads and conditional writes per record before giving the record back to the queue: each
 /// retry means another normalizer recorded an event of the same resource in between.
 const RECORD_ATTEMPTS: usize = 3;
+/// Instances of one notice (an AWS Health event can name many) described and published at once.
+const NOTICE_CONCURRENCY: usize = 8;
 
 /// The time source, so tests can play a minute of EC2's eventual consistency in no time.
 pub type Clock = fn() -> DateTime<Utc>;
@@ -203,6 +210,72 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         })
     }
 
+    /// Every instance of the event gets its notice, or the record fails as a whole and is
+    /// retried: notices published before the failure go out again with the same message id.
+    async fn notices(&self, notices: Vec<InstanceNotice>) -> Result<Outcome, RecordError> {
+        let Some(kind) = notices.first().map(|n| n.notice.kind().as_str()) else {
+            return Err(RecordError::local(
+                "adapt the event",
+                "the adapter named no instance",
+            ));
+        };
+        let published: Vec<bool> = stream::iter(notices)
+            .map(|notice| self.notice(notice))
+            .buffered(NOTICE_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(if published.contains(&true) {
+            Outcome::Delivered { state: kind }
+        } else {
+            Outcome::Ignored { state: kind }
+        })
+    }
+
+    /// `true` when the notice was published, `false` when the instance is ignored.
+    async fn notice(&self, notice: InstanceNotice) -> Result<bool, RecordError> {
+        let target = &notice.target;
+        let instance = self
+            .describer
+            .describe(&target.region, &target.instance_id)
+            .await?;
+        let kind = notice.notice.kind().as_str();
+        if instance.is_none() {
+            tracing::warn!(
+                instance_id = %target.instance_id,
+                region = %target.region,
+                kind,
+                "instance not found in EC2; publishing the notice without enrichment"
+            );
+        }
+        let now = (self.clock)();
+        match decide_notice(&notice, instance, &self.ignore, now.trunc_subsecs(3)) {
+            Decision::Ignore { tag_key, tag_value } => {
+                tracing::info!(
+                    instance_id = %target.instance_id,
+                    kind,
+                    tag_key,
+                    tag_value,
+                    "instance is tagged to be ignored; no notice published"
+                );
+                Ok(false)
+            }
+            Decision::Publish(message) => {
+                self.publisher
+                    .publish(serialize(&*message)?, &message.routing_attributes())
+                    .await?;
+                tracing::info!(
+                    message_id = %message.id,
+                    instance_id = %target.instance_id,
+                    kind,
+                    due = ?message.data.notice.due(),
+                    enrichment = message.data.resource.enrichment.as_str(),
+                    "notice published"
+                );
+                Ok(true)
+            }
+        }
+    }
+
     async fn heartbeat(&self, event: HeartbeatEvent) -> Result<Outcome, RecordError> {
         let now = (self.clock)();
         let message = HeartbeatMessage::new(&event, now.trunc_subsecs(3));
@@ -242,6 +315,7 @@ where
     ) -> Result<Outcome, RecordError> {
         match event {
             RawEvent::StateChange(change) => self.state_change(change).await,
+            RawEvent::Notices(notices) => self.notices(notices).await,
             RawEvent::Heartbeat(event) => self.heartbeat(event).await,
         }
     }

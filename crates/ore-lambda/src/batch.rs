@@ -9,6 +9,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use ore_model::heartbeat::{HeartbeatMessage, OreMessage};
+use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use ore_model::{from_sqs_body, InputError, Payload};
 use tokio::time::Instant;
@@ -122,12 +123,19 @@ pub trait RecordHandler {
 
 /// A function that consumes ORE's standard messages from the normalized topic (the
 /// csv-formatter, the emailer). Heartbeats on that topic are recorded for it (log line, metric)
-/// and never reach it: it only says how one state change is delivered.
+/// and never reach it: it only says how one state change, and one notice, is delivered.
 pub trait Consumer {
-    /// Deliver one standard message, finishing before `deadline`.
+    /// Deliver one state change, finishing before `deadline`.
     fn deliver(
         &self,
         message: StandardMessage,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Outcome, RecordError>> + Send;
+
+    /// Deliver one notice (scheduled change, Spot warning, rebalance recommendation).
+    fn deliver_notice(
+        &self,
+        message: NoticeMessage,
         deadline: Instant,
     ) -> impl Future<Output = Result<Outcome, RecordError>> + Send;
 }
@@ -142,6 +150,7 @@ impl<C: Consumer + Sync> RecordHandler for C {
     ) -> Result<Outcome, RecordError> {
         match message {
             OreMessage::StateChanged(message) => self.deliver(*message, deadline).await,
+            OreMessage::Notice(message) => self.deliver_notice(*message, deadline).await,
             OreMessage::Heartbeat(heartbeat) => Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now())),
         }
     }

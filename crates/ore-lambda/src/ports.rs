@@ -42,6 +42,19 @@ pub struct RenderedEmail {
     pub text: String,
     /// The HTML part.
     pub html: String,
+    /// Files sent with the mail (a scheduled change's calendar entry); none for most mails.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the mail client shows, e.g. `maintenance.ics`.
+    pub filename: String,
+    /// Its MIME type, e.g. `text/calendar; method=PUBLISH`.
+    pub content_type: String,
+    /// Its content.
+    pub content: String,
 }
 
 /// Sending a mail to the configured recipients.

@@ -243,7 +243,12 @@ pub fn is_account(account: &str) -> bool {
     account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub(crate) fn check(field: &'static str, value: &str, ok: bool, rule: &str) -> Result<(), InputError> {
+pub(crate) fn check(
+    field: &'static str,
+    value: &str,
+    ok: bool,
+    rule: &str,
+) -> Result<(), InputError> {
     if ok {
         return Ok(());
     }

@@ -177,6 +177,8 @@ impl HeartbeatMessage {
 pub enum OreMessage {
     /// A resource changed state.
     StateChanged(Box<crate::standard::StandardMessage>),
+    /// Something will happen to a resource (scheduled change, Spot warning, rebalance).
+    Notice(Box<crate::notice::NoticeMessage>),
     /// ORE's canary.
     Heartbeat(Box<HeartbeatMessage>),
 }
@@ -192,26 +194,17 @@ impl Payload for OreMessage {
             message.check()?;
             return Ok(OreMessage::Heartbeat(Box::new(message)));
         }
+        let is_notice = payload
+            .get("type")
+            .and_then(Value::as_str)
+            .and_then(crate::notice::NoticeKind::from_event_type)
+            .is_some();
+        if is_notice {
+            return crate::notice::NoticeMessage::from_payload(payload)
+                .map(|m| OreMessage::Notice(Box::new(m)));
+        }
         crate::standard::StandardMessage::from_payload(payload)
             .map(|m| OreMessage::StateChanged(Box::new(m)))
-    }
-}
-
-/// What the normalizer reads from the raw events topic.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RawEvent {
-    /// EC2's state-change notification.
-    StateChange(crate::ec2::Ec2StateChange),
-    /// ORE's canary.
-    Heartbeat(HeartbeatEvent),
-}
-
-impl Payload for RawEvent {
-    fn from_payload(payload: Value) -> Result<Self, InputError> {
-        if HeartbeatEvent::matches(&payload) {
-            return HeartbeatEvent::from_payload(payload).map(RawEvent::Heartbeat);
-        }
-        crate::ec2::Ec2StateChange::from_payload(payload).map(RawEvent::StateChange)
     }
 }
 
@@ -233,7 +226,9 @@ mod tests {
     #[test]
     fn a_heartbeat_round_trips_to_a_message_the_consumers_recognise() {
         let body = heartbeat().to_string();
-        let RawEvent::Heartbeat(event) = crate::from_sqs_body::<RawEvent>(&body).unwrap() else {
+        let crate::adapters::RawEvent::Heartbeat(event) =
+            crate::from_sqs_body::<crate::adapters::RawEvent>(&body).unwrap()
+        else {
             panic!("not a heartbeat");
         };
         assert_eq!(event.origin, "schedule");
@@ -262,7 +257,7 @@ mod tests {
         let mut event = heartbeat();
         event["source"] = json!("aws.autoscaling");
         assert!(matches!(
-            crate::from_sqs_body::<RawEvent>(&event.to_string()),
+            crate::from_sqs_body::<crate::adapters::RawEvent>(&event.to_string()),
             Err(InputError::UnexpectedEvent(_))
         ));
     }

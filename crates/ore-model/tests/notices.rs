@@ -1,0 +1,341 @@
+//! The notice kinds: every committed sample parses through its adapter, becomes the committed
+//! notice message, and validates against its schema; hostile variants of each AWS shape get a
+//! clear outcome.
+
+use chrono::{TimeZone, Utc};
+use ore_model::adapters::RawEvent;
+use ore_model::heartbeat::OreMessage;
+use ore_model::notice::{
+    HealthStatus, InstanceNotice, Notice, NoticeKind, NoticeMessage, SpotAction,
+};
+use ore_model::standard::InstanceDetails;
+use ore_model::{from_sqs_body, InputError, Payload};
+use serde_json::{json, Value};
+use test_support::{load_json, load_sqs_event, StandardSchema};
+
+/// (sample name, kind) of every notice sample.
+const SAMPLES: [(&str, NoticeKind); 3] = [
+    ("health-scheduled-change", NoticeKind::ScheduledChange),
+    (
+        "ec2-spot-interruption-warning",
+        NoticeKind::SpotInterruption,
+    ),
+    (
+        "ec2-rebalance-recommendation",
+        NoticeKind::RebalanceRecommendation,
+    ),
+];
+
+fn schema(kind: NoticeKind) -> StandardSchema {
+    let name = kind
+        .data_schema()
+        .trim_start_matches("urn:ore:schema:")
+        .trim_end_matches(":1");
+    StandardSchema::load_file(&format!("schemas/{name}.v1.json"))
+}
+
+fn notices(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
+    match RawEvent::from_payload(payload)? {
+        RawEvent::Notices(notices) => Ok(notices),
+        other => panic!("not a notice: {other:?}"),
+    }
+}
+
+fn sample_details(committed: &Value) -> InstanceDetails {
+    serde_json::from_value(committed["data"]["instance"].clone()).unwrap()
+}
+
+#[test]
+fn every_sample_becomes_the_committed_notice_message() {
+    for (name, kind) in SAMPLES {
+        let event = load_json(&format!("events/eventbridge/{name}.json"));
+        let sqs = load_sqs_event(&format!("events/sqs/normalizer-{name}-sns-envelope.json"));
+        let from_queue = from_sqs_body::<RawEvent>(sqs.records[0].body.as_deref().unwrap());
+        let notices = notices(event).expect(name);
+        assert_eq!(
+            from_queue.unwrap(),
+            RawEvent::Notices(notices.clone()),
+            "{name}"
+        );
+        assert_eq!(notices.len(), 1, "{name}");
+        assert_eq!(notices[0].notice.kind(), kind);
+
+        let committed = load_json(&format!("events/notices/{name}.json"));
+        schema(kind).assert_valid(&committed);
+        let processed_at = committed["data"]["processed_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let built = NoticeMessage::new(&notices[0], Some(sample_details(&committed)), processed_at);
+        assert_eq!(
+            serde_json::to_value(&built).unwrap(),
+            committed,
+            "{name}: the sample is what the normalizer emits"
+        );
+        assert_eq!(
+            NoticeMessage::from_payload(committed.clone()).unwrap(),
+            built
+        );
+
+        for consumer in ["csv-formatter", "emailer"] {
+            let sqs = load_sqs_event(&format!("events/sqs/{consumer}-{name}-sns-envelope.json"));
+            let message = from_sqs_body::<OreMessage>(sqs.records[0].body.as_deref().unwrap());
+            assert_eq!(
+                message.unwrap(),
+                OreMessage::Notice(Box::new(built.clone())),
+                "{consumer} {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn built_notices_validate_enriched_or_not() {
+    let processed_at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 50, 0).unwrap();
+    for (name, kind) in SAMPLES {
+        let notice = notices(load_json(&format!("events/eventbridge/{name}.json")))
+            .unwrap()
+            .remove(0);
+        for instance in [None, Some(InstanceDetails::default())] {
+            let message = NoticeMessage::new(&notice, instance, processed_at);
+            let json = serde_json::to_value(&message).unwrap();
+            schema(kind).assert_valid(&json);
+            for other in NoticeKind::ALL.into_iter().filter(|k| *k != kind) {
+                assert!(
+                    !schema(other).is_valid(&json),
+                    "{name} passes the {other:?} schema"
+                );
+            }
+            assert!(
+                !StandardSchema::load().is_valid(&json),
+                "{name} passes the state-change schema"
+            );
+            let [kind_attribute, ..] = message.routing_attributes();
+            assert_eq!(kind_attribute, ("type", kind.event_type()));
+        }
+    }
+}
+
+#[test]
+fn the_scheduled_change_reads_aws_health_times_and_words() {
+    let notice = notices(load_json("events/eventbridge/health-scheduled-change.json"))
+        .unwrap()
+        .remove(0);
+    let Notice::ScheduledChange(change) = notice.notice else {
+        panic!("not a scheduled change")
+    };
+    assert_eq!(
+        change.start_time,
+        Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap()
+    );
+    assert_eq!(
+        change.end_time,
+        Some(Utc.with_ymd_and_hms(2026, 12, 12, 10, 0, 0).unwrap())
+    );
+    assert_eq!(change.status, HealthStatus::Upcoming);
+    assert_eq!(change.summary(), "retirement");
+    assert!(change
+        .description
+        .starts_with("EC2 has detected degradation"));
+    assert_eq!(
+        notice.target.instance_arn,
+        "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"
+    );
+}
+
+#[test]
+fn the_spot_warning_gives_two_minutes() {
+    let notice = notices(load_json(
+        "events/eventbridge/ec2-spot-interruption-warning.json",
+    ))
+    .unwrap()
+    .remove(0);
+    let Notice::SpotInterruption(warning) = notice.notice else {
+        panic!("not a Spot warning")
+    };
+    assert_eq!(warning.action, SpotAction::Terminate);
+    assert_eq!(
+        warning.action_time - notice.target.time,
+        chrono::Duration::minutes(2)
+    );
+    for action in ["stop", "hibernate"] {
+        let mut event = load_json("events/eventbridge/ec2-spot-interruption-warning.json");
+        event["detail"]["instance-action"] = action.into();
+        assert!(notices(event).is_ok(), "{action}");
+    }
+    let mut event = load_json("events/eventbridge/ec2-spot-interruption-warning.json");
+    event["detail"]["instance-action"] = "explode".into();
+    assert!(matches!(
+        RawEvent::from_payload(event),
+        Err(InputError::Shape(_))
+    ));
+}
+
+fn health() -> Value {
+    load_json("events/eventbridge/health-scheduled-change.json")
+}
+
+fn invalid_field(result: Result<RawEvent, InputError>) -> &'static str {
+    match result {
+        Err(InputError::InvalidField { field, .. }) => field,
+        other => panic!("expected an invalid field, got {other:?}"),
+    }
+}
+
+#[test]
+fn hostile_health_events_get_a_clear_outcome() {
+    // No affected entities: the instances listed in `resources` are used.
+    let mut event = health();
+    event["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("affectedEntities");
+    assert_eq!(notices(event).unwrap().len(), 1);
+    // Neither: nothing names an instance.
+    let mut event = health();
+    event["detail"]["affectedEntities"] = json!([]);
+    event["resources"] = json!([]);
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.affectedEntities"
+    );
+    // Entities that are not instances (a dedicated host, garbage) are skipped.
+    let mut event = health();
+    event["detail"]["affectedEntities"] =
+        json!([{"entityValue": "h-0123456789abcdef0"}, {"entityValue": "<script>"}]);
+    event["resources"] = json!([]);
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.affectedEntities"
+    );
+
+    // Hundreds of instances: one notice each, duplicates once; past the bound, refused whole.
+    let ids = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"entityValue": format!("i-{i:017x}")}))
+            .collect()
+    };
+    let mut event = health();
+    let mut entities = ids(200);
+    entities.extend(ids(5));
+    event["detail"]["affectedEntities"] = Value::Array(entities);
+    let many = notices(event).unwrap();
+    assert_eq!(many.len(), 200);
+    assert!(many
+        .iter()
+        .all(|n| n.target.event_id == many[0].target.event_id));
+    let mut event = health();
+    event["detail"]["affectedEntities"] = Value::Array(ids(251));
+    let Err(InputError::InvalidField { field, reason }) = RawEvent::from_payload(event) else {
+        panic!("251 instances accepted");
+    };
+    assert_eq!(field, "detail.affectedEntities");
+    assert!(reason.contains("251"), "{reason}");
+
+    // Markup in AWS's description is kept as text (escaped where shown), control characters go.
+    let mut event = health();
+    event["detail"]["eventDescription"] = json!([{"language": "en_US", "latestDescription": "<img src=x onerror=alert(1)>\u{0007} reboot"}]);
+    let Notice::ScheduledChange(change) = notices(event).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(change.description, "<img src=x onerror=alert(1)> reboot");
+    // A very long description is cut.
+    let mut event = health();
+    event["detail"]["eventDescription"] =
+        json!([{"language": "en_US", "latestDescription": "x".repeat(20_000)}]);
+    let Notice::ScheduledChange(change) = notices(event).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(change.description.chars().count(), 4001);
+
+    // Dates out of order, or unreadable.
+    let mut event = health();
+    event["detail"]["endTime"] = "Fri, 04 Dec 2026 10:00:00 GMT".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.endTime"
+    );
+    let mut event = health();
+    event["detail"]["startTime"] = "next Tuesday".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.startTime"
+    );
+    let mut event = health();
+    event["detail"].as_object_mut().unwrap().remove("startTime");
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.startTime"
+    );
+    // RFC 3339 is read too.
+    let mut event = health();
+    event["detail"]["startTime"] = "2026-12-05T10:00:00Z".into();
+    assert!(notices(event).is_ok());
+
+    // Another service, or another category: not ORE's event.
+    for (field, value) in [("service", "RDS"), ("eventTypeCategory", "issue")] {
+        let mut event = health();
+        event["detail"][field] = value.into();
+        let err = RawEvent::from_payload(event).unwrap_err();
+        assert!(
+            matches!(err, InputError::UnexpectedEvent(_)),
+            "{field}: {err}"
+        );
+        assert!(err.to_string().contains(value), "{err}");
+    }
+    // An unknown status is a shape error naming it.
+    let mut event = health();
+    event["detail"]["statusCode"] = "pending".into();
+    assert!(matches!(
+        RawEvent::from_payload(event),
+        Err(InputError::Shape(_))
+    ));
+}
+
+#[test]
+fn organisational_health_events_name_the_affected_account_and_region() {
+    let mut event = health();
+    event["region"] = "us-east-1".into();
+    event["detail"]["affectedAccount"] = "210987654321".into();
+    event["detail"]["affectedEntities"] = json!([
+        {"entityValue": "i-0aaaaaaaaaaaaaaaa", "awsAccountId": "111111111111"},
+        {"entityValue": "i-0bbbbbbbbbbbbbbbb"}
+    ]);
+    let found = notices(event).unwrap();
+    assert_eq!(found[0].target.account, "111111111111");
+    assert_eq!(found[1].target.account, "210987654321");
+    assert!(
+        found.iter().all(|n| n.target.region == "eu-west-1"),
+        "eventRegion wins"
+    );
+}
+
+#[test]
+fn unknown_kinds_stay_bad_input() {
+    let mut event = load_json("events/eventbridge/ec2-rebalance-recommendation.json");
+    event["detail-type"] = "EC2 Fleet Spot Instance Request Change".into();
+    let err = RawEvent::from_payload(event).unwrap_err();
+    assert!(matches!(err, InputError::UnexpectedEvent(_)));
+    assert!(err.to_string().contains("no adapter"), "{err}");
+}
+
+#[test]
+fn a_notice_message_must_hold_the_kind_its_type_names() {
+    let mut message = load_json("events/notices/ec2-rebalance-recommendation.json");
+    message["type"] = NoticeKind::SpotInterruption.event_type().into();
+    message["dataschema"] = NoticeKind::SpotInterruption.data_schema().into();
+    assert!(NoticeMessage::from_payload(message).is_err());
+    let mut message = load_json("events/notices/health-scheduled-change.json");
+    message["data"]["scheduled_change"]["end_time"] = "2026-12-01T00:00:00Z".into();
+    assert!(matches!(
+        NoticeMessage::from_payload(message),
+        Err(InputError::InvalidField {
+            field: "data.scheduled_change.end_time",
+            ..
+        })
+    ));
+    let mut message = load_json("events/notices/health-scheduled-change.json");
+    message["data"]["resource_id"] = "i-0abc\"><script>".into();
+    assert!(NoticeMessage::from_payload(message).is_err());
+}
