@@ -84,3 +84,44 @@ async fn publish_failure_is_reported_not_swallowed() {
     let response = formatter.handle_batch(&event).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
 }
+
+#[tokio::test]
+async fn notice_records_arrive_on_the_csv_topic_with_their_kind() {
+    let config = emulator_config().await;
+    let tap = TappedTopic::create(&config, "csv-notices").await;
+    let formatter = CsvFormatter::new(SnsTopic::new(
+        aws_sdk_sns::Client::new(&config),
+        &tap.topic_arn,
+    ));
+    for name in [
+        "health-scheduled-change",
+        "ec2-spot-interruption-warning",
+        "ec2-rebalance-recommendation",
+    ] {
+        let expected = load_json(&format!("events/notices/{name}.json"));
+        let event = load_sqs_event(&format!(
+            "events/sqs/csv-formatter-{name}-sns-envelope.json"
+        ));
+        let response = formatter.handle_batch(&event).await.unwrap();
+        assert!(response.batch_item_failures.is_empty(), "{name}");
+        let received = tap.receive(1).await;
+        assert_eq!(received.len(), 1, "{name}");
+        let row = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(received[0].body.as_bytes())
+            .records()
+            .next()
+            .expect("a record")
+            .expect("valid CSV");
+        let cell =
+            |name: &str| row[CSV_COLUMNS.iter().position(|c| *c == name).unwrap()].to_owned();
+        assert_eq!(row.len(), CSV_COLUMNS.len());
+        assert_eq!(cell("message_id"), expected["id"].as_str().unwrap());
+        assert_eq!(cell("message_type"), expected["type"].as_str().unwrap());
+        assert_eq!(cell("state"), "");
+        assert_eq!(
+            received[0].attributes["type"],
+            expected["type"].as_str().unwrap()
+        );
+    }
+}

@@ -168,3 +168,27 @@ fn version_one_columns_keep_their_positions() {
     assert_eq!(header[0], "schema_version");
     assert_eq!(header[21], "tags");
 }
+
+#[test]
+fn notice_records_match_their_golden_files() {
+    use ore_model::notice::NoticeMessage;
+    for name in [
+        "health-scheduled-change",
+        "ec2-spot-interruption-warning",
+        "ec2-rebalance-recommendation",
+    ] {
+        let message =
+            NoticeMessage::from_payload(load_json(&format!("events/notices/{name}.json"))).unwrap();
+        let record = csv_formatter::record::notice_record(&message).unwrap();
+        let golden = repo_root().join(format!(
+            "crates/csv-formatter/tests/golden/notice-{name}.csv"
+        ));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &record).unwrap();
+        }
+        let expected =
+            std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+        assert_eq!(record, expected, "{name}");
+        assert_eq!(parse(&record).len(), CSV_COLUMNS.len());
+    }
+}

@@ -71,3 +71,75 @@ async fn sns_faults_fail_the_record_with_their_kind() {
         fault.assert_is(&result.unwrap_err(), "sns:Publish");
     }
 }
+
+#[tokio::test]
+async fn every_notice_is_published_as_one_record_with_its_kind_and_window() {
+    let expectations = [
+        (
+            "health-scheduled-change",
+            "org.ore.resource.change-scheduled",
+            [
+                "2026-12-05T10:00:00Z",
+                "2026-12-12T10:00:00Z",
+                "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED",
+                "upcoming",
+            ],
+        ),
+        (
+            "ec2-spot-interruption-warning",
+            "org.ore.resource.spot-interruption-warned",
+            ["2026-11-26T09:47:00Z", "", "terminate", ""],
+        ),
+        (
+            "ec2-rebalance-recommendation",
+            "org.ore.resource.rebalance-recommended",
+            ["", "", "", ""],
+        ),
+    ];
+    let column = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+    for (name, message_type, [start, end, code, status]) in expectations {
+        let formatter = CsvFormatter::new(RecordingPublisher::default());
+        let message: OreMessage =
+            from_sqs_body(&load_json(&format!("events/notices/{name}.json")).to_string()).unwrap();
+        let outcome = formatter.handle_record(message, deadline()).await.unwrap();
+        assert!(matches!(outcome, Outcome::Delivered { .. }), "{name}");
+        let [record] = formatter.publisher().texts().try_into().unwrap();
+        let [attributes] = formatter.publisher().attributes().try_into().unwrap();
+        let cells = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(record.as_bytes())
+            .records()
+            .next()
+            .expect("one record")
+            .expect("valid CSV");
+        assert_eq!(cells.len(), CSV_COLUMNS.len(), "{name}");
+        assert_eq!(
+            &cells[column("state")],
+            "",
+            "{name}: a notice is not a state"
+        );
+        assert_eq!(&cells[column("resource_id")], "i-0abc1234def567890");
+        assert_eq!(&cells[column("message_type")], message_type);
+        assert_eq!(&cells[column("window_start")], start, "{name}");
+        assert_eq!(&cells[column("window_end")], end, "{name}");
+        assert_eq!(&cells[column("notice_code")], code, "{name}");
+        assert_eq!(&cells[column("notice_status")], status, "{name}");
+        assert_eq!(attributes["type"], message_type);
+        assert!(!attributes.contains_key("state"));
+        assert_eq!(attributes["csv_schema_version"], "1");
+    }
+}
+
+#[tokio::test]
+async fn aws_text_in_a_notice_cannot_become_a_formula() {
+    let mut message = load_json("events/notices/health-scheduled-change.json");
+    message["data"]["scheduled_change"]["description"] = "=HYPERLINK(\"http://evil\")".into();
+    let formatter = CsvFormatter::new(RecordingPublisher::default());
+    let message: OreMessage = from_sqs_body(&message.to_string()).unwrap();
+    formatter.handle_record(message, deadline()).await.unwrap();
+    let [record] = formatter.publisher().texts().try_into().unwrap();
+    assert!(
+        record.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{record}"
+    );
+}

@@ -49,8 +49,11 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
     if let Some(link) = &link {
         event.url(link);
     }
-    let mut calendar = Calendar::new();
+    let mut calendar = Calendar::empty();
     calendar
+        .append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//ORE//Org Resource Events//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"))
         .append_property(("METHOD", "PUBLISH"))
         .push(event.done());
     Attachment {

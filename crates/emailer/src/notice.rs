@@ -111,8 +111,9 @@ impl<'a> NoticeView<'a> {
                 view.badge = "Spot interruption";
                 view.color = "#c53030";
                 view.advice = format!(
-                    "EC2 is reclaiming this Spot instance and {verb} it two minutes after the \
-                     warning. Drain its work now; this is the last notice before it happens."
+                    "EC2 is reclaiming this Spot instance and will {} it two minutes after the \
+                     warning. Drain its work now; this is the last notice before it happens.",
+                    warning.action.as_str()
                 );
                 view.when = vec![(
                     "Interruption at",

@@ -9,7 +9,7 @@ use ore_lambda::RecordError;
 use ore_model::heartbeat::OreMessage;
 use test_support::{
     create_table, decode_record, emulator_config, failed_ids, load_sqs_event, message_ids,
-    sent_emails, unique_name, SdkConfig,
+    sent_emails, sent_raw_emails, unique_name, SdkConfig,
 };
 
 /// How the emailer fails the event's first record.
@@ -146,5 +146,68 @@ async fn unreachable_ses_is_a_transient_failure() {
     assert!(
         error.aws().is_some_and(|f| f.code.is_none()),
         "no answer, no code"
+    );
+}
+
+#[tokio::test]
+async fn notices_are_mailed_once_the_scheduled_change_as_raw_mime_with_its_calendar() {
+    let config = emulator_config().await;
+    let sender = verified_sender(&config).await;
+    let emailer = emailer(&config, &sender).await;
+    for name in [
+        "health-scheduled-change",
+        "ec2-spot-interruption-warning",
+        "ec2-rebalance-recommendation",
+    ] {
+        let event = load_sqs_event(&format!("events/sqs/emailer-{name}-sns-envelope.json"));
+        for _delivery in 0..2 {
+            let response = emailer.handle_batch(&event).await.unwrap();
+            assert!(response.batch_item_failures.is_empty(), "{name}");
+        }
+    }
+    let simple = sent_emails(&sender);
+    let subjects: Vec<&str> = simple
+        .iter()
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    assert_eq!(
+        subjects.len(),
+        2,
+        "Spot and rebalance mails, once each: {subjects:?}"
+    );
+    assert!(subjects
+        .iter()
+        .any(|s| s.contains("Spot interruption: web-01")));
+    assert!(subjects
+        .iter()
+        .any(|s| s.contains("Rebalance recommended: web-01")));
+
+    let raw = sent_raw_emails(&sender);
+    assert_eq!(raw.len(), 1, "the scheduled change, once");
+    // moto lists the request's destinations and then the message's To header again.
+    let destinations: std::collections::BTreeSet<&str> = raw[0]["destinations"]
+        .as_array()
+        .expect("destinations")
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    assert_eq!(
+        destinations,
+        std::collections::BTreeSet::from(["ops@example.com", "sre@example.com"])
+    );
+    let data = raw[0]["raw_data"].as_str().expect("the MIME message");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(data.as_bytes())
+        .expect("MIME");
+    assert!(parsed
+        .subject()
+        .unwrap_or_default()
+        .contains("will be retired between 5 and 12 Dec"));
+    assert!(parsed.body_html(0).is_some() && parsed.body_text(0).is_some());
+    let calendar = parsed.attachment(0).expect("the .ics");
+    let ics = String::from_utf8_lossy(calendar.contents());
+    assert!(
+        ics.contains("BEGIN:VEVENT") && ics.contains("DTSTART:20261205T100000Z"),
+        "{ics}"
     );
 }

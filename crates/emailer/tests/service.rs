@@ -193,3 +193,67 @@ async fn ledger_faults_fail_the_record_before_any_mail() {
         assert!(emailer.mailer().attempts().is_empty());
     }
 }
+
+fn notice(name: &str) -> OreMessage {
+    from_sqs_body(&load_json(&format!("events/notices/{name}.json")).to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn every_notice_is_mailed_once_a_scheduled_change_with_its_calendar() {
+    for (name, attachments) in [
+        ("health-scheduled-change", 1),
+        ("ec2-spot-interruption-warning", 0),
+        ("ec2-rebalance-recommendation", 0),
+    ] {
+        let emailer = emailer(RecordingMailer::default());
+        let outcome = emailer
+            .handle_record(notice(name), deadline())
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, Outcome::Delivered { .. }),
+            "{name}: {outcome:?}"
+        );
+        let again = emailer
+            .handle_record(notice(name), deadline())
+            .await
+            .unwrap();
+        assert!(
+            matches!(again, Outcome::Duplicate { .. }),
+            "{name}: {again:?}"
+        );
+        let [mail] = emailer.mailer().sent().try_into().unwrap();
+        assert_eq!(mail.attachments.len(), attachments, "{name}");
+        assert!(
+            mail.subject.starts_with("[123456789012 eu-west-1] "),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_notice_send_that_fails_gives_the_claim_back_for_the_retry() {
+    for fault in Fault::ALL {
+        let emailer = emailer(RecordingMailer::failing(fault));
+        let error = emailer
+            .handle_record(notice("health-scheduled-change"), deadline())
+            .await
+            .unwrap_err();
+        if fault == Fault::Throttled {
+            assert!(matches!(error, RecordError::Deferred { .. }), "{error:?}");
+        } else {
+            fault.assert_is(&error, "ses:SendEmail");
+        }
+    }
+    let emailer = emailer(RecordingMailer::with_faults(|attempt| {
+        (attempt == 0).then_some(Fault::Transient)
+    }));
+    assert!(emailer
+        .handle_record(notice("health-scheduled-change"), deadline())
+        .await
+        .is_err());
+    let retry = emailer
+        .handle_record(notice("health-scheduled-change"), deadline())
+        .await;
+    assert!(matches!(retry, Ok(Outcome::Delivered { .. })), "{retry:?}");
+}

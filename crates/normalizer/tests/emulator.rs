@@ -387,3 +387,103 @@ async fn missing_topic_is_a_reported_failure() {
     let response = normalizer.handle_batch(&event).await.unwrap();
     assert_eq!(failed_ids(&response).len(), 1);
 }
+
+/// The schema a notice message names.
+fn notice_schema(message: &Value) -> StandardSchema {
+    let name = message["dataschema"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("urn:ore:schema:")
+        .trim_end_matches(":1");
+    StandardSchema::load_file(&format!("schemas/{name}.v1.json"))
+}
+
+#[tokio::test]
+async fn every_notice_kind_is_enriched_from_ec2_and_published_schema_valid() {
+    let fixture = Fixture::new().await;
+    let instance = fixture
+        .launch(&[("Name", "web-01"), ("team", "payments")])
+        .await;
+    let ignored = fixture
+        .launch(&[("Name", "scratch"), ("ore:ignore", "true")])
+        .await;
+    let normalizer = fixture.normalizer(default_rule());
+    for (name, kind) in [
+        (
+            "health-scheduled-change",
+            "org.ore.resource.change-scheduled",
+        ),
+        (
+            "ec2-spot-interruption-warning",
+            "org.ore.resource.spot-interruption-warned",
+        ),
+        (
+            "ec2-rebalance-recommendation",
+            "org.ore.resource.rebalance-recommended",
+        ),
+    ] {
+        let file = format!("events/sqs/normalizer-{name}-sns-envelope.json");
+        let event = sample_for(&file, &instance);
+        let response = normalizer.handle_batch(&event).await.unwrap();
+        assert!(response.batch_item_failures.is_empty(), "{name}");
+        let received = fixture.tap.receive(1).await;
+        assert_eq!(received.len(), 1, "{name}");
+        let message = received[0].json();
+        notice_schema(&message).assert_valid(&message);
+        assert_eq!(message["type"], kind);
+        assert_eq!(message["subject"], instance.as_str());
+        assert_eq!(message["data"]["enrichment"], "enriched");
+        assert_eq!(message["data"]["instance"]["tags"]["team"], "payments");
+        assert_eq!(received[0].attributes["type"], kind);
+
+        let event = sample_for(&file, &ignored);
+        let response = normalizer.handle_batch(&event).await.unwrap();
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "{name}: ignoring is not a failure"
+        );
+        assert!(
+            fixture.tap.receive(0).await.is_empty(),
+            "{name}: an ignored instance gets no notice"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_change_for_several_instances_publishes_one_notice_each() {
+    let fixture = Fixture::new().await;
+    let mut instances = Vec::new();
+    for index in 0..3 {
+        instances.push(fixture.launch(&[("Name", &format!("node-{index}"))]).await);
+    }
+    let mut event =
+        load_sqs_event("events/sqs/normalizer-health-scheduled-change-sns-envelope.json");
+    let body = event.records[0].body.take().unwrap();
+    let mut envelope: Value = serde_json::from_str(&body).unwrap();
+    let mut health: Value = serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+    health["detail"]["affectedEntities"] = instances
+        .iter()
+        .map(|id| serde_json::json!({"entityValue": id}))
+        .collect();
+    envelope["Message"] = health.to_string().into();
+    event.records[0].body = Some(envelope.to_string());
+
+    let response = fixture
+        .normalizer(default_rule())
+        .handle_batch(&event)
+        .await
+        .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let received = fixture.tap.receive(3).await;
+    let mut names: Vec<String> = received
+        .iter()
+        .map(|r| {
+            r.json()["data"]["instance"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["node-0", "node-1", "node-2"]);
+}

@@ -447,3 +447,136 @@ async fn concurrent_writers_are_retried_then_the_record_is_deferred() {
     deferred_for(pending(&normalizer).await);
     assert!(normalizer_published(&normalizer).is_empty());
 }
+
+/// The committed sample of a notice kind, as the normalizer reads it.
+fn notice_event(name: &str) -> RawEvent {
+    from_sqs_body(&test_support::load_json(&format!("events/eventbridge/{name}.json")).to_string())
+        .expect("a valid notice")
+}
+
+const NOTICE_SAMPLES: [&str; 3] = [
+    "health-scheduled-change",
+    "ec2-spot-interruption-warning",
+    "ec2-rebalance-recommendation",
+];
+
+#[tokio::test]
+async fn every_notice_kind_is_enriched_and_published_with_its_own_type_and_no_timing() {
+    for name in NOTICE_SAMPLES {
+        let normalizer = normalizer(
+            FakeDescriber::knows(tagged(&[("team", "ops")])),
+            Settling::default(),
+        );
+        let outcome = normalizer
+            .handle_record(notice_event(name), deadline())
+            .await;
+        let expected = test_support::load_json(&format!("events/notices/{name}.json"));
+        let kind = expected["type"].as_str().unwrap();
+        assert!(
+            matches!(outcome, Ok(Outcome::Delivered { .. })),
+            "{name}: {outcome:?}"
+        );
+        let bodies = normalizer.publisher().bodies();
+        assert_eq!(bodies.len(), 1, "{name}");
+        assert_eq!(bodies[0]["type"], kind);
+        assert_eq!(
+            bodies[0]["id"], expected["id"],
+            "{name}: the id the samples derive"
+        );
+        assert_eq!(bodies[0]["data"]["instance"]["tags"]["team"], "ops");
+        assert_eq!(bodies[0]["data"]["enrichment"], "enriched");
+        assert!(
+            bodies[0]["data"].get("timing").is_none(),
+            "{name}: a notice has no timing"
+        );
+        let attributes = &normalizer.publisher().attributes()[0];
+        assert_eq!(attributes["type"], kind);
+        assert!(
+            !attributes.contains_key("state"),
+            "state filters never match a notice"
+        );
+        assert_eq!(
+            normalizer.store().snapshot(INSTANCE_ARN).current,
+            None,
+            "{name}: a notice does not move the recorded state"
+        );
+    }
+}
+
+#[tokio::test]
+async fn notices_follow_the_ignore_tag_and_publish_an_unknown_instance_unenriched() {
+    for name in NOTICE_SAMPLES {
+        let ignored = normalizer(
+            FakeDescriber::knows(tagged(&[("ore:ignore", "true")])),
+            Settling::default(),
+        );
+        let outcome = ignored.handle_record(notice_event(name), deadline()).await;
+        assert!(
+            matches!(outcome, Ok(Outcome::Ignored { .. })),
+            "{name}: {outcome:?}"
+        );
+        assert!(ignored.publisher().bodies().is_empty());
+
+        // No settle wait: a notice is about an instance that exists, or is gone for good.
+        let unknown = normalizer(FakeDescriber::unknown(), Settling::default());
+        let outcome = unknown.handle_record(notice_event(name), deadline()).await;
+        assert!(
+            matches!(outcome, Ok(Outcome::Delivered { .. })),
+            "{name}: {outcome:?}"
+        );
+        assert_eq!(
+            unknown.publisher().bodies()[0]["data"]["enrichment"],
+            "not_found"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_change_naming_many_instances_publishes_one_notice_each() {
+    let mut event = test_support::load_json("events/eventbridge/health-scheduled-change.json");
+    event["detail"]["affectedEntities"] = (0..40)
+        .map(|i| json!({"entityValue": format!("i-{i:017x}")}))
+        .collect();
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let raw: RawEvent = from_sqs_body(&event.to_string()).unwrap();
+    let outcome = normalizer.handle_record(raw, deadline()).await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Delivered { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(normalizer.describer().calls(), 40);
+    let bodies = normalizer.publisher().bodies();
+    let subjects: std::collections::BTreeSet<_> = bodies
+        .iter()
+        .map(|b| b["subject"].as_str().unwrap().to_owned())
+        .collect();
+    let ids: std::collections::BTreeSet<_> = bodies
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((bodies.len(), subjects.len(), ids.len()), (40, 40, 40));
+}
+
+#[tokio::test]
+async fn a_notice_that_cannot_be_enriched_or_published_fails_its_record_for_a_retry() {
+    for fault in Fault::ALL {
+        let normalizer = normalizer(FakeDescriber::failing(fault), Settling::default());
+        let error = normalizer
+            .handle_record(notice_event("ec2-spot-interruption-warning"), deadline())
+            .await
+            .unwrap_err();
+        fault.assert_is(&error, "ec2:DescribeInstances");
+        assert!(normalizer.publisher().bodies().is_empty());
+
+        let normalizer = normalizer_publishing_to(
+            FakeDescriber::knows(tagged(&[])),
+            RecordingPublisher::failing(fault),
+            Settling::default(),
+        );
+        let error = normalizer
+            .handle_record(notice_event("health-scheduled-change"), deadline())
+            .await
+            .unwrap_err();
+        fault.assert_is(&error, "sns:Publish");
+    }
+}

@@ -501,6 +501,24 @@ pub fn sent_emails(source: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Raw MIME mails the emulator's SES recorded from `source` (`ses` -> `RawMessage`: `source`,
+/// `destinations`, `raw_data`): the mails ORE builds itself, those with attachments.
+pub fn sent_raw_emails(source: &str) -> Vec<Value> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+    let data: Value = serde_json::from_str(&http_get(&format!("{endpoint}/moto-api/data.json")))
+        .expect("emulator state is JSON");
+    data["ses"]["RawMessage"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .filter(|m| m["source"] == source)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A plain HTTP/1.0 GET on the loopback emulator; enough for its inspection API.
 fn http_get(url: &str) -> String {
     use std::io::{Read, Write};

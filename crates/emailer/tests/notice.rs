@@ -1,0 +1,215 @@
+//! The notice mails: subjects that say what will happen and when, golden text and HTML bodies,
+//! AWS's words escaped, the scheduled change's iCalendar entry (read back with an iCalendar
+//! parser), and the raw MIME message SES sends (read back with a MIME parser).
+
+use chrono::{DateTime, Duration, SubsecRound, TimeZone, Utc};
+use emailer::mail::raw_mime;
+use emailer::Renderer;
+use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, EventLike};
+use mail_parser::MimeHeaders;
+use ore_lambda::ports::RenderedEmail;
+use ore_model::notice::NoticeMessage;
+use ore_model::Payload;
+use test_support::{load_json, repo_root};
+
+fn sample(name: &str) -> NoticeMessage {
+    NoticeMessage::from_payload(load_json(&format!("events/notices/{name}.json"))).unwrap()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = repo_root().join("crates/emailer/tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(actual, expected, "{name} differs from its golden file");
+}
+
+/// The samples' notices read 30 seconds after their events: the Health event's window is
+/// about 9 days ahead, the Spot interruption 90 seconds.
+fn render(name: &str) -> RenderedEmail {
+    let message = sample(name);
+    let now = message.time + Duration::seconds(30);
+    Renderer::new()
+        .unwrap()
+        .render_notice(&message, now)
+        .unwrap()
+}
+
+#[test]
+fn subjects_say_what_will_happen_and_when() {
+    let at = |name: &str, now: DateTime<Utc>| {
+        Renderer::new()
+            .unwrap()
+            .render_notice(&sample(name), now)
+            .unwrap()
+            .subject
+    };
+    let six_days_before = Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap();
+    assert_eq!(
+        at("health-scheduled-change", six_days_before),
+        "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) will be retired between 5 and 12 Dec, in 6 days"
+    );
+    let during = Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap();
+    assert!(at("health-scheduled-change", during).ends_with("between 5 and 12 Dec, under way"));
+    assert_eq!(
+        render("ec2-spot-interruption-warning").subject,
+        "[123456789012 eu-west-1] Spot interruption: web-01 (i-0abc1234def567890) terminates in 1 minute"
+    );
+    let at_warning = sample("ec2-spot-interruption-warning").time;
+    assert!(at("ec2-spot-interruption-warning", at_warning).ends_with("terminates in 2 minutes"));
+    assert_eq!(
+        render("ec2-rebalance-recommendation").subject,
+        "[123456789012 eu-west-1] Rebalance recommended: web-01 (i-0abc1234def567890) is at elevated risk of Spot interruption"
+    );
+}
+
+#[test]
+fn notice_mails_match_their_golden_files() {
+    for name in [
+        "health-scheduled-change",
+        "ec2-spot-interruption-warning",
+        "ec2-rebalance-recommendation",
+    ] {
+        let email = render(name);
+        golden(&format!("notice-{name}.txt"), &email.text);
+        golden(&format!("notice-{name}.html"), &email.html);
+        let attachments = email.attachments.len();
+        assert_eq!(
+            attachments,
+            usize::from(name == "health-scheduled-change"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn aws_description_is_text_not_markup() {
+    let mut message = load_json("events/notices/health-scheduled-change.json");
+    message["data"]["scheduled_change"]["description"] =
+        "<script>alert(1)</script>\n<a href=\"http://evil\">click</a>".into();
+    let message = NoticeMessage::from_payload(message).unwrap();
+    let email = Renderer::new()
+        .unwrap()
+        .render_notice(&message, message.time)
+        .unwrap();
+    assert!(!email.html.contains("<script>"), "{}", email.html);
+    assert!(!email.html.contains("<a href=\"http://evil\""));
+    assert!(email
+        .html
+        .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    assert!(
+        email.text.contains("<script>alert(1)</script>"),
+        "plain text keeps the words"
+    );
+}
+
+fn calendar_of(email: &RenderedEmail) -> Calendar {
+    let [attachment] = email.attachments.as_slice() else {
+        panic!("one attachment");
+    };
+    assert!(attachment.filename.ends_with(".ics"));
+    assert!(attachment.content_type.starts_with("text/calendar"));
+    attachment.content.parse().expect("an iCalendar document")
+}
+
+#[test]
+fn the_calendar_entry_is_the_maintenance_window() {
+    let email = render("health-scheduled-change");
+    let calendar = calendar_of(&email);
+    assert_eq!(
+        calendar.property_value("PRODID"),
+        Some("-//ORE//Org Resource Events//EN")
+    );
+    assert_eq!(calendar.property_value("METHOD"), Some("PUBLISH"));
+    let events: Vec<_> = calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(event) => Some(event),
+            _ => None,
+        })
+        .collect();
+    let [event] = events.as_slice() else {
+        panic!("one event, got {}", events.len());
+    };
+    let utc = |t: Option<DatePerhapsTime>| match t {
+        Some(DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(t))) => t,
+        other => panic!("a date-time, got {other:?}"),
+    };
+    assert_eq!(
+        utc(event.get_start()),
+        Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap()
+    );
+    assert_eq!(
+        utc(event.get_end()),
+        Utc.with_ymd_and_hms(2026, 12, 12, 10, 0, 0).unwrap()
+    );
+    let message = sample("health-scheduled-change");
+    assert_eq!(
+        event.get_uid(),
+        Some(format!("{}@ore", message.id).as_str())
+    );
+    assert_eq!(
+        event.get_summary(),
+        Some("AWS retirement: web-01 (i-0abc1234def567890)")
+    );
+    let description = event.get_description().expect("a description");
+    assert!(description.contains("AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"));
+    assert!(description.contains("EC2 has detected degradation"));
+    assert_eq!(event.get_location(), Some("123456789012 eu-west-1"));
+    let stamped = message.data.resource.processed_at.trunc_subsecs(0);
+    assert_eq!(
+        event.get_timestamp(),
+        Some(stamped),
+        "whole seconds in iCalendar"
+    );
+}
+
+#[test]
+fn the_raw_message_holds_text_html_and_the_calendar() {
+    let email = render("health-scheduled-change");
+    let recipients = [
+        "ops@example.com".to_owned(),
+        "oncall@example.com".to_owned(),
+    ];
+    let raw = raw_mime("ore@example.com", &recipients, &email).unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("a MIME message");
+    assert_eq!(parsed.subject(), Some(email.subject.as_str()));
+    let from = parsed
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address());
+    assert_eq!(from, Some("ore@example.com"));
+    let to: Vec<_> = parsed
+        .to()
+        .map(|a| a.iter().filter_map(|a| a.address()).collect())
+        .unwrap_or_default();
+    assert_eq!(to, ["ops@example.com", "oncall@example.com"]);
+    // MIME text ends its lines with CRLF.
+    let crlf = |text: &str| text.replace('\n', "\r\n");
+    assert_eq!(
+        parsed.body_text(0).map(|t| t.into_owned()),
+        Some(crlf(&email.text))
+    );
+    assert_eq!(
+        parsed.body_html(0).map(|t| t.into_owned()),
+        Some(crlf(&email.html))
+    );
+    let attachment = parsed.attachment(0).expect("the calendar attachment");
+    assert_eq!(
+        attachment.attachment_name(),
+        Some(email.attachments[0].filename.as_str())
+    );
+    let content_type = attachment.content_type().expect("a content type");
+    assert_eq!(
+        (content_type.ctype(), content_type.subtype()),
+        ("text", Some("calendar"))
+    );
+    assert_eq!(
+        attachment.contents(),
+        email.attachments[0].content.as_bytes()
+    );
+}
