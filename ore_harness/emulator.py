@@ -2,6 +2,8 @@
 helpers every local run needs once: a free port, a queue with its ARN, a topic tap (an SQS queue
 subscribed with raw delivery: what a subscriber receives), draining a queue, the mail SES accepted."""
 import base64
+import email
+import email.policy
 import json
 import os
 import socket
@@ -100,15 +102,29 @@ def recorded_emails(url, sender):
         request = json.loads(body)
         if request["FromEmailAddress"] != sender:
             continue
-        simple = request["Content"]["Simple"]
-        emails.append({"from": request["FromEmailAddress"], "to": request["Destination"]["ToAddresses"],
-                       "subject": simple["Subject"]["Data"], "text": simple["Body"]["Text"]["Data"],
-                       "html": simple["Body"]["Html"]["Data"]})
+        mail = {"from": request["FromEmailAddress"], "to": request["Destination"]["ToAddresses"],
+                "attachments": []}
+        content = request["Content"]
+        if "Simple" in content:
+            simple = content["Simple"]
+            mail.update(subject=simple["Subject"]["Data"], text=simple["Body"]["Text"]["Data"],
+                        html=simple["Body"]["Html"]["Data"])
+        else:
+            # ORE's own MIME message (a mail with attachments), read back with the standard library.
+            message = email.message_from_bytes(base64.b64decode(content["Raw"]["Data"]), policy=email.policy.default)
+            mail.update(subject=str(message["subject"]),
+                        text=message.get_body(("plain",)).get_content().replace("\r\n", "\n"),
+                        html=message.get_body(("html",)).get_content().replace("\r\n", "\n"),
+                        attachments=[{"filename": part.get_filename(), "content_type": part.get_content_type(),
+                                      "content": part.get_content()} for part in message.iter_attachments()])
+        emails.append(mail)
     accepted = len(sent_emails(url, sender))
     return emails[:accepted]
 
 
 def sent_emails(url, sender):
-    """The mail the emulator's SES accepted from `sender` (subject, destinations, body)."""
+    """The mail the emulator's SES accepted from `sender`: simple ones (subject, destinations,
+    body) and raw MIME ones (destinations, raw_data)."""
     with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=10) as reply:
-        return [m for m in json.load(reply)["ses"]["Message"] if m["source"] == sender]
+        ses = json.load(reply)["ses"]
+    return [m for kind in ("Message", "RawMessage") for m in ses.get(kind, []) if m["source"] == sender]

@@ -162,25 +162,31 @@ def main():
 
     published = [json.loads(m["Body"]) for m in aws.drain(stack.taps["NormalizedTopic"])]
     normalized = [m for m in published if m["type"] == "org.ore.resource.state-changed"]
+    notices = [m for m in published if m["type"] not in ("org.ore.resource.state-changed", "org.ore.heartbeat")]
     emails = recorded_emails(url, parameters["EmailFrom"])
     for index, email in enumerate(emails, 1):
         stem = out / "emails" / f"{index:02d}"
         stem.with_suffix(".html").write_text(email["html"])
         stem.with_suffix(".txt").write_text(f"Subject: {email['subject']}\nTo: {', '.join(email['to'])}\n\n"
                                             + email["text"])
+        for attachment in email["attachments"]:
+            (out / "emails" / f"{index:02d}-{attachment['filename']}").write_text(attachment["content"])
     summary = {
         "events_in": bus.received,
         "events_matched_by_rule": bus.matched,
         "normalized_messages": len(normalized),
         "normalized": [[m["data"]["resource_id"], m["data"]["state"]] for m in normalized],
         "timing": {f"{m['data']['resource_id']} {m['time']}": m["data"].get("timing") for m in normalized},
+        "notice_count": len(notices),
+        "notices": [[m["data"]["resource_id"], m["type"]] for m in notices],
+        "notice_messages": notices,
         "csv_records": csv_count,
         "emails": len(emails),
         "email_subjects": [e["subject"] for e in emails],
         "dlq_depth": {f.binary: aws.depth(stack.physical[f.dead_letter_queue]) for f in template.functions},
         "work_queue_depth": {f.binary: aws.depth(stack.physical[f.queue]) for f in template.functions},
         "invocations": {m.function.name: m.invocations for m in mappings},
-        "heartbeat_messages": len(published) - len(normalized),
+        "heartbeat_messages": sum(m["type"] == "org.ore.heartbeat" for m in published),
         "archived_messages": archived(aws, stack),
         "canary": canary,
     }
@@ -196,11 +202,13 @@ def main():
         summary["expected_transitions"] = expected["transitions"]
         summary["ignored_transitions"] = expected["ignored"]
         summary["expected_timing"] = expected["timing"]
+        summary["expected_notices"] = expected["notices"]
         summary["flapping_instance"] = expected["flapping"]
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print()
     say("summary")
-    for key in ("events_in", "events_matched_by_rule", "normalized_messages", "csv_records", "emails",
+    for key in ("events_in", "events_matched_by_rule", "normalized_messages", "notice_count",
+                "csv_records", "emails",
                 "dlq_depth", "work_queue_depth"):
         print(f"    {key:24} {summary[key]}")
     if expected is not None:

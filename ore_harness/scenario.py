@@ -1,5 +1,6 @@
 """An operator's day on the emulator: instances launched, stopped, started and terminated, one
-tagged to be ignored, one event the rule must not match and one malformed event; then every event
+tagged to be ignored, a retirement AWS Health schedules and a Spot instance warned of its
+interruption, one event no rule matches and one malformed event; then every state-change event
 delivered again (nothing new may come out), one instance's events in reverse order (late events)
 and a flapping instance. Event times follow a day that began ten hours ago, minute by minute as
 written below, so previous states and durations are known in advance."""
@@ -48,7 +49,7 @@ def operator_day(aws, ignore_tag, bus, pump):
     redeliveries, a reversed instance, a flapping one. `ignore_tag` is the (key, value) the
     deployment ignores. Returns what must come out: the transitions delivered and ignored, each
     delivered transition's expected timing, and the flapping instance."""
-    expected = {"transitions": [], "ignored": [], "timing": {}, "flapping": FLAPPING}
+    expected = {"transitions": [], "ignored": [], "timing": {}, "flapping": FLAPPING, "notices": []}
     ignore_key, ignore_value = ignore_tag
     sent = []
     last = {}
@@ -76,6 +77,7 @@ def operator_day(aws, ignore_tag, bus, pump):
     aws.ec2.start_instances(InstanceIds=[web])
     say(f"started {web} again")
     change(web, "pending", 250); change(web, "running", 251)  # noqa: E702
+    notices(aws, bus, pump, web, expected)
     scratch = launch(aws, {"Name": "scratch-box", ignore_key: ignore_value})
     say(f"launched {scratch} tagged {ignore_key}={ignore_value} (ORE must stay silent)")
     change(scratch, "pending", 300, True); change(scratch, "running", 301, True)  # noqa: E702
@@ -114,6 +116,39 @@ def operator_day(aws, ignore_tag, bus, pump):
     return expected
 
 
+SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "events" / "eventbridge"
+
+
+def notice_event(sample, instance_id, time, **detail):
+    """A committed notice sample (the shape AWS documents) about `instance_id` at `time`."""
+    event = json.loads((SAMPLES / f"{sample}.json").read_text())
+    text = json.dumps(event).replace("i-0abc1234def567890", instance_id)
+    event = json.loads(text)
+    event.update({"id": str(uuid.uuid4()), "time": time, "account": ACCOUNT, "region": REGION})
+    event["detail"].update(detail)
+    return event
+
+
+def notices(aws, bus, pump, web, expected):
+    """What will happen: AWS Health schedules web-01's retirement six days out; a Spot instance
+    gets a rebalance recommendation, then its two-minute interruption warning."""
+    now = dt.datetime.now(dt.timezone.utc)
+    rfc2822 = "%a, %d %b %Y %H:%M:%S GMT"
+    start, end = now + dt.timedelta(days=6, hours=1), now + dt.timedelta(days=13, hours=1)
+    say(f"AWS Health schedules the retirement of {web} (web-01) for {start:%d %b}")
+    bus.put(notice_event("health-scheduled-change", web, now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         startTime=start.strftime(rfc2822), endTime=end.strftime(rfc2822)))
+    expected["notices"].append((web, "org.ore.resource.change-scheduled"))
+    pump()
+    spot = launch(aws, {"Name": "batch-spot-07", "team": "data"})
+    say(f"launched Spot instance {spot} (batch-spot-07): a rebalance recommendation, then the interruption warning")
+    for sample, kind in (("ec2-rebalance-recommendation", "org.ore.resource.rebalance-recommended"),
+                         ("ec2-spot-interruption-warning", "org.ore.resource.spot-interruption-warned")):
+        bus.put(notice_event(sample, spot, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+        expected["notices"].append((spot, kind))
+        pump()
+
+
 def replay(bus, files, pump):
     """Put the events of these files (one event or a list each) on the bus."""
     for name in files:
@@ -121,5 +156,5 @@ def replay(bus, files, pump):
         events = [document] if isinstance(document, dict) else document
         for event in events:
             matched = bus.put(event)
-            say(f"{name}: {'published to the raw events topic' if matched else 'not matched by the rule'}")
+            say(f"{name}: {'matched by ' + ', '.join(matched) if matched else 'not matched by any rule'}")
         pump()

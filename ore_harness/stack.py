@@ -1,8 +1,9 @@
 """ORE's stack in the emulator, as template.yaml wires it, and the glue AWS runs for us:
 - topics, each function's queue with its dead-letter queue and redrive, the raw-delivery
   subscriptions, log groups, the SES sender identity: all read from the template;
-- the EC2 rule (`EventBus`): its pattern from the template, evaluated by moto's EventBridge matcher;
-  matching events are published to the rule's target topic as EventBridge would;
+- the EC2 state-change, scheduled-change and Spot warning rules (`EventBus`): their patterns from
+  the template, evaluated by moto's EventBridge matcher; matching events are published to the
+  rule's target topic as EventBridge would;
 - the heartbeat rule lives in the emulator's EventBridge with its real pattern; the emulator cannot
   target SNS, so it targets a "bus tap" queue that `Stack.forward_bus` publishes to the topic;
 - the DynamoDB tables (state store, mail ledger), and the archive: its bucket and Firehose stream. The
@@ -142,20 +143,27 @@ class EventSourceMapping:
 
 
 class EventBus:
-    """The EventBridge default bus with ORE's EC2 rule: matching events go to its target topic."""
+    """The EventBridge default bus with ORE's rules (all but the heartbeat rule, which lives in the
+    emulator's EventBridge): an event goes to the target topic of every rule it matches."""
 
-    def __init__(self, aws, stack, rule="Ec2StateChangeRule"):
+    def __init__(self, aws, stack, rules=None):
         template = stack.template
         self.aws = aws
-        self.pattern = EventPattern.load(json.dumps(template.rule_pattern(rule, stack.parameters)))
-        [target] = template.rule(rule)["Targets"]
-        self.topic = template.resolve(target["Arn"], stack.parameters, stack.physical)
+        names = rules or [name for name in of_type(template.resources, "AWS::Events::Rule")
+                          if name != "HeartbeatRule"]
+        self.rules = []
+        for name in names:
+            pattern = EventPattern.load(json.dumps(template.rule_pattern(name, stack.parameters)))
+            [target] = template.rule(name)["Targets"]
+            self.rules.append((name, pattern, template.resolve(target["Arn"], stack.parameters, stack.physical)))
         self.received = self.matched = 0
 
     def put(self, event):
+        """Returns the names of the rules that matched."""
         self.received += 1
-        if self.pattern.matches_event(event):
+        matched = [(name, topic) for name, pattern, topic in self.rules if pattern.matches_event(event)]
+        if matched:
             self.matched += 1
-            self.aws.sns.publish(TopicArn=self.topic, Message=json.dumps(event))
-            return True
-        return False
+        for _, topic in matched:
+            self.aws.sns.publish(TopicArn=topic, Message=json.dumps(event))
+        return [name for name, _ in matched]

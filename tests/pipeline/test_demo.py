@@ -1,6 +1,7 @@
 """The local pipeline's outcome (scripts/demo.sh --out DIR, run by scripts/test.sh just before):
-the operator's day through the real binaries under the Lambda runtime emulator, every event of it
-delivered twice, an instance whose events arrive newest first, and a flapping one."""
+the operator's day through the real binaries under the Lambda runtime emulator, every state change
+of it delivered twice, an instance whose events arrive newest first, a flapping one, a retirement
+AWS Health schedules and a Spot instance's rebalance recommendation and interruption warning."""
 import collections
 import csv
 import io
@@ -24,14 +25,16 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     expected = sorted(map(tuple, summary["expected_transitions"]))
     assert len(expected) == 8 + 4 + 6, "the day, the reversed instance, the flapping one"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 36, "12 events of the day twice, 4 reversed, 6 flapping, 2 foreign"
+    assert summary["events_in"] == 39, "12 events of the day twice, 3 notices, 4 reversed, 6 flapping, 2 foreign"
 
 
 def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary):
     text = (OUT / "csv-records.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert summary["csv_records"] == len(rows)
-    assert sorted((r["resource_id"], r["state"]) for r in rows) == sorted(map(tuple, summary["expected_transitions"]))
+    changes = [r for r in rows if r["message_type"] == "org.ore.resource.state-changed"]
+    assert len(rows) - len(changes) == 3, "one record per notice"
+    assert sorted((r["resource_id"], r["state"]) for r in changes) == sorted(map(tuple, summary["expected_transitions"]))
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
     assert len(summary["ignored_transitions"]) == 4
     assert not any(instance in text for instance in ignored)
@@ -39,15 +42,15 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
 
 def test_every_transition_gives_one_email_and_the_ignored_instance_none(summary):
     subjects = summary["email_subjects"]
-    assert len(subjects) == summary["emails"] == 18, "one mail per message, redeliveries mail no one"
+    assert len(subjects) == summary["emails"] == 18 + 3, "one mail per message, redeliveries mail no one"
     expected = collections.Counter(map(tuple, summary["expected_transitions"]))
     for (instance, state), count in expected.items():
         matching = [s for s in subjects if instance in s and (f"is now {state}" in s or f"was {state} (late" in s)]
         assert len(matching) == count, f"{len(matching)} emails for {instance} {state}, expected {count}"
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
     emails = sorted((OUT / "emails").iterdir())
-    assert len([e for e in emails if e.suffix == ".html"]) == 18
-    assert len([e for e in emails if e.suffix == ".txt"]) == 18
+    assert len([e for e in emails if e.suffix == ".html"]) == 18 + 3
+    assert len([e for e in emails if e.suffix == ".txt"]) == 18 + 3
     for email in emails:
         body = email.read_text()
         assert not any(instance in body for instance in ignored), email
@@ -141,7 +144,7 @@ def test_csv_and_mail_show_the_timing(summary):
 def test_every_standard_message_is_archived_once(summary):
     """SNS -> Firehose -> S3 (the SNS hop emulated, README "Emulated hops"), heartbeats filtered out."""
     archived = summary["archived_messages"]
-    assert len(archived) == len(set(archived)) == summary["normalized_messages"]
+    assert len(archived) == len(set(archived)) == summary["normalized_messages"] + summary["notice_count"]
 
 
 def test_the_history_command_answers_from_the_state_table(summary):
@@ -151,3 +154,49 @@ def test_the_history_command_answers_from_the_state_table(summary):
         assert text.startswith(f"arn:aws:ec2:eu-west-1:123456789012:instance/{instance}")
     web = [i for i, h in summary["history"].items() if len(h["events"]) == 8]
     assert len(web) == 1 and summary["history"][web[0]]["current"] == "terminated"
+
+
+def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary):
+    assert sorted(map(tuple, summary["notices"])) == sorted(map(tuple, summary["expected_notices"]))
+    for message in summary["notice_messages"]:
+        assert message["data"]["enrichment"] == "enriched", message["type"]
+        assert message["data"]["instance"]["name"] in ("web-01", "batch-spot-07")
+        assert "state" not in message["data"] and "timing" not in message["data"]
+    rows = list(csv.DictReader(io.StringIO((OUT / "csv-records.csv").read_text(), newline="")))
+    retirement = [r for r in rows if r["message_type"] == "org.ore.resource.change-scheduled"]
+    assert len(retirement) == 1
+    assert retirement[0]["notice_code"] == "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"
+    assert retirement[0]["window_start"] and retirement[0]["window_end"] and retirement[0]["state"] == ""
+    [spot] = [r for r in rows if r["message_type"] == "org.ore.resource.spot-interruption-warned"]
+    assert spot["notice_code"] == "terminate" and spot["name"] == "batch-spot-07"
+
+
+def test_notice_mails_say_what_will_happen_and_when(summary):
+    subjects = summary["email_subjects"]
+    retirement = [s for s in subjects if "web-01" in s and "will be retired between" in s]
+    assert len(retirement) == 1 and retirement[0].endswith(", in 6 days"), retirement
+    # The warning is put on the bus as it happens: the mail goes out seconds later, to the minute.
+    spot = [s for s in subjects if "Spot interruption: batch-spot-07" in s and s.endswith("terminates in 2 minutes")]
+    assert len(spot) == 1, subjects
+    assert sum("Rebalance recommended: batch-spot-07" in s for s in subjects) == 1
+
+
+def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary):
+    """The .ics ORE attaches, read with the Python icalendar library (independent of the Rust
+    crate that wrote it): one event, the maintenance window, the message's id as its UID."""
+    import datetime as dt
+
+    import icalendar
+
+    [ics] = sorted((OUT / "emails").glob("*.ics"))
+    calendar = icalendar.Calendar.from_ical(ics.read_text())
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    [event] = calendar.walk("VEVENT")
+    [message] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.change-scheduled"]
+    change = message["data"]["scheduled_change"]
+    as_time = lambda text: dt.datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
+    assert event.decoded("DTSTART") == as_time(change["start_time"])
+    assert event.decoded("DTEND") == as_time(change["end_time"])
+    assert str(event["UID"]) == f"{message['id']}@ore"
+    assert "web-01" in str(event["SUMMARY"]) and "retirement" in str(event["SUMMARY"])
+    assert "EC2 has detected degradation" in str(event["DESCRIPTION"])

@@ -5,6 +5,8 @@ import pathlib
 import pytest
 from moto.events.models import EventPattern
 
+import aws_docs
+
 from ore_harness.template import Template, of_type, ref
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -45,10 +47,15 @@ def test_the_pipeline_is_wired_end_to_end(resources):
             assert sub["RawMessageDelivery"] in (True, "true"), f"{topic} -> {ref(sub['Endpoint'])} raw delivery"
 
 
-def test_rule_target_retries_and_dead_letters(resources):
-    target = resources["Ec2StateChangeRule"]["Properties"]["Targets"][0]
-    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    assert ref(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetterQueue"
+def test_every_rule_feeds_the_raw_topic_with_retries_and_a_dead_letter_queue(resources):
+    rules = of_type(resources, "AWS::Events::Rule")
+    assert set(rules) == {"Ec2StateChangeRule", "ScheduledChangeRule", "SpotWarningRule", "HeartbeatRule"}
+    for name, rule in rules.items():
+        [target] = rule["Properties"]["Targets"]
+        assert ref(target["Arn"]) == "RawEventsTopic", name
+        assert rule["Properties"]["EventBusName"] == "default", name
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0, name
+        assert ref(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetterQueue", name
 
 
 def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
@@ -197,7 +204,7 @@ def rule_pattern(source_template, states=None):
 
 
 def sample_events():
-    files = sorted((ROOT / "events" / "eventbridge").glob("*.json"))
+    files = sorted((ROOT / "events" / "eventbridge").glob("ec2-instance-*.json"))
     assert len(files) == 6
     return [json.loads(f.read_text()) for f in files]
 
@@ -223,3 +230,52 @@ def test_rule_honours_the_watched_states_parameter(source_template):
     pattern = rule_pattern(source_template, ["stopped", "terminated"])
     matched = sorted(e["detail"]["state"] for e in sample_events() if pattern.matches_event(e))
     assert matched == ["stopped", "terminated"]
+
+
+# ---------------------------------------------------------------- the notice rules' patterns
+
+NOTICE_SAMPLES = {
+    "health-scheduled-change": "ScheduledChangeRule",
+    "ec2-spot-interruption-warning": "SpotWarningRule",
+    "ec2-rebalance-recommendation": "SpotWarningRule",
+}
+
+
+def pattern_of(source_template, rule):
+    return EventPattern.load(json.dumps(source_template["Resources"][rule]["Properties"]["EventPattern"]))
+
+
+def notice_sample(name):
+    return json.loads((ROOT / "events" / "eventbridge" / f"{name}.json").read_text())
+
+
+def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
+    """Pages: aws_docs.HEALTH_EVENTBRIDGE, EC2_SPOT_INTERRUPTION_NOTICES, EC2_REBALANCE_RECOMMENDATIONS
+    (the samples are the documented shapes)."""
+    rules = {"Ec2StateChangeRule": rule_pattern(source_template),
+             "ScheduledChangeRule": pattern_of(source_template, "ScheduledChangeRule"),
+             "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
+             "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
+    for name, rule in NOTICE_SAMPLES.items():
+        matched = [r for r, pattern in rules.items() if pattern.matches_event(notice_sample(name))]
+        assert matched == [rule], (name, matched)
+    for event in sample_events():
+        assert not rules["ScheduledChangeRule"].matches_event(event)
+        assert not rules["SpotWarningRule"].matches_event(event)
+
+
+@pytest.mark.parametrize("detail", [{"service": "RDS"}, {"eventTypeCategory": "issue"},
+                                    {"eventTypeCategory": "accountNotification"}])
+def test_the_health_rule_takes_ec2_scheduled_changes_only(source_template, detail):
+    pattern = pattern_of(source_template, "ScheduledChangeRule")
+    event = notice_sample("health-scheduled-change")
+    assert pattern.matches_event(event), aws_docs.HEALTH_EVENT_SCHEMA
+    event["detail"].update(detail)
+    assert not pattern.matches_event(event), detail
+
+
+def test_the_spot_rule_does_not_retry_past_the_warning(resources):
+    """A Spot warning announces an interruption two minutes ahead; retrying for a day would only
+    deliver news of something long over (aws_docs.EC2_SPOT_INTERRUPTION_NOTICES)."""
+    [target] = resources["SpotWarningRule"]["Properties"]["Targets"]
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 900

@@ -222,11 +222,12 @@ fn relative_to_window(now: DateTime<Utc>, change: &ScheduledChange) -> String {
     }
 }
 
-/// "in 2 minutes", "now", or "3 minutes ago" for a time that has passed.
+/// "in 2 minutes" (to the nearest minute: a warning read 110 s before reads "in 2 minutes"),
+/// "now", or "3 minutes ago" for a time that has passed.
 fn until(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     let seconds = (then - now).num_seconds();
     if seconds >= 60 {
-        format!("in {}", span(seconds))
+        format!("in {}", span(seconds + 30))
     } else if seconds > -60 {
         "now".to_owned()
     } else {
@@ -274,6 +275,10 @@ mod tests {
             "in 2 minutes"
         );
         assert_eq!(until(now, now + chrono::Duration::seconds(30)), "now");
+        assert_eq!(
+            until(now, now + chrono::Duration::seconds(110)),
+            "in 2 minutes"
+        );
         assert_eq!(
             until(now, now - chrono::Duration::minutes(5)),
             "5 minutes ago"

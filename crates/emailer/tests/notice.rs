@@ -54,7 +54,7 @@ fn subjects_say_what_will_happen_and_when() {
     assert!(at("health-scheduled-change", during).ends_with("between 5 and 12 Dec, under way"));
     assert_eq!(
         render("ec2-spot-interruption-warning").subject,
-        "[123456789012 eu-west-1] Spot interruption: web-01 (i-0abc1234def567890) terminates in 1 minute"
+        "[123456789012 eu-west-1] Spot interruption: web-01 (i-0abc1234def567890) terminates in 2 minutes"
     );
     let at_warning = sample("ec2-spot-interruption-warning").time;
     assert!(at("ec2-spot-interruption-warning", at_warning).ends_with("terminates in 2 minutes"));
