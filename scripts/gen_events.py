@@ -325,17 +325,23 @@ def notices():
         "ec2-rebalance-recommendation": notice_message(
             events["ec2-rebalance-recommendation"], "rebalance_recommendation", {}),
     }
+    batches = {"normalizer": [], "csv-formatter": [], "emailer": []}
     for name, event in events.items():
         write(f"eventbridge/{name}.json", event)
         envelope = json.dumps(sns_envelope(event, "ore-raw-events", name), indent=2)
-        write(f"sqs/normalizer-{name}-sns-envelope.json",
-              sqs_event(sqs_record(envelope, "ore-normalizer-queue", f"env-{name}")))
+        record = sqs_record(envelope, "ore-normalizer-queue", f"env-{name}")
+        write(f"sqs/normalizer-{name}-sns-envelope.json", sqs_event(record))
+        batches["normalizer"].append(record)
         message = messages[name]
         write(f"notices/{name}.json", message)
         for consumer in ("csv-formatter", "emailer"):
-            write(f"sqs/{consumer}-{name}-sns-envelope.json", sqs_event(sqs_record(
-                json.dumps(sns_envelope(message, "ore-normalized", f"{consumer}-{name}"), indent=2),
-                f"ore-{consumer}-queue", f"{consumer}-env-{name}")))
+            record = sqs_record(json.dumps(sns_envelope(message, "ore-normalized", f"{consumer}-{name}"), indent=2),
+                                f"ore-{consumer}-queue", f"{consumer}-env-{name}")
+            write(f"sqs/{consumer}-{name}-sns-envelope.json", sqs_event(record))
+            batches[consumer].append(record)
+    # One batch of the three kinds per function, for `sam local invoke`.
+    for function, records in batches.items():
+        write(f"sqs/{function}-notices-batch.json", sqs_event(*records))
 
 
 def canary():

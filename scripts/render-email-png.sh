@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Render the golden sample emails (crates/emailer/tests/golden/<name>.html) to docs/<name>.png
 # with headless Chromium, for the README. Needs Debian's `chromium` (apt-get install chromium).
-# Regenerate after changing the HTML template and its golden files.
+# Regenerate after changing the HTML template and its golden files: with names (e.g.
+# notice-health-scheduled-change), only those; with none, every one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 browser="$(command -v chromium || command -v chromium-browser || true)"
 [ -n "$browser" ] || { echo "chromium not found: apt-get install chromium" >&2; exit 1; }
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
-for name in email-stopped email-late-flapping; do
+all="email-stopped email-late-flapping notice-health-scheduled-change notice-ec2-spot-interruption-warning
+  notice-ec2-rebalance-recommendation"
+for name in ${*:-$all}; do
   html="$PWD/crates/emailer/tests/golden/$name.html"
   out="$PWD/docs/$name.png"
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \

@@ -153,3 +153,38 @@ def test_emailer(emulator, env_file):
     sent = sent_emails(emulator["endpoint"], "ore@example.com")
     assert len(sent) == before + 1
     assert sent[-1]["subject"] == "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
+
+
+NOTICE_TYPES = ["org.ore.resource.change-scheduled", "org.ore.resource.spot-interruption-warned",
+                "org.ore.resource.rebalance-recommended"]
+
+
+def test_normalizer_notices(emulator, env_file):
+    """The three notice samples (a scheduled change, a Spot warning, a rebalance recommendation)
+    in one batch: one notice message each."""
+    response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-notices-batch.json", env_file)
+    assert response == {"batchItemFailures": []}, logs
+    messages = [json.loads(body) for body in received(emulator, "NormalizerFunction")]
+    assert sorted(m["type"] for m in messages) == sorted(NOTICE_TYPES), logs
+
+
+def test_csv_formatter_notices(emulator, env_file):
+    response, logs = sam_local_invoke("CsvFormatterFunction", "events/sqs/csv-formatter-notices-batch.json",
+                                      env_file)
+    assert response == {"batchItemFailures": []}, logs
+    records = received(emulator, "CsvFormatterFunction")
+    assert len(records) == 3, logs
+    assert sorted(next(t for t in NOTICE_TYPES if t in r) for r in records) == sorted(NOTICE_TYPES)
+
+
+def test_emailer_notices(emulator, env_file):
+    """The scheduled change goes out as raw MIME with its calendar, the Spot mails as simple ones."""
+    before = {m["id"] for m in sent_emails(emulator["endpoint"], "ore@example.com")}
+    response, logs = sam_local_invoke("EmailerFunction", "events/sqs/emailer-notices-batch.json", env_file)
+    assert response == {"batchItemFailures": []}, logs
+    sent = [m for m in sent_emails(emulator["endpoint"], "ore@example.com") if m["id"] not in before]
+    assert len(sent) == 3, logs
+    raw = [m for m in sent if "raw_data" in m]
+    assert len(raw) == 1 and "text/calendar" in raw[0]["raw_data"] and "BEGIN:VCALENDAR" in raw[0]["raw_data"]
+    subjects = sorted(m["subject"] for m in sent if "subject" in m)
+    assert [s.split("] ", 1)[1].split(":")[0] for s in subjects] == ["Rebalance recommended", "Spot interruption"]

@@ -46,7 +46,13 @@ fn sample_email_matches_the_golden_files() {
 #[test]
 fn the_readme_pictures_are_rendered_from_the_current_golden_html() {
     use sha2::{Digest, Sha256};
-    for name in ["email-stopped", "email-late-flapping"] {
+    for name in [
+        "email-stopped",
+        "email-late-flapping",
+        "notice-health-scheduled-change",
+        "notice-ec2-spot-interruption-warning",
+        "notice-ec2-rebalance-recommendation",
+    ] {
         let png = std::fs::read(repo_root().join(format!("docs/{name}.png"))).expect("the PNG");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG file");
         assert_eq!(&png[12..16], b"IHDR");
