@@ -1,5 +1,6 @@
-//! Throughput of the emailer's pure path, per message: a standard message -> subject, plain-text
-//! and HTML bodies from the compiled-in templates. One element = one email on one core;
+//! Throughput of the emailer's pure path, per message: a standard message (or a notice) ->
+//! subject, plain-text and HTML bodies from the compiled-in templates (and a scheduled change's
+//! calendar and MIME message). One element = one email on one core;
 //! `cargo bench -p emailer`.
 
 use ore_model::Payload;
@@ -7,7 +8,9 @@ use std::hint::black_box;
 
 use chrono::{TimeDelta, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use emailer::mail::raw_mime;
 use emailer::Renderer;
+use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use test_support::{json_files, load_json};
 
@@ -36,5 +39,37 @@ fn bench_render(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_render);
+/// A notice's mail; the scheduled change's includes its iCalendar entry and the raw MIME message
+/// SES is sent (the other kinds go as simple content, SES builds their MIME).
+fn bench_notices(c: &mut Criterion) {
+    let renderer = Renderer::new().expect("the templates compile");
+    let mut group = c.benchmark_group("emailer");
+    group.throughput(Throughput::Elements(1));
+    for kind in [
+        "health-scheduled-change",
+        "ec2-spot-interruption-warning",
+        "ec2-rebalance-recommendation",
+    ] {
+        let message =
+            NoticeMessage::from_payload(load_json(&format!("events/notices/{kind}.json")))
+                .expect("committed notice parses");
+        let recipients = ["ops@example.com".to_owned()];
+        group.bench_function(format!("notice-to-email/{kind}"), |b| {
+            b.iter(|| {
+                let email = renderer
+                    .render_notice(black_box(&message), Utc::now())
+                    .ok()?;
+                if email.attachments.is_empty() {
+                    return Some(email.html.len());
+                }
+                raw_mime("ore@example.com", &recipients, &email)
+                    .ok()
+                    .map(|raw| raw.len())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_render, bench_notices);
 criterion_main!(benches);

@@ -3,16 +3,19 @@
 //! attributes published to the normalized topic. The EC2 lookup is the one step left out: its
 //! answer is the instance of the committed standard message, as `DescribeInstances` would give it.
 //! The timing decision (previous state, late, duplicate, flapping) is on that path too: it is
-//! measured on its own against a resource with a busy history. One element = one record on one
-//! core; `cargo bench -p normalizer`.
+//! measured on its own against a resource with a busy history, and so is each notice kind's
+//! adapter (AWS Health scheduled change, Spot warning, rebalance recommendation) through to its
+//! published body. One element = one record on one core; `cargo bench -p normalizer`.
 
 use ore_model::{from_sqs_body, Payload};
 use std::hint::black_box;
 
 use chrono::{SubsecRound, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use normalizer::decide::decide_notice;
 use normalizer::timing::Event;
 use normalizer::{assess, decide, Assessment, Decision, FlappingRule, IgnoreRule};
+use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::ec2::InstanceState;
 use ore_model::standard::{InstanceDetails, StandardMessage};
@@ -23,7 +26,11 @@ use test_support::{json_files, load_json, load_sqs_event};
 fn bodies(delivery: &str) -> Vec<String> {
     let bodies: Vec<String> = json_files("events/sqs")
         .into_iter()
-        .filter(|f| f.contains("/normalizer-") && f.ends_with(&format!("-{delivery}.json")))
+        .filter(|f| {
+            InstanceState::ALL
+                .iter()
+                .any(|state| f.ends_with(&format!("/normalizer-{state}-{delivery}.json")))
+        })
         .flat_map(|f| load_sqs_event(&f).records)
         .filter_map(|record| record.body)
         .collect();
@@ -152,5 +159,46 @@ fn bench_normalize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_normalize, bench_timing);
+/// A notice's record: the adapter picked by source and detail-type, one notice per instance,
+/// the ignore decision and the published body.
+fn notice(body: &str, instance: &InstanceDetails, rule: &IgnoreRule) -> Option<usize> {
+    let RawEvent::Notices(notices) = from_sqs_body::<RawEvent>(body).ok()? else {
+        return None;
+    };
+    let at = Utc::now().trunc_subsecs(3);
+    let mut published = 0;
+    for notice in &notices {
+        if let Decision::Publish(message) = decide_notice(notice, Some(instance.clone()), rule, at)
+        {
+            black_box(message.routing_attributes());
+            published += serde_json::to_string(&message).ok()?.len();
+        }
+    }
+    Some(published)
+}
+
+fn bench_adapters(c: &mut Criterion) {
+    let instance = enriched_instance();
+    let rule = IgnoreRule::new("ore:ignore", "true");
+    let mut group = c.benchmark_group("normalizer");
+    group.throughput(Throughput::Elements(1));
+    for kind in [
+        "health-scheduled-change",
+        "ec2-spot-interruption-warning",
+        "ec2-rebalance-recommendation",
+    ] {
+        let event = load_sqs_event(&format!("events/sqs/normalizer-{kind}-sns-envelope.json"));
+        let body = event.records[0].body.clone().expect("a body");
+        assert!(
+            notice(&body, &instance, &rule).is_some(),
+            "{kind} publishes"
+        );
+        group.bench_function(format!("sqs-body-to-notice/{kind}"), |b| {
+            b.iter(|| notice(black_box(&body), &instance, &rule))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_normalize, bench_timing, bench_adapters);
 criterion_main!(benches);
