@@ -32,6 +32,21 @@ impl<P: Publish> CsvFormatter<P> {
     pub fn publisher(&self) -> &P {
         &self.publisher
     }
+
+    /// One record with the message's routing attributes and the CSV ones.
+    async fn publish(&self, record: String, routing: [(&str, &str); 4]) -> Result<(), RecordError> {
+        let [first, resource_type, account, region] = routing;
+        let attributes = [
+            first,
+            resource_type,
+            account,
+            region,
+            ("content_type", CONTENT_TYPE),
+            ("csv_schema_version", CSV_SCHEMA_VERSION),
+            ("csv_header", self.header.as_str()),
+        ];
+        self.publisher.publish(record, &attributes).await
+    }
 }
 
 impl<P: Publish + Sync> Consumer for CsvFormatter<P> {
@@ -41,17 +56,7 @@ impl<P: Publish + Sync> Consumer for CsvFormatter<P> {
         _deadline: Instant,
     ) -> Result<Outcome, RecordError> {
         let record = csv_record(&message)?;
-        let [state, resource_type, account, region] = message.routing_attributes();
-        let attributes = [
-            state,
-            resource_type,
-            account,
-            region,
-            ("content_type", CONTENT_TYPE),
-            ("csv_schema_version", CSV_SCHEMA_VERSION),
-            ("csv_header", self.header.as_str()),
-        ];
-        self.publisher.publish(record, &attributes).await?;
+        self.publish(record, message.routing_attributes()).await?;
         let state = message.data.state.as_str();
         tracing::info!(
             message_id = %message.id,
@@ -68,17 +73,7 @@ impl<P: Publish + Sync> Consumer for CsvFormatter<P> {
         _deadline: Instant,
     ) -> Result<Outcome, RecordError> {
         let record = notice_record(&message)?;
-        let [event_type, resource_type, account, region] = message.routing_attributes();
-        let attributes = [
-            event_type,
-            resource_type,
-            account,
-            region,
-            ("content_type", CONTENT_TYPE),
-            ("csv_schema_version", CSV_SCHEMA_VERSION),
-            ("csv_header", self.header.as_str()),
-        ];
-        self.publisher.publish(record, &attributes).await?;
+        self.publish(record, message.routing_attributes()).await?;
         let kind = message.kind().as_str();
         tracing::info!(
             message_id = %message.id,

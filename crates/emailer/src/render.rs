@@ -41,6 +41,9 @@ impl Renderer {
         );
         env.add_filter("format_label", |label: String| format!("{label:<20}"));
         // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`.
+        // The instance's details, tags and console link, shared by every mail.
+        env.add_template("instance.txt", include_str!("../templates/instance.txt"))?;
+        env.add_template("instance.html", include_str!("../templates/instance.html"))?;
         env.add_template(TEXT_TEMPLATE, include_str!("../templates/email.txt"))?;
         env.add_template(HTML_TEMPLATE, include_str!("../templates/email.html"))?;
         env.add_template(

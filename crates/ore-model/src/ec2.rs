@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::adapters::{Ec2Event, InstanceDetail};
 use crate::envelope::Payload;
 use crate::InputError;
 
@@ -63,25 +64,19 @@ impl fmt::Display for InstanceState {
     }
 }
 
-/// The event as EventBridge delivers it (field names as on the wire), with only the fields ORE
-/// reads: an event without, say, `version` is still a good event.
-/// `source` and `detail-type` are checked on the JSON before this is parsed.
-#[derive(Debug, Deserialize)]
-struct Ec2StateChangeEvent {
-    id: String,
-    account: String,
-    time: DateTime<Utc>,
-    region: String,
-    #[serde(default)]
-    resources: Vec<String>,
-    detail: Ec2StateChangeDetail,
-}
-
+/// The state change's `detail`, field names as on the wire; `source` and `detail-type` are
+/// checked on the JSON before it is parsed, and an event without, say, `version` is still good.
 #[derive(Debug, Deserialize)]
 struct Ec2StateChangeDetail {
     #[serde(rename = "instance-id")]
     instance_id: String,
     state: InstanceState,
+}
+
+impl InstanceDetail for Ec2StateChangeDetail {
+    fn take_instance_id(&mut self) -> String {
+        std::mem::take(&mut self.instance_id)
+    }
 }
 
 /// A state change whose identifiers have been checked, ready for enrichment.
@@ -116,24 +111,7 @@ impl Payload for Ec2StateChange {
                 "source {source:?} and detail-type {detail_type:?}, expected {EC2_SOURCE:?} and {STATE_CHANGE_DETAIL_TYPE:?}"
             )));
         }
-        let event: Ec2StateChangeEvent =
-            serde_json::from_value(payload).map_err(InputError::Shape)?;
-        Self::try_from(event)
-    }
-}
-
-impl TryFrom<Ec2StateChangeEvent> for Ec2StateChange {
-    type Error = InputError;
-
-    fn try_from(event: Ec2StateChangeEvent) -> Result<Self, InputError> {
-        let target = InstanceRef::checked(
-            event.id,
-            event.account,
-            event.region,
-            event.time,
-            event.detail.instance_id,
-            &event.resources,
-        )?;
+        let (target, detail) = Ec2Event::<Ec2StateChangeDetail>::parse(payload)?;
         Ok(Ec2StateChange {
             event_id: target.event_id,
             account: target.account,
@@ -142,7 +120,7 @@ impl TryFrom<Ec2StateChangeEvent> for Ec2StateChange {
             time: target.time,
             instance_id: target.instance_id,
             instance_arn: target.instance_arn,
-            state: event.detail.state,
+            state: detail.state,
         })
     }
 }

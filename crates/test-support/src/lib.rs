@@ -486,28 +486,20 @@ impl Received {
 /// Emails the emulator's SES recorded from `source` (moto's `/moto-api/data.json`, key `ses`
 /// -> `Message`: `source`, `destinations`, `subject`, `body`, the HTML part when there is one).
 pub fn sent_emails(source: &str) -> Vec<Value> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
-    let data: Value = serde_json::from_str(&http_get(&format!("{endpoint}/moto-api/data.json")))
-        .expect("emulator state is JSON");
-    data["ses"]["Message"]
-        .as_array()
-        .map(|messages| {
-            messages
-                .iter()
-                .filter(|m| m["source"] == source)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
+    ses_records("Message", source)
 }
 
 /// Raw MIME mails the emulator's SES recorded from `source` (`ses` -> `RawMessage`: `source`,
 /// `destinations`, `raw_data`): the mails ORE builds itself, those with attachments.
 pub fn sent_raw_emails(source: &str) -> Vec<Value> {
+    ses_records("RawMessage", source)
+}
+
+fn ses_records(kind: &str, source: &str) -> Vec<Value> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
     let data: Value = serde_json::from_str(&http_get(&format!("{endpoint}/moto-api/data.json")))
         .expect("emulator state is JSON");
-    data["ses"]["RawMessage"]
+    data["ses"][kind]
         .as_array()
         .map(|messages| {
             messages

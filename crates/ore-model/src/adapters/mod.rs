@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::ec2::{Ec2StateChange, EC2_SOURCE, STATE_CHANGE_DETAIL_TYPE};
+use crate::ec2::{Ec2StateChange, InstanceRef, EC2_SOURCE, STATE_CHANGE_DETAIL_TYPE};
 use crate::envelope::Payload;
 use crate::heartbeat::{HeartbeatEvent, HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SOURCE};
 use crate::notice::InstanceNotice;
@@ -94,14 +94,38 @@ impl Payload for RawEvent {
     }
 }
 
-/// An EC2 event as EventBridge delivers it, with only the fields the EC2 adapters read.
+/// An EC2 event about one instance as EventBridge delivers it, with only the fields the EC2
+/// adapters read.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Ec2Event<D> {
-    pub(crate) id: String,
-    pub(crate) account: String,
-    pub(crate) time: DateTime<Utc>,
-    pub(crate) region: String,
+    id: String,
+    account: String,
+    time: DateTime<Utc>,
+    region: String,
     #[serde(default)]
-    pub(crate) resources: Vec<String>,
-    pub(crate) detail: D,
+    resources: Vec<String>,
+    detail: D,
+}
+
+/// The `detail` of an EC2 event about one instance.
+pub(crate) trait InstanceDetail {
+    /// `detail.instance-id`, moved out.
+    fn take_instance_id(&mut self) -> String;
+}
+
+impl<D: InstanceDetail + serde::de::DeserializeOwned> Ec2Event<D> {
+    /// Parse the event, check its identifiers: the instance it names and the rest of its detail.
+    pub(crate) fn parse(payload: Value) -> Result<(InstanceRef, D), InputError> {
+        let mut event: Ec2Event<D> = serde_json::from_value(payload).map_err(InputError::Shape)?;
+        let instance_id = event.detail.take_instance_id();
+        let target = InstanceRef::checked(
+            event.id,
+            event.account,
+            event.region,
+            event.time,
+            instance_id,
+            &event.resources,
+        )?;
+        Ok((target, event.detail))
+    }
 }

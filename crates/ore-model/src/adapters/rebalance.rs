@@ -4,13 +4,19 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Adapter, Ec2Event};
-use crate::ec2::{InstanceRef, EC2_SOURCE};
+use super::{Adapter, Ec2Event, InstanceDetail};
+use crate::ec2::EC2_SOURCE;
 use crate::notice::{InstanceNotice, Notice, RebalanceRecommendation};
 use crate::InputError;
 
 /// Reads the rebalance recommendation.
 pub struct RebalanceAdapter;
+
+impl InstanceDetail for Detail {
+    fn take_instance_id(&mut self) -> String {
+        std::mem::take(&mut self.instance_id)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 struct Detail {
@@ -24,15 +30,7 @@ impl Adapter for RebalanceAdapter {
     type Output = Vec<InstanceNotice>;
 
     fn adapt(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
-        let event: Ec2Event<Detail> = serde_json::from_value(payload).map_err(InputError::Shape)?;
-        let target = InstanceRef::checked(
-            event.id,
-            event.account,
-            event.region,
-            event.time,
-            event.detail.instance_id,
-            &event.resources,
-        )?;
+        let (target, _) = Ec2Event::<Detail>::parse(payload)?;
         Ok(vec![InstanceNotice {
             target,
             notice: Notice::RebalanceRecommendation(RebalanceRecommendation {}),

@@ -4,13 +4,19 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Adapter, Ec2Event};
-use crate::ec2::{InstanceRef, EC2_SOURCE};
+use super::{Adapter, Ec2Event, InstanceDetail};
+use crate::ec2::EC2_SOURCE;
 use crate::notice::{InstanceNotice, Notice, SpotAction, SpotInterruption, SPOT_WARNING_LEAD};
 use crate::InputError;
 
 /// Reads the Spot interruption warning.
 pub struct SpotInterruptionAdapter;
+
+impl InstanceDetail for Detail {
+    fn take_instance_id(&mut self) -> String {
+        std::mem::take(&mut self.instance_id)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 struct Detail {
@@ -26,20 +32,12 @@ impl Adapter for SpotInterruptionAdapter {
     type Output = Vec<InstanceNotice>;
 
     fn adapt(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
-        let event: Ec2Event<Detail> = serde_json::from_value(payload).map_err(InputError::Shape)?;
-        let action_time = event.time + SPOT_WARNING_LEAD;
-        let target = InstanceRef::checked(
-            event.id,
-            event.account,
-            event.region,
-            event.time,
-            event.detail.instance_id,
-            &event.resources,
-        )?;
+        let (target, detail) = Ec2Event::<Detail>::parse(payload)?;
+        let action_time = target.time + SPOT_WARNING_LEAD;
         Ok(vec![InstanceNotice {
             target,
             notice: Notice::SpotInterruption(SpotInterruption {
-                action: event.detail.instance_action,
+                action: detail.instance_action,
                 action_time,
             }),
         }])
