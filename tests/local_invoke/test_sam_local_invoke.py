@@ -164,17 +164,17 @@ def test_normalizer_notices(emulator, env_file):
     in one batch: one notice message each."""
     response, logs = sam_local_invoke("NormalizerFunction", "events/sqs/normalizer-notices-batch.json", env_file)
     assert response == {"batchItemFailures": []}, logs
+    # The tap is shared with the earlier tests: take the notices from what it holds.
     messages = [json.loads(body) for body in received(emulator, "NormalizerFunction")]
-    assert sorted(m["type"] for m in messages) == sorted(NOTICE_TYPES), logs
+    assert sorted(m["type"] for m in messages if m["type"] in NOTICE_TYPES) == sorted(NOTICE_TYPES), logs
 
 
 def test_csv_formatter_notices(emulator, env_file):
     response, logs = sam_local_invoke("CsvFormatterFunction", "events/sqs/csv-formatter-notices-batch.json",
                                       env_file)
     assert response == {"batchItemFailures": []}, logs
-    records = received(emulator, "CsvFormatterFunction")
-    assert len(records) == 3, logs
-    assert sorted(next(t for t in NOTICE_TYPES if t in r) for r in records) == sorted(NOTICE_TYPES)
+    records = [r for r in received(emulator, "CsvFormatterFunction") if any(t in r for t in NOTICE_TYPES)]
+    assert sorted(next(t for t in NOTICE_TYPES if t in r) for r in records) == sorted(NOTICE_TYPES), logs
 
 
 def test_emailer_notices(emulator, env_file):
