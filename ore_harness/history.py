@@ -18,6 +18,7 @@ import boto3
 
 HISTORY_PREFIX = "event#"  # ore_lambda::dynamodb::HISTORY_PREFIX
 CURRENT_SORT_KEY = "state"  # ore_lambda::dynamodb::CURRENT_SORT_KEY
+NOTICE_PREFIX = "notice#"  # ore_lambda::dynamodb::NOTICE_PREFIX
 
 
 def instance_arn(instance_id, region, account, partition="aws"):
@@ -39,11 +40,14 @@ def history(dynamodb, table, arn, days, now=None):
         start = page.get("LastEvaluatedKey")
         if not start:
             break
-    current, events = None, []
+    current, events, notices = None, [], []
     for item in items:
         plain = {k: next(iter(v.values())) for k, v in item.items()}
         if plain["sk"] == CURRENT_SORT_KEY:
             current = {k: plain.get(k) for k in ("state", "since", "event_time", "event_id")}
+            continue
+        if plain["sk"].startswith(NOTICE_PREFIX):
+            notices.append({"message_id": plain["sk"][len(NOTICE_PREFIX):], "time": plain.get("event_time")})
             continue
         try:
             timing = json.loads(plain["timing"])
@@ -52,7 +56,7 @@ def history(dynamodb, table, arn, days, now=None):
                            **timing})
         except (KeyError, ValueError) as error:
             print(f"skipped an unreadable item {plain.get('sk')!r}: {error}", file=sys.stderr)
-    return {"arn": arn, "current": current, "events": events}
+    return {"arn": arn, "current": current, "events": events, "notices": notices}
 
 
 def duration(seconds):
@@ -86,6 +90,8 @@ def render(result):
             notes.append("not published yet")
         lines.append(f"{e['time']:22} {e['state']:14} {e.get('previous_state') or '':14} "
                      f"{duration(e.get('previous_state_seconds')):12} {', '.join(notes)}".rstrip())
+    for notice in result.get("notices", []):
+        lines.append(f"notice published: {notice['message_id']} (event time {notice['time']})")
     return "\n".join(lines)
 
 

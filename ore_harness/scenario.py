@@ -77,7 +77,7 @@ def operator_day(aws, ignore_tag, bus, pump):
     aws.ec2.start_instances(InstanceIds=[web])
     say(f"started {web} again")
     change(web, "pending", 250); change(web, "running", 251)  # noqa: E702
-    notices(aws, bus, pump, web, expected)
+    sent += notices(aws, bus, pump, web, expected)
     scratch = launch(aws, {"Name": "scratch-box", ignore_key: ignore_value})
     say(f"launched {scratch} tagged {ignore_key}={ignore_value} (ORE must stay silent)")
     change(scratch, "pending", 300, True); change(scratch, "running", 301, True)  # noqa: E702
@@ -131,22 +131,25 @@ def notice_event(sample, instance_id, time, **detail):
 
 def notices(aws, bus, pump, web, expected):
     """What will happen: AWS Health schedules web-01's retirement six days out; a Spot instance
-    gets a rebalance recommendation, then its two-minute interruption warning."""
+    gets a rebalance recommendation, then its two-minute interruption warning. Returns the events."""
     now = dt.datetime.now(dt.timezone.utc)
     rfc2822 = "%a, %d %b %Y %H:%M:%S GMT"
     start, end = now + dt.timedelta(days=6, hours=1), now + dt.timedelta(days=13, hours=1)
     say(f"AWS Health schedules the retirement of {web} (web-01) for {start:%d %b}")
-    bus.put(notice_event("health-scheduled-change", web, now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         startTime=start.strftime(rfc2822), endTime=end.strftime(rfc2822)))
+    events = [notice_event("health-scheduled-change", web, now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           startTime=start.strftime(rfc2822), endTime=end.strftime(rfc2822))]
+    bus.put(events[-1])
     expected["notices"].append((web, "org.ore.resource.change-scheduled"))
     pump()
     spot = launch(aws, {"Name": "batch-spot-07", "team": "data"})
     say(f"launched Spot instance {spot} (batch-spot-07): a rebalance recommendation, then the interruption warning")
     for sample, kind in (("ec2-rebalance-recommendation", "org.ore.resource.rebalance-recommended"),
                          ("ec2-spot-interruption-warning", "org.ore.resource.spot-interruption-warned")):
-        bus.put(notice_event(sample, spot, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+        events.append(notice_event(sample, spot, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+        bus.put(events[-1])
         expected["notices"].append((spot, kind))
         pump()
+    return events
 
 
 def replay(bus, files, pump):

@@ -25,7 +25,7 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     expected = sorted(map(tuple, summary["expected_transitions"]))
     assert len(expected) == 8 + 4 + 6, "the day, the reversed instance, the flapping one"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 39, "12 events of the day twice, 3 notices, 4 reversed, 6 flapping, 2 foreign"
+    assert summary["events_in"] == 42, "12 events of the day and 3 notices twice, 4 reversed, 6 flapping, 2 foreign"
 
 
 def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary):
@@ -154,9 +154,13 @@ def test_the_history_command_answers_from_the_state_table(summary):
         assert text.startswith(f"arn:aws:ec2:eu-west-1:123456789012:instance/{instance}")
     web = [i for i, h in summary["history"].items() if len(h["events"]) == 8]
     assert len(web) == 1 and summary["history"][web[0]]["current"] == "terminated"
+    # web-01's retirement notice is remembered beside its history, not in it.
+    [retirement] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.change-scheduled"]
+    assert f"notice published: {retirement['id']}" in (OUT / f"history-{web[0]}.txt").read_text()
 
 
 def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary):
+    """Each notice's AWS event was delivered twice: the state table knows it went out."""
     assert sorted(map(tuple, summary["notices"])) == sorted(map(tuple, summary["expected_notices"]))
     for message in summary["notice_messages"]:
         assert message["data"]["enrichment"] == "enriched", message["type"]

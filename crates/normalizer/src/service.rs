@@ -1,7 +1,8 @@
 //! One record through the normalizer: unwrap, parse, enrich (or wait for EC2 to catch up),
 //! decide, record in the state store (and learn the timing), publish. Notices (scheduled
 //! changes, Spot warnings, rebalance recommendations) are enriched, filtered and published per
-//! instance, with no timing: they say what will happen, not what the state is. Heartbeats skip
+//! instance, with no timing (they say what will happen, not what the state is); the store only
+//! remembers which went out, so a redelivered AWS event publishes nothing again. Heartbeats skip
 //! EC2 and the store and go straight out as their own message type.
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -13,7 +14,7 @@ use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
 use ore_model::notice::InstanceNotice;
-use ore_model::standard::StandardMessage;
+use ore_model::standard::{message_id, StandardMessage};
 use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
 
@@ -26,6 +27,14 @@ use crate::{decide, Decision, DescribeInstance, IgnoreRule};
 const RECORD_ATTEMPTS: usize = 3;
 /// Instances of one notice (an AWS Health event can name many) described and published at once.
 const NOTICE_CONCURRENCY: usize = 8;
+
+/// What became of one instance's notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoticeDone {
+    Published,
+    Ignored,
+    Duplicate,
+}
 
 /// The time source, so tests can play a minute of EC2's eventual consistency in no time.
 pub type Clock = fn() -> DateTime<Utc>;
@@ -211,7 +220,8 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     }
 
     /// Every instance of the event gets its notice, or the record fails as a whole and is
-    /// retried: notices published before the failure go out again with the same message id.
+    /// retried: a notice published before the failure is recognised by its message id in the
+    /// store and not published again.
     async fn notices(&self, notices: Vec<InstanceNotice>) -> Result<Outcome, RecordError> {
         let Some(kind) = notices.first().map(|n| n.notice.kind().as_str()) else {
             return Err(RecordError::local(
@@ -219,26 +229,41 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 "the adapter named no instance",
             ));
         };
-        let published: Vec<bool> = stream::iter(notices)
+        let done: Vec<NoticeDone> = stream::iter(notices)
             .map(|notice| self.notice(notice))
             .buffered(NOTICE_CONCURRENCY)
             .try_collect()
             .await?;
-        Ok(if published.contains(&true) {
+        Ok(if done.contains(&NoticeDone::Published) {
             Outcome::Delivered { state: kind }
+        } else if done.contains(&NoticeDone::Duplicate) {
+            Outcome::Duplicate { state: kind }
         } else {
             Outcome::Ignored { state: kind }
         })
     }
 
-    /// `true` when the notice was published, `false` when the instance is ignored.
-    async fn notice(&self, notice: InstanceNotice) -> Result<bool, RecordError> {
+    async fn notice(&self, notice: InstanceNotice) -> Result<NoticeDone, RecordError> {
         let target = &notice.target;
+        let kind = notice.notice.kind().as_str();
+        let id = message_id(&target.event_id, &target.instance_arn);
+        if self
+            .store
+            .notice_published(&target.instance_arn, &id)
+            .await?
+        {
+            tracing::info!(
+                message_id = %id,
+                instance_id = %target.instance_id,
+                kind,
+                "notice already published; nothing published again"
+            );
+            return Ok(NoticeDone::Duplicate);
+        }
         let instance = self
             .describer
             .describe(&target.region, &target.instance_id)
             .await?;
-        let kind = notice.notice.kind().as_str();
         if instance.is_none() {
             tracing::warn!(
                 instance_id = %target.instance_id,
@@ -257,11 +282,14 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                     tag_value,
                     "instance is tagged to be ignored; no notice published"
                 );
-                Ok(false)
+                Ok(NoticeDone::Ignored)
             }
             Decision::Publish(message) => {
                 self.publisher
                     .publish(serialize(&*message)?, &message.routing_attributes())
+                    .await?;
+                self.store
+                    .mark_notice_published(&target.instance_arn, &message.id, message.time)
                     .await?;
                 tracing::info!(
                     message_id = %message.id,
@@ -271,7 +299,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                     enrichment = message.data.resource.enrichment.as_str(),
                     "notice published"
                 );
-                Ok(true)
+                Ok(NoticeDone::Published)
             }
         }
     }

@@ -436,6 +436,15 @@ async fn every_notice_kind_is_enriched_from_ec2_and_published_schema_valid() {
         assert_eq!(message["data"]["instance"]["tags"]["team"], "payments");
         assert_eq!(received[0].attributes["type"], kind);
 
+        // Delivered again (EventBridge is at-least-once): the state table knows it went out.
+        let event = sample_for(&file, &instance);
+        let response = normalizer.handle_batch(&event).await.unwrap();
+        assert!(response.batch_item_failures.is_empty(), "{name}");
+        assert!(
+            fixture.tap.receive(0).await.is_empty(),
+            "{name}: published once"
+        );
+
         let event = sample_for(&file, &ignored);
         let response = normalizer.handle_batch(&event).await.unwrap();
         assert!(

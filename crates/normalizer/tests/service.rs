@@ -580,3 +580,65 @@ async fn a_notice_that_cannot_be_enriched_or_published_fails_its_record_for_a_re
         fault.assert_is(&error, "sns:Publish");
     }
 }
+
+#[tokio::test]
+async fn a_redelivered_notice_publishes_nothing_new() {
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    for name in NOTICE_SAMPLES {
+        let first = normalizer
+            .handle_record(notice_event(name), deadline())
+            .await;
+        assert!(
+            matches!(first, Ok(Outcome::Delivered { .. })),
+            "{name}: {first:?}"
+        );
+        let again = normalizer
+            .handle_record(notice_event(name), deadline())
+            .await;
+        assert!(
+            matches!(again, Ok(Outcome::Duplicate { .. })),
+            "{name}: {again:?}"
+        );
+    }
+    assert_eq!(
+        normalizer.publisher().bodies().len(),
+        3,
+        "one message per notice"
+    );
+    assert_eq!(
+        normalizer.describer().calls(),
+        3,
+        "a duplicate is recognised before EC2 is asked"
+    );
+}
+
+#[tokio::test]
+async fn a_store_failure_around_a_notice_fails_its_record() {
+    for fault in Fault::ALL {
+        for (store_fault, operation, published) in [
+            (
+                StoreFault::NoticeLookup as fn(Fault) -> StoreFault,
+                "dynamodb:Query",
+                0,
+            ),
+            (StoreFault::MarkNoticePublished, "dynamodb:PutItem", 1),
+        ] {
+            let normalizer = normalizer_with(
+                FakeDescriber::knows(tagged(&[])),
+                RecordingPublisher::default(),
+                MemoryStateStore::failing(store_fault(fault)),
+                Settling::default(),
+            );
+            let error = normalizer
+                .handle_record(notice_event("ec2-spot-interruption-warning"), deadline())
+                .await
+                .unwrap_err();
+            fault.assert_is(&error, operation);
+            assert_eq!(
+                normalizer.publisher().bodies().len(),
+                published,
+                "{operation}"
+            );
+        }
+    }
+}

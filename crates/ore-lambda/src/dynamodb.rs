@@ -1,7 +1,8 @@
 //! DynamoDB adapters of the [`StateStore`] and [`MailLedger`] ports.
 //!
 //! State table (key `pk`, `sk`): per resource ARN, one item `sk = "state"` holding the current
-//! state and one item per event, `sk = "event#<time>#<event id>"`, sorted by time; every item
+//! state, one item per event, `sk = "event#<time>#<event id>"`, sorted by time, and one item per
+//! notice published, `sk = "notice#<message id>"` (no part of the history); every item
 //! carries `ttl` (epoch seconds) for DynamoDB's Time to Live. Mail ledger table (key
 //! `message_id`): one item per standard message the emailer has claimed or sent.
 
@@ -28,6 +29,8 @@ pub const SORT_KEY: &str = "sk";
 pub const CURRENT_SORT_KEY: &str = "state";
 /// The prefix of history items' sort keys.
 pub const HISTORY_PREFIX: &str = "event#";
+/// The prefix of published notices' sort keys.
+pub const NOTICE_PREFIX: &str = "notice#";
 /// The attribute DynamoDB's Time to Live reads, on both tables.
 pub const TTL_ATTRIBUTE: &str = "ttl";
 /// The mail ledger's key.
@@ -191,6 +194,10 @@ impl StateStore for DynamoStateStore {
                 .map_err(|e| record_error("dynamodb:Query", e))?;
             for item in page.items() {
                 let sort_key = text(item, SORT_KEY).unwrap_or_default();
+                if sort_key.starts_with(NOTICE_PREFIX) {
+                    // Sorts between the history and the current state; not part of either.
+                    continue;
+                }
                 let read = if sort_key == CURRENT_SORT_KEY {
                     read_current(item).map(|c| snapshot.current = Some(c))
                 } else {
@@ -303,6 +310,47 @@ impl StateStore for DynamoStateStore {
             .send()
             .await
             .map_err(|e| record_error("dynamodb:UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+    ) -> Result<bool, RecordError> {
+        // A key-equality Query, so the normalizer needs no GetItem beside its Query.
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk = :sk")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", s(resource))
+            .expression_attribute_values(":sk", s(format!("{NOTICE_PREFIX}{message_id}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:Query", e))?;
+        Ok(page.count() > 0)
+    }
+
+    async fn mark_notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+        event_time: DateTime<Utc>,
+    ) -> Result<(), RecordError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(PARTITION_KEY, s(resource))
+            .item(SORT_KEY, s(format!("{NOTICE_PREFIX}{message_id}")))
+            .item("event_time", s(timestamp(event_time)))
+            .item(TTL_ATTRIBUTE, expires(event_time, self.retention))
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:PutItem", e))?;
         Ok(())
     }
 }

@@ -111,6 +111,22 @@ pub trait StateStore {
         resource: &str,
         entry: &HistoryEntry,
     ) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// Whether the notice with this message id went out before (its AWS event redelivered).
+    /// Notices are kept apart from the history: they do not change the resource's state.
+    fn notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+    ) -> impl Future<Output = Result<bool, RecordError>> + Send;
+
+    /// Note that the notice went out (kept as long as the history, from `event_time`).
+    fn mark_notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+        event_time: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RecordError>> + Send;
 }
 
 /// Where a mail stands in the ledger of sent mail.

@@ -194,3 +194,58 @@ async fn a_missing_table_is_a_rejected_failure() {
     assert_eq!(error.kind(), "rejected", "{error:?}");
     assert_eq!(error.aws().unwrap().operation, "dynamodb:Query");
 }
+
+#[tokio::test]
+async fn the_state_store_remembers_published_notices_apart_from_the_history() {
+    let config = emulator_config().await;
+    let table = create_table(&config, "StateTable").await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let store = DynamoStateStore::new(client.clone(), &table, Duration::from_secs(86_400));
+    let first = entry("e1", 0, InstanceState::Running);
+    assert_eq!(
+        store
+            .record(RESOURCE, &first, Some((&current(&first), None)))
+            .await
+            .unwrap(),
+        Recorded::Written
+    );
+
+    assert!(!store.notice_published(RESOURCE, "notice-1").await.unwrap());
+    store
+        .mark_notice_published(RESOURCE, "notice-1", at(5))
+        .await
+        .unwrap();
+    assert!(store.notice_published(RESOURCE, "notice-1").await.unwrap());
+    assert!(!store.notice_published(RESOURCE, "notice-2").await.unwrap());
+    let other = RESOURCE.replace("i-0abc1234def567890", "i-0fff1234def567890");
+    assert!(
+        !store.notice_published(&other, "notice-1").await.unwrap(),
+        "per resource"
+    );
+
+    // The notice item sorts between the history and the current state; loading skips it.
+    let snapshot = store.load(RESOURCE, at(-60)).await.unwrap();
+    assert_eq!(snapshot.history.len(), 1);
+    assert_eq!(
+        snapshot.unreadable, 0,
+        "a notice item is not an unreadable history entry"
+    );
+    assert_eq!(snapshot.current.unwrap().event_id, "e1");
+
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key(PARTITION_KEY, AttributeValue::S(RESOURCE.into()))
+        .key(SORT_KEY, AttributeValue::S("notice#notice-1".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the notice item");
+    let ttl: i64 = item["ttl"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        ttl,
+        (at(5) + TimeDelta::days(1)).timestamp(),
+        "expires with the history"
+    );
+}

@@ -297,6 +297,10 @@ pub enum StoreFault {
     Record(Fault),
     /// Marking the entry published fails.
     MarkPublished(Fault),
+    /// Looking a notice up fails.
+    NoticeLookup(Fault),
+    /// Marking a notice published fails.
+    MarkNoticePublished(Fault),
 }
 
 /// The state store in memory, with DynamoDB's conditional-write semantics: an entry is written
@@ -304,6 +308,8 @@ pub enum StoreFault {
 #[derive(Debug, Default)]
 pub struct MemoryStateStore {
     resources: Mutex<BTreeMap<String, Snapshot>>,
+    /// (resource, message id) of every notice marked published.
+    notices: Mutex<std::collections::BTreeSet<(String, String)>>,
     /// When set, that call fails this way.
     pub fail_with: Option<StoreFault>,
     /// Conflicts to report before writing (plays another normalizer writing in between).
@@ -400,6 +406,28 @@ impl StateStore for MemoryStateStore {
         {
             stored.published = true;
         }
+        Ok(())
+    }
+
+    async fn notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+    ) -> Result<bool, RecordError> {
+        self.fault(StoreFault::NoticeLookup, "dynamodb:Query")?;
+        let notices = self.notices.lock().expect("store lock");
+        Ok(notices.contains(&(resource.to_owned(), message_id.to_owned())))
+    }
+
+    async fn mark_notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+        _event_time: DateTime<Utc>,
+    ) -> Result<(), RecordError> {
+        self.fault(StoreFault::MarkNoticePublished, "dynamodb:PutItem")?;
+        let mut notices = self.notices.lock().expect("store lock");
+        notices.insert((resource.to_owned(), message_id.to_owned()));
         Ok(())
     }
 }
