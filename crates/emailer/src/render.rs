@@ -21,6 +21,22 @@ const TEXT_TEMPLATE: &str = "email.txt";
 const HTML_TEMPLATE: &str = "email.html";
 const NOTICE_TEXT_TEMPLATE: &str = "notice.txt";
 const NOTICE_HTML_TEMPLATE: &str = "notice.html";
+/// The compiled-in templates, by name. `instance.*` (the instance's details, tags and console
+/// link) is included by every mail.
+const TEMPLATES: [(&str, &str); 6] = [
+    ("instance.txt", include_str!("../templates/instance.txt")),
+    ("instance.html", include_str!("../templates/instance.html")),
+    (TEXT_TEMPLATE, include_str!("../templates/email.txt")),
+    (HTML_TEMPLATE, include_str!("../templates/email.html")),
+    (
+        NOTICE_TEXT_TEMPLATE,
+        include_str!("../templates/notice.txt"),
+    ),
+    (
+        NOTICE_HTML_TEMPLATE,
+        include_str!("../templates/notice.html"),
+    ),
+];
 /// Longer names are cut in the subject (the body shows them whole).
 const SUBJECT_NAME_CHARS: usize = 60;
 
@@ -30,7 +46,7 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// The compiled-in templates, parsed once per cold start.
+    /// The compiled-in templates, each parsed once, on first use.
     pub fn new() -> Result<Self, minijinja::Error> {
         let mut env = Environment::new();
         env.set_syntax(
@@ -40,20 +56,15 @@ impl Renderer {
                 .build()?,
         );
         env.add_filter("format_label", |label: String| format!("{label:<20}"));
-        // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`.
-        // The instance's details, tags and console link, shared by every mail.
-        env.add_template("instance.txt", include_str!("../templates/instance.txt"))?;
-        env.add_template("instance.html", include_str!("../templates/instance.html"))?;
-        env.add_template(TEXT_TEMPLATE, include_str!("../templates/email.txt"))?;
-        env.add_template(HTML_TEMPLATE, include_str!("../templates/email.html"))?;
-        env.add_template(
-            NOTICE_TEXT_TEMPLATE,
-            include_str!("../templates/notice.txt"),
-        )?;
-        env.add_template(
-            NOTICE_HTML_TEMPLATE,
-            include_str!("../templates/notice.html"),
-        )?;
+        // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`. Each
+        // template is parsed when a mail first needs it, not at init: a state change's mail never
+        // pays for the notice templates, and init stays at the floor.
+        env.set_loader(|name| {
+            Ok(TEMPLATES
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, source)| (*source).to_owned()))
+        });
         Ok(Renderer { env })
     }
 
@@ -404,6 +415,16 @@ mod tests {
             .unwrap()
             .contains("console.amazonaws.cn"));
         assert!(console_url("aws-iso", "us-iso-east-1", "i-1").is_none());
+    }
+
+    #[test]
+    fn every_compiled_in_template_parses() {
+        // Parsing is lazy (on first use): this is the check init no longer makes.
+        let renderer = Renderer::new().unwrap();
+        for (name, _) in TEMPLATES {
+            assert!(renderer.env.get_template(name).is_ok(), "{name}");
+        }
+        assert!(renderer.env.get_template("missing.html").is_err());
     }
 
     #[test]
