@@ -94,6 +94,15 @@ pub struct BatchOutcome {
     pub results: Vec<RecordResult>,
 }
 
+/// A decoded record: its SQS message id (for log lines) and its input.
+#[derive(Debug)]
+pub struct Record<T> {
+    /// The SQS message id.
+    pub message_id: String,
+    /// The decoded body.
+    pub input: T,
+}
+
 /// A function's per-record logic. Implementors get decoding, the batch handling and the Lambda
 /// entrypoint from this crate instead of writing them again.
 pub trait RecordHandler {
@@ -107,18 +116,51 @@ pub trait RecordHandler {
         deadline: Instant,
     ) -> impl Future<Output = Result<Outcome, RecordError>> + Send;
 
+    /// Process every decoded record of a batch: one result per record, in their order. By
+    /// default each record on its own, concurrently; a handler that treats records together
+    /// (the emailer's digests) overrides it.
+    fn handle_records(
+        &self,
+        records: Vec<Record<Self::Input>>,
+        deadline: Instant,
+    ) -> impl Future<Output = Vec<Result<Outcome, RecordError>>> + Send
+    where
+        Self: Sync,
+    {
+        each_on_its_own(self, records, deadline)
+    }
+
     /// The partial batch response for `event`, with [`DEFAULT_BUDGET`] to do it in.
     fn handle_batch<'a>(
         &'a self,
         event: &'a SqsEvent,
-    ) -> impl Future<Output = Result<SqsBatchResponse, UnreportableFailure>> + 'a {
+    ) -> impl Future<Output = Result<SqsBatchResponse, UnreportableFailure>> + 'a
+    where
+        Self: Sync,
+    {
         let deadline = Instant::now() + DEFAULT_BUDGET;
         async move {
-            process_batch(event, |input| self.handle_record(input, deadline))
+            process_records(event, |records| self.handle_records(records, deadline))
                 .await
                 .map(|outcome| outcome.response)
         }
     }
+}
+
+/// Each record through `handler.handle_record`, concurrently, each in a span naming its
+/// message id.
+pub async fn each_on_its_own<H: RecordHandler + Sync + ?Sized>(
+    handler: &H,
+    records: Vec<Record<H::Input>>,
+    deadline: Instant,
+) -> Vec<Result<Outcome, RecordError>> {
+    join_all(records.into_iter().map(|record| {
+        let span = tracing::info_span!("record", message_id = record.message_id.as_str());
+        handler
+            .handle_record(record.input, deadline)
+            .instrument(span)
+    }))
+    .await
 }
 
 /// A function that consumes ORE's standard messages from the normalized topic (the
@@ -138,6 +180,19 @@ pub trait Consumer {
         message: NoticeMessage,
         deadline: Instant,
     ) -> impl Future<Output = Result<Outcome, RecordError>> + Send;
+
+    /// Deliver a batch's messages: one result per record, in their order. By default each on
+    /// its own; the emailer groups bursts into digests.
+    fn deliver_batch(
+        &self,
+        records: Vec<Record<OreMessage>>,
+        deadline: Instant,
+    ) -> impl Future<Output = Vec<Result<Outcome, RecordError>>> + Send
+    where
+        Self: Sync + Sized,
+    {
+        each_on_its_own(self, records, deadline)
+    }
 }
 
 impl<C: Consumer + Sync> RecordHandler for C {
@@ -154,6 +209,14 @@ impl<C: Consumer + Sync> RecordHandler for C {
             OreMessage::Heartbeat(heartbeat) => Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now())),
         }
     }
+
+    fn handle_records(
+        &self,
+        records: Vec<Record<OreMessage>>,
+        deadline: Instant,
+    ) -> impl Future<Output = Vec<Result<Outcome, RecordError>>> + Send {
+        self.deliver_batch(records, deadline)
+    }
 }
 
 /// Decode each record's body into `T` and run `handle` on it; collect the partial batch
@@ -167,30 +230,70 @@ where
     F: Fn(T) -> Fut,
     Fut: Future<Output = Result<Outcome, RecordError>>,
 {
-    let runs = event.records.iter().map(|record| {
-        let span = tracing::info_span!(
-            "record",
-            message_id = record.message_id.as_deref().unwrap_or_default()
-        );
-        let work = record
+    process_records(event, |records: Vec<Record<T>>| {
+        join_all(records.into_iter().map(|record| {
+            let span = tracing::info_span!("record", message_id = record.message_id.as_str());
+            handle(record.input).instrument(span)
+        }))
+    })
+    .await
+}
+
+/// Decode each record's body into `T`, hand every decoded one to `handle` at once (it returns
+/// one result per record, in order), and collect the partial batch response. A body that does
+/// not decode fails its record as bad input without reaching `handle`.
+pub async fn process_records<T, F, Fut>(
+    event: &SqsEvent,
+    handle: F,
+) -> Result<BatchOutcome, UnreportableFailure>
+where
+    T: Payload,
+    F: FnOnce(Vec<Record<T>>) -> Fut,
+    Fut: Future<Output = Vec<Result<Outcome, RecordError>>>,
+{
+    let mut results: Vec<Option<Result<Outcome, RecordError>>> =
+        event.records.iter().map(|_| None).collect();
+    let mut decoded = Vec::with_capacity(event.records.len());
+    let mut positions = Vec::with_capacity(event.records.len());
+    for (index, record) in event.records.iter().enumerate() {
+        let body = record
             .body
             .as_deref()
             .ok_or(InputError::MissingBody)
-            .and_then(from_sqs_body::<T>)
-            .map(&handle);
-        async move {
-            match work {
-                Ok(work) => work.await,
-                Err(error) => Err(RecordError::BadInput(error)),
+            .and_then(from_sqs_body::<T>);
+        match body {
+            Ok(input) => {
+                positions.push(index);
+                decoded.push(Record {
+                    message_id: record.message_id.clone().unwrap_or_default(),
+                    input,
+                });
             }
+            Err(error) => results[index] = Some(Err(RecordError::BadInput(error))),
         }
-        .instrument(span)
-    });
-    let results = join_all(runs).await;
+    }
+    let handled = handle(decoded).await;
+    if handled.len() != positions.len() {
+        // A handler bug: the records without a result fail (and are retried), none is lost.
+        tracing::error!(
+            expected = positions.len(),
+            returned = handled.len(),
+            "the handler returned fewer or more results than it had records"
+        );
+    }
+    for (index, result) in positions.into_iter().zip(handled) {
+        results[index] = Some(result);
+    }
 
     let mut response = SqsBatchResponse::default();
     let mut reported = Vec::with_capacity(results.len());
     for (index, (record, result)) in event.records.iter().zip(results).enumerate() {
+        let result = result.unwrap_or_else(|| {
+            Err(RecordError::local(
+                "process the record",
+                "no result for this record",
+            ))
+        });
         match result {
             Ok(outcome) => reported.push(RecordResult::Done(outcome)),
             Err(error) => {

@@ -125,6 +125,36 @@ impl RecordError {
         }
     }
 
+    /// The same failure for another record that shared the failed work (a digest's members):
+    /// same kind, operation, AWS code and request id, so each is logged, retried or
+    /// dead-lettered as the original would be.
+    pub fn shared(&self) -> RecordError {
+        let copy = |failure: &AwsFailure| AwsFailure {
+            operation: failure.operation,
+            code: failure.code.clone(),
+            request_id: failure.request_id.clone(),
+            source: Chain(&*failure.source).to_string().into(),
+        };
+        match self {
+            RecordError::BadInput(_) => {
+                RecordError::local("process a shared record", Chain(self).to_string())
+            }
+            RecordError::Transient(failure) => RecordError::Transient(copy(failure)),
+            RecordError::Throttled(failure) => RecordError::Throttled(copy(failure)),
+            RecordError::Rejected(failure) => RecordError::Rejected(copy(failure)),
+            RecordError::Local { operation, source } => {
+                RecordError::local(operation, Chain(&**source).to_string())
+            }
+            RecordError::Deferred {
+                reason,
+                retry_after,
+            } => RecordError::Deferred {
+                reason,
+                retry_after: *retry_after,
+            },
+        }
+    }
+
     /// The failed AWS call, when the failure is one.
     pub fn aws(&self) -> Option<&AwsFailure> {
         match self {
@@ -154,6 +184,32 @@ impl fmt::Display for Chain<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_failure_keeps_kind_call_code_and_cause() {
+        let error = RecordError::Throttled(
+            AwsFailure::new("ses:SendEmail", "Maximum sending rate exceeded.")
+                .with_code("TooManyRequestsException")
+                .with_request_id("req-2"),
+        );
+        let shared = error.shared();
+        assert_eq!(shared.kind(), "throttled");
+        assert_eq!(Chain(&shared).to_string(), Chain(&error).to_string());
+        assert_eq!(shared.aws().unwrap().request_id.as_deref(), Some("req-2"));
+        let local = RecordError::local("render email", "bad template");
+        assert_eq!(
+            Chain(&local.shared()).to_string(),
+            "render email failed: bad template"
+        );
+        let deferred = RecordError::Deferred {
+            reason: "no slot",
+            retry_after: Duration::from_secs(7),
+        };
+        assert_eq!(
+            deferred.shared().retry_after(),
+            Some(Duration::from_secs(7))
+        );
+    }
 
     #[test]
     fn the_chain_names_the_call_the_code_and_every_cause() {

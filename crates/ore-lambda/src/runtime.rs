@@ -7,7 +7,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use tokio::time::Instant;
 
-use crate::batch::{process_batch, requeue_deferred, RecordHandler};
+use crate::batch::{process_records, requeue_deferred, RecordHandler};
 use crate::metrics;
 use crate::ports::Requeue;
 
@@ -23,7 +23,10 @@ pub fn init_logging() {
 
 /// Serve SQS batches with `handler` until the Lambda environment shuts down. Deferred records
 /// are brought back early through `requeue`; each batch emits its metrics.
-pub async fn serve<H: RecordHandler, R: Requeue>(handler: H, requeue: R) -> Result<(), Error> {
+pub async fn serve<H: RecordHandler + Sync, R: Requeue>(
+    handler: H,
+    requeue: R,
+) -> Result<(), Error> {
     let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
     let (handler, requeue, function_name) = (&handler, &requeue, function_name.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
@@ -34,14 +37,15 @@ pub async fn serve<H: RecordHandler, R: Requeue>(handler: H, requeue: R) -> Resu
 }
 
 /// One invocation: the batch, then the early requeue of deferred records, then metrics.
-pub async fn handle<H: RecordHandler, R: Requeue>(
+pub async fn handle<H: RecordHandler + Sync, R: Requeue>(
     handler: &H,
     requeue: &R,
     function_name: &str,
     event: &SqsEvent,
     deadline: Instant,
 ) -> Result<SqsBatchResponse, Error> {
-    let outcome = process_batch(event, |input| handler.handle_record(input, deadline)).await?;
+    let outcome =
+        process_records(event, |records| handler.handle_records(records, deadline)).await?;
     requeue_deferred(requeue, event, &outcome).await;
     let now_ms = chrono::Utc::now().timestamp_millis();
     metrics::emit(&metrics::batch_documents(
