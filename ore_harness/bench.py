@@ -256,6 +256,7 @@ def main():
     template = Template()
     aws = Aws()
     stack = Stack(aws, template, {"EmailFrom": "ore@example.com", "EmailTo": "ops@example.com",
+                                  "EmailAllowedDomains": "example.com",
                                   "SesMaxSendRate": "1000", "EnrichmentSettleSeconds": "0",
                                   "LocalEndpointUrl": url})
     batches = workloads(aws, template)

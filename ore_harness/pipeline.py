@@ -33,6 +33,9 @@ from .template import ROOT, Template
 LOCAL_PARAMETERS = {
     "EmailFrom": "ore@example.com",
     "EmailTo": "ops@example.com,sre@example.com",
+    "EmailAllowedDomains": "example.com",
+    # Instances tagged team=payments or team=data mail their team (the demo's burst: one digest each).
+    "EmailRoutes": "payments=payments@example.com;data=data@example.com",
     "SesMaxSendRate": "1000",
     "EnrichmentSettleSeconds": "0",
     # The scenario's flapping instance changes state six times in six minutes.
@@ -106,8 +109,13 @@ def main():
             functions[spec.name] = running.enter_context(
                 Function(spec.name, spec.binary, env, out / "logs", timeout_s=spec.timeout))
         say(f"started {', '.join(f.binary for f in template.functions)} under the Lambda Runtime Interface Emulator")
+        def upstream_busy(spec):
+            earlier = template.functions[:template.functions.index(spec)]
+            return lambda: any(aws.depth(stack.physical[f.queue]) for f in earlier)
+
         mappings = [EventSourceMapping(aws, functions[spec.name], stack.physical[spec.queue],
-                                       stack.queue_arns[spec.queue], spec.batch_size, say)
+                                       stack.queue_arns[spec.queue], spec.batch_size, say,
+                                       spec.batching_window, upstream_busy(spec))
                     for spec in template.functions]
         csv_topic = "CsvTopic"
         csv_path = out / "csv-records.csv"
@@ -176,6 +184,7 @@ def main():
         "events_matched_by_rule": bus.matched,
         "normalized_messages": len(normalized),
         "normalized": [[m["data"]["resource_id"], m["data"]["state"]] for m in normalized],
+        "normalized_ids": [m["id"] for m in normalized],
         "timing": {f"{m['data']['resource_id']} {m['time']}": m["data"].get("timing") for m in normalized},
         "notice_count": len(notices),
         "notices": [[m["data"]["resource_id"], m["type"]] for m in notices],
@@ -183,6 +192,10 @@ def main():
         "csv_records": csv_count,
         "emails": len(emails),
         "email_subjects": [e["subject"] for e in emails],
+        "email_recipients": [e["to"] for e in emails],
+        "digests": sum(e["subject"].startswith("[ORE] ") for e in emails),
+        # Each state change and notice is in exactly one mail: the rest of the count is mail saved.
+        "mails_saved": len(normalized) + len(notices) - len(emails),
         "dlq_depth": {f.binary: aws.depth(stack.physical[f.dead_letter_queue]) for f in template.functions},
         "work_queue_depth": {f.binary: aws.depth(stack.physical[f.queue]) for f in template.functions},
         "invocations": {m.function.name: m.invocations for m in mappings},
@@ -208,7 +221,7 @@ def main():
     print()
     say("summary")
     for key in ("events_in", "events_matched_by_rule", "normalized_messages", "notice_count",
-                "csv_records", "emails",
+                "csv_records", "emails", "digests", "mails_saved",
                 "dlq_depth", "work_queue_depth"):
         print(f"    {key:24} {summary[key]}")
     if expected is not None:

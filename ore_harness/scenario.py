@@ -1,5 +1,6 @@
-"""An operator's day on the emulator: instances launched, stopped, started and terminated, one
-tagged to be ignored, a retirement AWS Health schedules and a Spot instance warned of its
+"""An operator's day on the emulator: instances launched, stopped, started and terminated (the
+last step terminates everything at once, two teams' workers included: a burst), one tagged to be
+ignored, a retirement AWS Health schedules and a Spot instance warned of its
 interruption, one event no rule matches and one malformed event; then every state-change event
 delivered again (nothing new may come out), one instance's events in reverse order (late events)
 and a flapping instance. Event times follow a day that began ten hours ago, minute by minute as
@@ -54,7 +55,7 @@ def operator_day(aws, ignore_tag, bus, pump):
     sent = []
     last = {}
 
-    def change(instance_id, state, minute, ignored=False):
+    def change(instance_id, state, minute, ignored=False, then_pump=True):
         event = ec2_event(instance_id, state, minute)
         sent.append(event)
         bus.put(event)
@@ -66,7 +67,8 @@ def operator_day(aws, ignore_tag, bus, pump):
                 "previous_state_seconds": before and (minute - before[1]) * 60,
                 "late": False}
             last[instance_id] = (state, minute)
-        pump()
+        if then_pump:
+            pump()
 
     web = launch(aws, {"Name": "web-01", "team": "payments", "env": "prod"})
     say(f"launched {web} (web-01)")
@@ -88,11 +90,17 @@ def operator_day(aws, ignore_tag, bus, pump):
     bad = ec2_event(web, "stopped")
     bad["detail"].pop("instance-id")
     bus.put(bad)
-    aws.ec2.terminate_instances(InstanceIds=[web, scratch])
-    say(f"terminated {web} and {scratch}")
-    for instance_id, ignored in ((web, False), (scratch, True)):
-        change(instance_id, "shutting-down", 540, ignored)
-        change(instance_id, "terminated", 541, ignored)
+    fleet = [launch(aws, {"Name": f"{team}-worker-{n}", "team": team}) for team in ("payments", "data")
+             for n in range(1, 5)]
+    say(f"an Auto Scaling group's {len(fleet)} workers (4 of team payments, 4 of team data) run too")
+    everything = [(web, False), (scratch, True)] + [(worker, False) for worker in fleet]
+    aws.ec2.terminate_instances(InstanceIds=[i for i, _ in everything])
+    say(f"terminate everything: {web}, {scratch} and the {len(fleet)} workers at once (a burst: one digest "
+        "per team instead of a mail per change)")
+    for state, minute in (("shutting-down", 540), ("terminated", 541)):
+        for instance_id, ignored in everything:
+            change(instance_id, state, minute, ignored, then_pump=False)
+    pump()
 
     say(f"every one of those {len(sent)} events delivered again (EventBridge is at-least-once): nothing new")
     for event in sent:

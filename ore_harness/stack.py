@@ -9,8 +9,9 @@
 - the DynamoDB tables (state store, mail ledger), and the archive: its bucket and Firehose stream. The
   emulator's SNS cannot deliver to Firehose, so the archive subscription (its real filter policy,
   raw delivery) goes to an "archive tap" queue that `Stack.forward_archive` puts into the stream;
-- one SQS event source mapping per function (`EventSourceMapping`): receive up to BatchSize, invoke
-  with Lambda's SQS event, delete only the records not reported in batchItemFailures."""
+- one SQS event source mapping per function (`EventSourceMapping`): receive up to BatchSize (a
+  batching window gathers what earlier functions are still producing), invoke with Lambda's SQS
+  event, delete only the records not reported in batchItemFailures."""
 import json
 
 from moto.events.models import EventPattern
@@ -112,22 +113,48 @@ class Stack:
 
 
 class EventSourceMapping:
-    """Lambda's SQS poller for one function."""
+    """Lambda's SQS poller for one function: up to BatchSize records per invocation. With a
+    batching window, Lambda gathers records for up to that many seconds; locally the window
+    stays open while `upstream_busy()` says earlier functions still have records to process (so
+    what a burst produces arrives together, as it would within the window), unless BatchSize
+    records are waiting already."""
 
-    def __init__(self, aws, function, queue_url, queue_arn, batch_size, say=print):
+    def __init__(self, aws, function, queue_url, queue_arn, batch_size, say=print, batching_window=0,
+                 upstream_busy=lambda: False):
         self.aws, self.function, self.queue_url, self.queue_arn = aws, function, queue_url, queue_arn
         self.batch_size, self.say = batch_size, say
+        self.batching_window, self.upstream_busy = batching_window, upstream_busy
         self.invocations = self.failures = 0
+        self.batch_sizes = []
+
+    def gathering(self):
+        return (self.batching_window > 0 and self.upstream_busy()
+                and self.aws.depth(self.queue_url) < self.batch_size)
+
+    def receive(self):
+        """Up to BatchSize messages, in as many receives (of at most 10) as it takes."""
+        messages, seen = [], set()
+        while len(messages) < self.batch_size:
+            got = self.aws.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=min(self.batch_size - len(messages), 10),
+                AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+            new = [m for m in got if m["MessageId"] not in seen]
+            if not new:
+                break
+            seen.update(m["MessageId"] for m in new)
+            messages += new
+        return messages
 
     def poll(self):
         """One receive + invoke + delete round; returns how many messages it received."""
-        messages = self.aws.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=min(self.batch_size, 10),
-            AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        if self.gathering():
+            return 0
+        messages = self.receive()
         if not messages:
             return 0
         response = self.function.invoke(lambda_sqs_event(messages, self.queue_arn))
         self.invocations += 1
+        self.batch_sizes.append(len(messages))
         if not isinstance(response, dict) or "errorType" in response:
             # A function error fails the whole batch: every record comes back.
             self.say(f"{self.function.name} failed the whole batch: {response}")

@@ -36,6 +36,7 @@ class FunctionSpec:
     dead_letter_queue: str    # logical id of that queue's DLQ
     max_receive_count: int
     batch_size: int
+    batching_window: int      # seconds Lambda gathers records (MaximumBatchingWindowInSeconds)
     source_topic: str         # logical id of the topic its queue subscribes to
     log_group: str            # logical id of its log group
     environment: dict         # its own variables (template values, unresolved)
@@ -71,7 +72,9 @@ class Template:
             found.append(FunctionSpec(
                 name=name, binary=resource["Metadata"]["BuildProperties"]["Binary"], queue=queue,
                 dead_letter_queue=ref(redrive["deadLetterTargetArn"]),
-                max_receive_count=int(redrive["maxReceiveCount"]), batch_size=int(event["Properties"]["BatchSize"]),
+                max_receive_count=int(redrive["maxReceiveCount"]),
+                batch_size=int(self.resolve(event["Properties"]["BatchSize"], {}, {})),
+                batching_window=int(self.resolve(event["Properties"].get("MaximumBatchingWindowInSeconds", 0), {}, {})),
                 source_topic=topic, log_group=ref(props["LoggingConfig"]["LogGroup"]),
                 environment=dict(props.get("Environment", {}).get("Variables", {})),
                 timeout=int(props.get("Timeout", self.global_function["Timeout"]))))

@@ -10,7 +10,7 @@ browser="$(command -v chromium || command -v chromium-browser || true)"
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 all="email-stopped email-late-flapping notice-health-scheduled-change notice-ec2-spot-interruption-warning
-  notice-ec2-rebalance-recommendation"
+  notice-ec2-rebalance-recommendation digest-burst"
 for name in ${*:-$all}; do
   html="$PWD/crates/emailer/tests/golden/$name.html"
   out="$PWD/docs/$name.png"

@@ -101,7 +101,7 @@ def sam_local_invoke(function, event, env_file):
         "--env-vars", str(env_file), "--docker-network", NETWORK,
         "--invoke-image", IMAGE, "--skip-pull-image",
         "--parameter-overrides", f"Architecture=x86_64 LocalEndpointUrl={FUNCTION_ENDPOINT} "
-                                 "EmailFrom=ore@example.com EmailTo=ops@example.com",
+                                 "EmailFrom=ore@example.com EmailTo=ops@example.com EmailAllowedDomains=example.com",
         "--region", REGION,
     ]
     env = {**os.environ, **CREDENTIALS, "SAM_CLI_TELEMETRY": "0"}

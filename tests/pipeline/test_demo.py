@@ -23,9 +23,9 @@ def summary():
 
 def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summary):
     expected = sorted(map(tuple, summary["expected_transitions"]))
-    assert len(expected) == 8 + 4 + 6, "the day, the reversed instance, the flapping one"
+    assert len(expected) == 8 + 16 + 4 + 6, "the day, the 8 workers, the reversed instance, the flapping one"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 42, "12 events of the day and 3 notices twice, 4 reversed, 6 flapping, 2 foreign"
+    assert summary["events_in"] == 74, "28 events of the day and 3 notices twice, 4 reversed, 6 flapping, 2 foreign"
 
 
 def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary):
@@ -40,21 +40,40 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
     assert not any(instance in text for instance in ignored)
 
 
-def test_every_transition_gives_one_email_and_the_ignored_instance_none(summary):
-    subjects = summary["email_subjects"]
-    assert len(subjects) == summary["emails"] == 18 + 3, "one mail per message, redeliveries mail no one"
-    expected = collections.Counter(map(tuple, summary["expected_transitions"]))
-    for (instance, state), count in expected.items():
-        matching = [s for s in subjects if instance in s and (f"is now {state}" in s or f"was {state} (late" in s)]
-        assert len(matching) == count, f"{len(matching)} emails for {instance} {state}, expected {count}"
+def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(summary):
+    texts = [p.read_text() for p in sorted((OUT / "emails").glob("*.txt"))]
+    assert len(texts) == len(list((OUT / "emails").glob("*.html"))) == summary["emails"]
+    ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
+    assert len(ids) == 34 + 3
+    for message_id in ids:
+        assert sum(f"ORE message {message_id}" in t for t in texts) == 1, message_id
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
-    emails = sorted((OUT / "emails").iterdir())
-    assert len([e for e in emails if e.suffix == ".html"]) == 18 + 3
-    assert len([e for e in emails if e.suffix == ".txt"]) == 18 + 3
-    for email in emails:
-        body = email.read_text()
-        assert not any(instance in body for instance in ignored), email
-    assert all(not any(i in s for i in ignored) for s in subjects)
+    assert all(not any(i in t for i in ignored) for t in texts)
+    assert all(not any(i in s for i in ignored) for s in summary["email_subjects"])
+
+
+def test_terminating_everything_mails_one_digest_per_team(summary):
+    """The burst: 20 terminations (the ignored instance's 2 are dropped) reach the emailer together;
+    team payments (web-01 and 4 workers) and team data (4 workers) get one digest each."""
+    digests = {tuple(to): s for s, to in zip(summary["email_subjects"], summary["email_recipients"])
+               if s.startswith("[ORE] ")}
+    assert digests == {
+        ("payments@example.com",): "[ORE] 5 instances terminated, 5 shutting-down in eu-west-1, account 123456789012",
+        ("data@example.com",): "[ORE] 4 instances terminated, 4 shutting-down in eu-west-1, account 123456789012",
+    }
+    assert summary["digests"] == 2
+    # 34 state changes and 3 notices: 16 + 3 single mails and 2 digests holding 18 changes.
+    assert summary["emails"] == 16 + 3 + 2
+    assert summary["mails_saved"] == 37 - 21
+    texts = {p.name: p.read_text() for p in (OUT / "emails").glob("*.txt")}
+    [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
+    # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
+    assert payments.count("payments-worker-") == 4 * 2 * 3
+    assert "data-worker-" not in payments
+    # Everything else follows the route of its tag: web-01 (team payments) before the burst.
+    singles = [to for s, to in zip(summary["email_subjects"], summary["email_recipients"])
+               if "web-01" in s and not s.startswith("[ORE] ")]
+    assert singles and all(to == ["payments@example.com"] for to in singles)
 
 
 def test_rule_filters_and_malformed_event_is_dead_lettered(summary):
@@ -106,7 +125,7 @@ def test_each_change_knows_the_state_before_it_and_how_long_it_lasted(summary):
         for field, value in expected.items():
             assert timing[field] == value, (key, field, timing)
         checked += 1
-    assert checked == 8 + 4
+    assert checked == 8 + 16 + 4
     assert 192 * 60 in [t["previous_state_seconds"] for t in summary["timing"].values() if t]
 
 

@@ -27,7 +27,7 @@ def source_template():
 
 @pytest.fixture(scope="session")
 def transformed(source_template):
-    parameters = {"EmailFrom": "ore@example.com", "EmailTo": "ops@example.com"}
+    parameters = {"EmailFrom": "ore@example.com", "EmailTo": "ops@example.com", "EmailAllowedDomains": "example.com"}
     parameters.update({"AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"})
     template = copy.deepcopy(source_template)
     # What `sam deploy` hands CloudFormation: code uploaded, CodeUri an S3 location.

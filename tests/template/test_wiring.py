@@ -84,13 +84,30 @@ def test_every_sqs_event_source_reports_batch_item_failures(resources):
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
 
 
-def test_visibility_timeouts_fit_function_timeouts(resources):
+def test_visibility_timeouts_fit_function_timeouts(resources, source_template):
+    """Lambda Developer Guide, "Using Lambda with Amazon SQS" (event source mapping): the queue's
+    visibility timeout at least six times the function timeout plus MaximumBatchingWindowInSeconds.
+    A window set by a parameter counts at the parameter's MaxValue."""
     for mapping in of_type(resources, "AWS::Lambda::EventSourceMapping").values():
         props = mapping["Properties"]
         queue = resources[ref(props["EventSourceArn"])]["Properties"]
         function = resources[ref(props["FunctionName"])]["Properties"]
         window = props.get("MaximumBatchingWindowInSeconds", 0)
+        if isinstance(window, dict):
+            window = source_template["Parameters"][window["Ref"]]["MaxValue"]
         assert queue["VisibilityTimeout"] >= 6 * function["Timeout"] + window
+
+
+def test_the_emailer_batch_fits_lambdas_limits(source_template, resources):
+    """Lambda API reference, CreateEventSourceMapping: an SQS BatchSize above 10 needs a
+    MaximumBatchingWindowInSeconds of at least 1 second; the window is at most 300 seconds."""
+    parameters = source_template["Parameters"]
+    assert parameters["EmailBatchWindowSeconds"]["MinValue"] >= 1
+    assert parameters["EmailBatchWindowSeconds"]["MaxValue"] <= 300
+    assert parameters["EmailBatchSize"]["MaxValue"] <= 10000
+    [emailer] = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+                 if m["Properties"].get("BatchSize") == {"Ref": "EmailBatchSize"}]
+    assert emailer["MaximumBatchingWindowInSeconds"] == {"Ref": "EmailBatchWindowSeconds"}
 
 
 def test_functions_use_the_lambda_settings_and_their_crates_binaries(resources, source_template):

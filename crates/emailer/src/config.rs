@@ -1,13 +1,25 @@
 //! The emailer's environment contract. Recipients come only from here: nothing in an event
-//! (tags included) can choose who receives mail.
+//! can choose who receives mail (a tag only selects one of the configured routes).
 
 use ore_lambda::config::{maybe, optional, required, ConfigError};
 use ore_lambda::sdk_config::SdkSettings;
 
+use crate::routing::{RoutingConfig, RoutingTable};
+
 /// The sender, a verified SES identity (required).
 pub const EMAIL_FROM: &str = "EMAIL_FROM";
-/// Comma-separated recipients (required); the only source of addresses.
+/// Comma-separated default recipients (required): instances no route selects.
 pub const EMAIL_TO: &str = "EMAIL_TO";
+/// The tag whose value selects a route (`team` when unset; blank disables routing).
+pub const EMAIL_ROUTE_TAG: &str = "EMAIL_ROUTE_TAG";
+/// The routing table: `name=a@example.com,b@example.com; other=c@example.com`, or blank.
+pub const EMAIL_ROUTES: &str = "EMAIL_ROUTES";
+/// Comma-separated recipients copied on every mail, or blank.
+pub const EMAIL_ALWAYS_COPY: &str = "EMAIL_ALWAYS_COPY";
+/// Comma-separated domains every configured recipient must be in (required).
+pub const EMAIL_ALLOWED_DOMAINS: &str = "EMAIL_ALLOWED_DOMAINS";
+/// How many state changes for the same recipients in one batch make a digest (2 or more).
+pub const EMAIL_DIGEST_THRESHOLD: &str = "EMAIL_DIGEST_THRESHOLD";
 /// An SES configuration set, or blank.
 pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
 /// SES sends per second (per recipient) the emailer may use.
@@ -21,9 +33,14 @@ pub const MAIL_LEDGER_TABLE: &str = "MAIL_LEDGER_TABLE";
 pub const MAIL_CLAIM_LEASE_SECONDS: &str = "MAIL_CLAIM_LEASE_SECONDS";
 /// Every variable the emailer's own configuration reads; template.yaml sets exactly these
 /// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
-pub const ENVIRONMENT: [&str; 7] = [
+pub const ENVIRONMENT: [&str; 12] = [
     EMAIL_FROM,
     EMAIL_TO,
+    EMAIL_ROUTE_TAG,
+    EMAIL_ROUTES,
+    EMAIL_ALWAYS_COPY,
+    EMAIL_ALLOWED_DOMAINS,
+    EMAIL_DIGEST_THRESHOLD,
     SES_CONFIGURATION_SET,
     EMAIL_SEND_RATE,
     EMAIL_MAX_CONCURRENCY,
@@ -37,14 +54,18 @@ pub const LEDGER_RETENTION: std::time::Duration = std::time::Duration::from_secs
 pub const DEFAULT_SEND_RATE: f64 = 1.0;
 /// Lambda's smallest `MaximumConcurrency` for an SQS event source.
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 2;
+/// Five changes for the same people at once are a burst: one digest instead of five mails.
+pub const DEFAULT_DIGEST_THRESHOLD: usize = 5;
 
 /// The emailer's configuration, read once per cold start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The sender.
     pub from: String,
-    /// The recipients: from configuration only, never from an event.
-    pub to: Vec<String>,
+    /// Who receives which mail: from configuration only, never from an event.
+    pub routing: RoutingTable,
+    /// State changes for the same recipients in one batch from which one digest is sent.
+    pub digest_threshold: usize,
     /// The SES configuration set, if any.
     pub configuration_set: Option<String>,
     /// SES sends per second (counted per recipient) the emailer may use.
@@ -64,9 +85,18 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let from = required(EMAIL_FROM)?;
         check_address(EMAIL_FROM, &from)?;
+        let to = parse_recipients(&required(EMAIL_TO)?)?;
+        let routing = RoutingTable::new(&RoutingConfig {
+            tag_key: &optional(EMAIL_ROUTE_TAG, "team"),
+            routes: &optional(EMAIL_ROUTES, ""),
+            default: &to,
+            always_copy: &optional(EMAIL_ALWAYS_COPY, ""),
+            allowed_domains: &required(EMAIL_ALLOWED_DOMAINS)?,
+        })?;
         Ok(Config {
             from,
-            to: parse_recipients(&required(EMAIL_TO)?)?,
+            routing,
+            digest_threshold: digest_threshold()?,
             configuration_set: maybe(SES_CONFIGURATION_SET),
             send_rate: parse_positive(EMAIL_SEND_RATE, DEFAULT_SEND_RATE)?,
             max_concurrency: parse_positive(
@@ -78,6 +108,21 @@ impl Config {
             sdk: SdkSettings::from_env()?,
         })
     }
+}
+
+fn digest_threshold() -> Result<usize, ConfigError> {
+    let text = optional(
+        EMAIL_DIGEST_THRESHOLD,
+        &DEFAULT_DIGEST_THRESHOLD.to_string(),
+    );
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (2..=10_000).contains(n))
+        .ok_or_else(|| ConfigError::Invalid {
+            name: EMAIL_DIGEST_THRESHOLD,
+            reason: format!("{text:?} is not a whole number from 2 to 10000"),
+        })
 }
 
 fn claim_lease() -> Result<std::time::Duration, ConfigError> {
@@ -127,7 +172,7 @@ pub fn parse_recipients(list: &str) -> Result<Vec<String>, ConfigError> {
 
 /// A plausibility check (SES does the real one): one `@`, no whitespace or control characters
 /// that could smuggle in headers. `Name <a@example.com>` is accepted for the sender.
-fn check_address(name: &'static str, address: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_address(name: &'static str, address: &str) -> Result<(), ConfigError> {
     let bare = match (address.rfind('<'), address.strip_suffix('>')) {
         (Some(open), Some(rest)) => &rest[open + 1..],
         _ => address,

@@ -1,13 +1,16 @@
 //! The emailer: each ORE standard message becomes one short, readable email (plain text and
-//! HTML) sent through SES v2 to a fixed recipient list from configuration, never from the event.
+//! HTML) sent through SES v2, or, in a burst, one digest per recipient set. Recipients come from
+//! a routing table in configuration, never from the event (a tag only selects a route).
 #![warn(missing_docs)]
 
 pub mod calendar;
 pub mod config;
+pub mod digest;
 pub mod mail;
 pub mod notice;
 pub mod pace;
 pub mod render;
+pub mod routing;
 pub mod service;
 
 pub use config::Config;
@@ -15,4 +18,5 @@ pub use mail::SesMailer;
 pub use ore_lambda::ports::{RenderedEmail, SendMail};
 pub use pace::Pacer;
 pub use render::Renderer;
+pub use routing::{Recipients, RoutingTable};
 pub use service::Emailer;

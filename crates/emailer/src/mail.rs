@@ -10,29 +10,26 @@ use ore_lambda::aws_error::record_error;
 use ore_lambda::ports::{RenderedEmail, SendMail};
 use ore_lambda::RecordError;
 
-/// SES v2 `SendEmail` to the configured recipients. Throttling and 5xx come back as transient
+/// SES v2 `SendEmail` to the recipients routing chose. Throttling and 5xx come back as transient
 /// (the record is retried); a rejection (unverified identity, sandbox recipient, paused
 /// sending) as rejected, so it reaches the dead-letter queue instead of vanishing.
 #[derive(Clone, Debug)]
 pub struct SesMailer {
     client: aws_sdk_sesv2::Client,
     from: String,
-    to: Vec<String>,
     configuration_set: Option<String>,
 }
 
 impl SesMailer {
-    /// Send from `from` to `to` through `client`, with an optional configuration set.
+    /// Send from `from` through `client`, with an optional configuration set.
     pub fn new(
         client: aws_sdk_sesv2::Client,
         from: String,
-        to: Vec<String>,
         configuration_set: Option<String>,
     ) -> Self {
         SesMailer {
             client,
             from,
-            to,
             configuration_set,
         }
     }
@@ -84,9 +81,13 @@ impl SesMailer {
     }
 
     /// With attachments: ORE builds the MIME message.
-    fn raw_content(&self, email: &RenderedEmail) -> Result<EmailContent, RecordError> {
+    fn raw_content(
+        &self,
+        to: &[String],
+        email: &RenderedEmail,
+    ) -> Result<EmailContent, RecordError> {
         let raw = RawMessage::builder()
-            .data(Blob::new(raw_mime(&self.from, &self.to, email)?))
+            .data(Blob::new(raw_mime(&self.from, to, email)?))
             .build()
             .map_err(|e| RecordError::local("build the SES raw message", e))?;
         Ok(EmailContent::builder().raw(raw).build())
@@ -94,11 +95,11 @@ impl SesMailer {
 }
 
 impl SendMail for SesMailer {
-    async fn send(&self, email: &RenderedEmail) -> Result<(), RecordError> {
+    async fn send(&self, to: &[String], email: &RenderedEmail) -> Result<(), RecordError> {
         let content = if email.attachments.is_empty() {
             Self::simple_content(email)?
         } else {
-            self.raw_content(email)?
+            self.raw_content(to, email)?
         };
         let output = self
             .client
@@ -106,7 +107,7 @@ impl SendMail for SesMailer {
             .from_email_address(&self.from)
             .destination(
                 Destination::builder()
-                    .set_to_addresses(Some(self.to.clone()))
+                    .set_to_addresses(Some(to.to_vec()))
                     .build(),
             )
             .content(content)

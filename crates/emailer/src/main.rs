@@ -14,14 +14,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = load_sdk_config(&config.sdk).await;
     let pacer = Pacer::new(
         config.send_rate,
-        config.to.len(),
         config.max_concurrency,
         config.sdk.timeouts.operation + std::time::Duration::from_millis(500),
     );
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&sdk),
         config.from,
-        config.to,
         config.configuration_set,
     );
     let ledger = DynamoMailLedger::new(
@@ -29,7 +27,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.ledger_table,
         LEDGER_RETENTION,
     );
-    let emailer = Emailer::new(Renderer::new()?, mailer, ledger)
+    let emailer = Emailer::new(Renderer::new()?, mailer, ledger, config.routing)
+        .with_digest_threshold(config.digest_threshold)
         .with_pacer(pacer)
         .with_claim_lease(config.claim_lease);
     serve(emailer, SqsRequeue::new(&sdk)).await

@@ -15,15 +15,19 @@ use ore_model::timing::{human_duration, Timing};
 use serde::Serialize;
 
 use crate::calendar;
+use crate::digest::DigestView;
 use crate::notice::NoticeView;
+use crate::routing::Recipients;
 
 const TEXT_TEMPLATE: &str = "email.txt";
 const HTML_TEMPLATE: &str = "email.html";
 const NOTICE_TEXT_TEMPLATE: &str = "notice.txt";
 const NOTICE_HTML_TEMPLATE: &str = "notice.html";
+const DIGEST_TEXT_TEMPLATE: &str = "digest.txt";
+const DIGEST_HTML_TEMPLATE: &str = "digest.html";
 /// The compiled-in templates, by name. `instance.*` (the instance's details, tags and console
-/// link) is included by every mail.
-const TEMPLATES: [(&str, &str); 6] = [
+/// link) is included by every single mail.
+pub const TEMPLATES: [(&str, &str); 8] = [
     ("instance.txt", include_str!("../templates/instance.txt")),
     ("instance.html", include_str!("../templates/instance.html")),
     (TEXT_TEMPLATE, include_str!("../templates/email.txt")),
@@ -35,6 +39,14 @@ const TEMPLATES: [(&str, &str); 6] = [
     (
         NOTICE_HTML_TEMPLATE,
         include_str!("../templates/notice.html"),
+    ),
+    (
+        DIGEST_TEXT_TEMPLATE,
+        include_str!("../templates/digest.txt"),
+    ),
+    (
+        DIGEST_HTML_TEMPLATE,
+        include_str!("../templates/digest.html"),
     ),
 ];
 /// Longer names are cut in the subject (the body shows them whole).
@@ -97,6 +109,24 @@ impl Renderer {
             .map_err(|e| RecordError::local("render email", e))
     }
 
+    /// One mail for a burst of state changes to the same recipients.
+    pub fn render_digest(
+        &self,
+        messages: &[&StandardMessage],
+        recipients: &Recipients,
+        now: DateTime<Utc>,
+    ) -> Result<RenderedEmail, RecordError> {
+        let view = DigestView::new(messages, recipients, now);
+        let text = self.render_view(DIGEST_TEXT_TEMPLATE, &view)?;
+        let html = self.render_view(DIGEST_HTML_TEMPLATE, &view)?;
+        Ok(RenderedEmail {
+            subject: view.subject,
+            text,
+            html,
+            attachments: Vec::new(),
+        })
+    }
+
     /// `now` is when the mail is built, for "how long ago" the change happened.
     pub fn render(
         &self,
@@ -117,7 +147,7 @@ impl Renderer {
 
 /// Everything the templates show, already formatted: templates only lay it out.
 #[derive(Debug, Serialize)]
-struct EmailView<'a> {
+pub(crate) struct EmailView<'a> {
     subject: String,
     name: &'a str,
     has_name: bool,
@@ -147,7 +177,7 @@ struct EmailView<'a> {
 }
 
 impl<'a> EmailView<'a> {
-    fn new(message: &'a StandardMessage, now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(message: &'a StandardMessage, now: DateTime<Utc>) -> Self {
         let data = &message.data;
         let instance = &data.resource.instance;
         let style = StateStyle::of(data.state);
@@ -309,15 +339,15 @@ pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
     cut
 }
 
-struct StateStyle {
-    label: &'static str,
+pub(crate) struct StateStyle {
+    pub(crate) label: &'static str,
     /// A badge colour readable with white text on light and dark backgrounds.
-    color: &'static str,
-    meaning: &'static str,
+    pub(crate) color: &'static str,
+    pub(crate) meaning: &'static str,
 }
 
 impl StateStyle {
-    fn of(state: InstanceState) -> Self {
+    pub(crate) fn of(state: InstanceState) -> Self {
         let (label, color, meaning) = match state {
             InstanceState::Pending => ("Pending", "#b7791f", "The instance is starting up."),
             InstanceState::Running => ("Running", "#2f855a", "The instance is up and billed."),

@@ -1,7 +1,7 @@
 //! The emailer's handler against SES v2 served by the emulator, through the real SDK client.
 
 use emailer::config::LEDGER_RETENTION;
-use emailer::{Emailer, Renderer, SesMailer};
+use emailer::{Emailer, Renderer, RoutingTable, SesMailer};
 use ore_lambda::batch::RecordHandler;
 use ore_lambda::dynamodb::DynamoMailLedger;
 use ore_lambda::error::Chain;
@@ -49,13 +49,13 @@ async fn ledger(config: &SdkConfig) -> DynamoMailLedger {
 }
 
 async fn emailer(config: &SdkConfig, from: &str) -> Emailer<SesMailer, DynamoMailLedger> {
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(config),
-        from.to_owned(),
-        vec!["ops@example.com".into(), "sre@example.com".into()],
-        None,
-    );
-    Emailer::new(Renderer::new().unwrap(), mailer, ledger(config).await)
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(config), from.to_owned(), None);
+    Emailer::new(
+        Renderer::new().unwrap(),
+        mailer,
+        ledger(config).await,
+        RoutingTable::everyone(vec!["ops@example.com".into(), "sre@example.com".into()]),
+    )
 }
 
 #[tokio::test]
@@ -129,13 +129,13 @@ async fn unreachable_ses_is_a_transient_failure() {
             .endpoint_url("http://127.0.0.1:9")
             .build(),
     );
-    let mailer = SesMailer::new(
-        unreachable,
-        "ore@example.com".into(),
-        vec!["ops@example.com".into()],
-        None,
+    let mailer = SesMailer::new(unreachable, "ore@example.com".into(), None);
+    let emailer = Emailer::new(
+        Renderer::new().unwrap(),
+        mailer,
+        ledger(&config).await,
+        RoutingTable::everyone(vec!["ops@example.com".into()]),
     );
-    let emailer = Emailer::new(Renderer::new().unwrap(), mailer, ledger(&config).await);
     let event = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json");
     let error = first_record_error(&emailer, &event).await;
     assert!(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 use test_support::fakes::MemoryMailLedger;
 
-use emailer::{Emailer, Pacer, Renderer, SesMailer};
+use emailer::{Emailer, Pacer, Renderer, RoutingTable, SesMailer};
 use ore_lambda::batch::{process_batch, RecordHandler};
 use test_support::{
     black_hole_config, failed_kinds, heartbeat_message_body, load_sqs_event, short_timeouts,
@@ -18,13 +18,13 @@ async fn a_hung_ses_fails_only_the_records_that_send_and_in_time() {
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&config),
         "ore@example.com".into(),
-        vec!["ops@example.com".into()],
         None,
     );
     let emailer = Emailer::new(
         Renderer::new().unwrap(),
         mailer,
         MemoryMailLedger::default(),
+        RoutingTable::everyone(vec!["ops@example.com".into()]),
     )
     .with_pacer(Pacer::unlimited(timeouts.operation));
     let message = load_sqs_event("events/sqs/emailer-stopped-raw-delivery.json").records[0]

@@ -52,6 +52,7 @@ fn the_readme_pictures_are_rendered_from_the_current_golden_html() {
         "notice-health-scheduled-change",
         "notice-ec2-spot-interruption-warning",
         "notice-ec2-rebalance-recommendation",
+        "digest-burst",
     ] {
         let png = std::fs::read(repo_root().join(format!("docs/{name}.png"))).expect("the PNG");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG file");

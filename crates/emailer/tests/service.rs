@@ -7,7 +7,7 @@
 use std::time::Duration;
 use test_support::fakes::MemoryMailLedger;
 
-use emailer::{Emailer, Pacer, Renderer};
+use emailer::{Emailer, Pacer, Renderer, RoutingTable};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_lambda::RecordError;
 use ore_model::from_sqs_body;
@@ -28,6 +28,7 @@ fn emailer(mailer: RecordingMailer) -> Emailer<RecordingMailer, MemoryMailLedger
         Renderer::new().unwrap(),
         mailer,
         MemoryMailLedger::default(),
+        ops(),
     )
 }
 
@@ -69,8 +70,8 @@ async fn ses_failing_or_refusing_fails_the_record_with_its_kind() {
 #[tokio::test(start_paused = true)]
 async fn ses_throttling_defers_the_record_and_backs_off_the_next_send() {
     // 10 sends/s, 1 recipient, 2 concurrent invocations: one send every 200 ms when all is well.
-    let pacer = Pacer::new(10.0, 1, 2, Duration::from_secs(1));
-    let interval = pacer.interval();
+    let pacer = Pacer::new(10.0, 2, Duration::from_secs(1));
+    let interval = pacer.interval(1);
     let throttled_once = RecordingMailer::with_faults(|n| (n == 0).then_some(Fault::Throttled));
     let emailer = emailer(throttled_once).with_pacer(pacer);
     let error = emailer
@@ -91,12 +92,8 @@ async fn ses_throttling_defers_the_record_and_backs_off_the_next_send() {
 
 #[tokio::test(start_paused = true)]
 async fn no_send_slot_before_the_deadline_defers_without_calling_ses() {
-    let emailer = emailer(RecordingMailer::default()).with_pacer(Pacer::new(
-        1.0,
-        1,
-        2,
-        Duration::from_secs(8),
-    ));
+    let emailer =
+        emailer(RecordingMailer::default()).with_pacer(Pacer::new(1.0, 2, Duration::from_secs(8)));
     let too_soon = Instant::now() + Duration::from_secs(1);
     let error = emailer
         .handle_record(stopped(), too_soon)
@@ -144,6 +141,7 @@ async fn a_claim_in_flight_defers_and_an_abandoned_one_is_never_mailed_again() {
         Renderer::new().unwrap(),
         RecordingMailer::default(),
         ledger_with(&stopped_id(), false, now - chrono::Duration::seconds(5)),
+        ops(),
     );
     let error = in_flight
         .handle_record(stopped(), deadline())
@@ -155,6 +153,7 @@ async fn a_claim_in_flight_defers_and_an_abandoned_one_is_never_mailed_again() {
         Renderer::new().unwrap(),
         RecordingMailer::default(),
         ledger_with(&stopped_id(), false, now - chrono::Duration::seconds(600)),
+        ops(),
     );
     let error = abandoned
         .handle_record(stopped(), deadline())
@@ -184,6 +183,7 @@ async fn ledger_faults_fail_the_record_before_any_mail() {
             Renderer::new().unwrap(),
             RecordingMailer::default(),
             MemoryMailLedger::failing(fault),
+            ops(),
         );
         let error = emailer
             .handle_record(stopped(), deadline())
@@ -256,4 +256,9 @@ async fn a_notice_send_that_fails_gives_the_claim_back_for_the_retry() {
         .handle_record(notice("health-scheduled-change"), deadline())
         .await;
     assert!(matches!(retry, Ok(Outcome::Delivered { .. })), "{retry:?}");
+}
+
+/// One recipient for every mail.
+fn ops() -> RoutingTable {
+    RoutingTable::everyone(vec!["ops@example.com".into()])
 }

@@ -57,10 +57,14 @@ pub struct Attachment {
     pub content: String,
 }
 
-/// Sending a mail to the configured recipients.
+/// Sending a mail to recipients from configuration (never from an event).
 pub trait SendMail {
-    /// Send `email`; the error says whether a retry can help.
-    fn send(&self, email: &RenderedEmail) -> impl Future<Output = Result<(), RecordError>> + Send;
+    /// Send `email` to `to`; the error says whether a retry can help.
+    fn send(
+        &self,
+        to: &[String],
+        email: &RenderedEmail,
+    ) -> impl Future<Output = Result<(), RecordError>> + Send;
 }
 
 /// Bringing a deferred record back sooner than the queue's visibility timeout: the port the

@@ -186,12 +186,16 @@ impl Publish for RecordingPublisher {
     }
 }
 
-/// The `SendMail` port in memory: each attempt's time, and the mails that went out. Which
-/// attempts fail is a function of the attempt's number (0-based).
+/// Which send attempt (by number and recipients) fails, and how.
+type MailFault = Box<dyn Fn(u32, &[String]) -> Option<Fault> + Send + Sync>;
+
+/// The `SendMail` port in memory: each attempt's time, and the mails that went out with their
+/// recipients. Which attempts fail is a function of the attempt's number (0-based) and its
+/// recipients.
 pub struct RecordingMailer {
-    fault: Box<dyn Fn(u32) -> Option<Fault> + Send + Sync>,
+    fault: MailFault,
     attempts: Mutex<Vec<Instant>>,
-    sent: Mutex<Vec<RenderedEmail>>,
+    sent: Mutex<Vec<(Vec<String>, RenderedEmail)>>,
 }
 
 impl Default for RecordingMailer {
@@ -203,11 +207,24 @@ impl Default for RecordingMailer {
 impl RecordingMailer {
     /// Attempt `n` fails with `fault(n)` when it is `Some`.
     pub fn with_faults(fault: impl Fn(u32) -> Option<Fault> + Send + Sync + 'static) -> Self {
+        Self::with_recipient_faults(move |attempt, _| fault(attempt))
+    }
+
+    /// Attempt `n` to send to `to` fails with `fault(n, to)` when it is `Some`.
+    pub fn with_recipient_faults(
+        fault: impl Fn(u32, &[String]) -> Option<Fault> + Send + Sync + 'static,
+    ) -> Self {
         RecordingMailer {
             fault: Box::new(fault),
             attempts: Mutex::new(Vec::new()),
             sent: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Every attempt to send to a list holding `address` fails with `fault`.
+    pub fn failing_for(address: &str, fault: Fault) -> Self {
+        let address = address.to_owned();
+        Self::with_recipient_faults(move |_, to| to.contains(&address).then_some(fault))
     }
 
     /// Every attempt fails with `fault`.
@@ -222,21 +239,29 @@ impl RecordingMailer {
 
     /// The mails that went out, in order.
     pub fn sent(&self) -> Vec<RenderedEmail> {
+        self.sent_to().into_iter().map(|(_, email)| email).collect()
+    }
+
+    /// The mails that went out with their recipients, in order.
+    pub fn sent_to(&self) -> Vec<(Vec<String>, RenderedEmail)> {
         self.sent.lock().expect("mailer lock").clone()
     }
 }
 
 impl SendMail for RecordingMailer {
-    async fn send(&self, email: &RenderedEmail) -> Result<(), RecordError> {
+    async fn send(&self, to: &[String], email: &RenderedEmail) -> Result<(), RecordError> {
         let attempt = {
             let mut attempts = self.attempts.lock().expect("mailer lock");
             attempts.push(Instant::now());
             u32::try_from(attempts.len() - 1).unwrap_or(u32::MAX)
         };
-        if let Some(fault) = (self.fault)(attempt) {
+        if let Some(fault) = (self.fault)(attempt, to) {
             return Err(fault.error("ses:SendEmail"));
         }
-        self.sent.lock().expect("mailer lock").push(email.clone());
+        self.sent
+            .lock()
+            .expect("mailer lock")
+            .push((to.to_vec(), email.clone()));
         Ok(())
     }
 }

@@ -554,3 +554,36 @@ pub fn message_ids(records: &[aws_lambda_events::sqs::SqsMessage]) -> Vec<String
         })
         .collect()
 }
+
+/// A burst of state changes: `count` instances of `team` (its `team` tag), each one the sample
+/// terminated message with its own id, instance id, name and time (a second apart from
+/// `first`), as `(SQS message id, body)` pairs.
+pub fn team_burst(team: &str, first: usize, count: usize) -> Vec<(String, String)> {
+    let sample = load_json("events/standard/message-terminated.json");
+    (first..first + count)
+        .map(|n| {
+            let mut message = sample.clone();
+            let instance = format!("i-0{n:016x}");
+            let name = format!("{team}-{n:02}");
+            message["id"] = format!("00000000-0000-5000-8000-{n:012x}").into();
+            message["subject"] = instance.clone().into();
+            message["time"] = format!("2026-11-26T09:15:{:02}Z", n % 60).into();
+            let data = &mut message["data"];
+            data["resource_id"] = instance.clone().into();
+            data["resource_arn"] =
+                format!("arn:aws:ec2:eu-west-1:123456789012:instance/{instance}").into();
+            data["instance"]["name"] = name.clone().into();
+            data["instance"]["tags"] = json!({"Name": name, "team": team});
+            (format!("sqs-{team}-{n:02}"), message.to_string())
+        })
+        .collect()
+}
+
+/// `sqs_event` from owned pairs.
+pub fn sqs_event_of(records: &[(String, String)]) -> SqsEvent {
+    let pairs: Vec<(&str, &str)> = records
+        .iter()
+        .map(|(id, body)| (id.as_str(), body.as_str()))
+        .collect();
+    sqs_event(&pairs)
+}

@@ -1,0 +1,203 @@
+//! A burst of state changes for the same recipients, as one mail: a summary line, a table grouped
+//! by state and account/region (name, id, type, time, console link), and each change's details
+//! below. Its id is derived from its members' message ids, so the same set always has the same id.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use ore_model::ec2::InstanceState;
+use ore_model::standard::StandardMessage;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::render::{self, EmailView, StateStyle};
+use crate::routing::Recipients;
+
+/// The namespace of digest ids (a UUID v5 of the members' sorted message ids).
+const DIGEST_NAMESPACE: Uuid = Uuid::from_u128(0x6f72_652d_6469_6765_7374_2d69_6473_0001);
+
+/// The digest's id: the same set of messages always gets the same id, in any order.
+pub fn digest_id(message_ids: &[&str]) -> String {
+    let mut sorted: Vec<&str> = message_ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Uuid::new_v5(&DIGEST_NAMESPACE, sorted.join("\n").as_bytes()).to_string()
+}
+
+/// Everything the digest templates show, already formatted.
+#[derive(Debug, Serialize)]
+pub(crate) struct DigestView<'a> {
+    pub subject: String,
+    /// "12 instances terminated, 3 stopped in eu-west-1, account 123456789012".
+    pub summary: String,
+    pub count: usize,
+    /// Which route this digest is for ("payments", or "default").
+    pub route: &'a str,
+    pub groups: Vec<Group<'a>>,
+    /// Each change in full, in event time order.
+    pub changes: Vec<EmailView<'a>>,
+    pub digest_id: String,
+    pub first_time: String,
+    pub last_time: String,
+}
+
+/// The rows of one state in one account and region.
+#[derive(Debug, Serialize)]
+pub(crate) struct Group<'a> {
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub state_color: &'static str,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub rows: Vec<Row<'a>>,
+}
+
+/// One change in the table.
+#[derive(Debug, Serialize)]
+pub(crate) struct Row<'a> {
+    pub name: &'a str,
+    pub has_name: bool,
+    pub instance_id: &'a str,
+    pub instance_type: &'a str,
+    pub time: String,
+    pub console_url: Option<String>,
+    /// "late" or "flapping", when the change is either.
+    pub flag: Option<&'static str>,
+}
+
+impl<'a> DigestView<'a> {
+    pub(crate) fn new(
+        messages: &[&'a StandardMessage],
+        recipients: &'a Recipients,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut ordered: Vec<&StandardMessage> = messages.to_vec();
+        ordered.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+        let ids: Vec<&str> = ordered.iter().map(|m| m.id.as_str()).collect();
+        let summary = summary(&ordered);
+        let mut grouped: BTreeMap<(u8, &str, &str), Group<'a>> = BTreeMap::new();
+        for message in &ordered {
+            let data = &message.data;
+            let style = StateStyle::of(data.state);
+            let group = grouped
+                .entry((
+                    state_order(data.state),
+                    data.resource.account.as_str(),
+                    data.resource.region.as_str(),
+                ))
+                .or_insert_with(|| Group {
+                    state: data.state.as_str(),
+                    state_label: style.label,
+                    state_color: style.color,
+                    account: &data.resource.account,
+                    region: &data.resource.region,
+                    rows: Vec::new(),
+                });
+            let timing = data.timing.as_ref();
+            group.rows.push(Row {
+                name: message.display_name(),
+                has_name: message.display_name() != data.resource.resource_id,
+                instance_id: &data.resource.resource_id,
+                instance_type: data
+                    .resource
+                    .instance
+                    .instance_type
+                    .as_deref()
+                    .unwrap_or("-"),
+                time: render::human_time(&message.time),
+                console_url: render::console_url(
+                    &data.resource.partition,
+                    &data.resource.region,
+                    &data.resource.resource_id,
+                ),
+                flag: if timing.is_some_and(|t| t.late) {
+                    Some("late")
+                } else if timing.is_some_and(|t| t.flapping.is_some()) {
+                    Some("flapping")
+                } else {
+                    None
+                },
+            });
+        }
+        let first = ordered.first().map(|m| m.time).unwrap_or(now);
+        let last = ordered.last().map(|m| m.time).unwrap_or(now);
+        DigestView {
+            subject: format!("[ORE] {summary}"),
+            count: ordered.len(),
+            route: recipients.route_name(),
+            groups: grouped.into_values().collect(),
+            changes: ordered.iter().map(|m| EmailView::new(m, now)).collect(),
+            digest_id: digest_id(&ids),
+            first_time: render::human_time(&first),
+            last_time: render::human_time(&last),
+            summary,
+        }
+    }
+}
+
+/// Terminal states first: what an operator most needs to see.
+fn state_order(state: InstanceState) -> u8 {
+    match state {
+        InstanceState::Terminated => 0,
+        InstanceState::ShuttingDown => 1,
+        InstanceState::Stopped => 2,
+        InstanceState::Stopping => 3,
+        InstanceState::Running => 4,
+        InstanceState::Pending => 5,
+    }
+}
+
+/// "12 instances terminated, 3 stopped in eu-west-1, account 123456789012"; several accounts or
+/// regions are counted instead of named.
+fn summary(messages: &[&StandardMessage]) -> String {
+    let mut per_state: BTreeMap<u8, (InstanceState, usize)> = BTreeMap::new();
+    for message in messages {
+        let state = message.data.state;
+        per_state.entry(state_order(state)).or_insert((state, 0)).1 += 1;
+    }
+    let counts: Vec<String> = per_state
+        .values()
+        .enumerate()
+        .map(|(index, (state, count))| {
+            let noun = match (index, count) {
+                (0, 1) => "instance ",
+                (0, _) => "instances ",
+                _ => "",
+            };
+            format!("{count} {noun}{state}")
+        })
+        .collect();
+    let mut accounts: Vec<&str> = messages
+        .iter()
+        .map(|m| m.data.resource.account.as_str())
+        .collect();
+    let mut regions: Vec<&str> = messages
+        .iter()
+        .map(|m| m.data.resource.region.as_str())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    regions.sort_unstable();
+    regions.dedup();
+    let place = match (regions.as_slice(), accounts.as_slice()) {
+        ([region], [account]) => format!("in {region}, account {account}"),
+        ([region], accounts) => format!("in {region}, {} accounts", accounts.len()),
+        (regions, [account]) => format!("in {} regions, account {account}", regions.len()),
+        (regions, accounts) => format!("in {} regions, {} accounts", regions.len(), accounts.len()),
+    };
+    format!("{} {place}", counts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_id_depends_on_the_set_only() {
+        let a = digest_id(&["m-1", "m-2", "m-3"]);
+        assert_eq!(a, digest_id(&["m-3", "m-1", "m-2"]));
+        assert_eq!(a, digest_id(&["m-3", "m-1", "m-2", "m-1"]));
+        assert_ne!(a, digest_id(&["m-1", "m-2"]));
+        assert_eq!(a.len(), 36);
+    }
+}
