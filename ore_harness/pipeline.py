@@ -73,6 +73,17 @@ def archived(aws, stack):
     return [json.loads(line)["id"] for line in lines]
 
 
+def upload_templates(aws, folder):
+    """The folder's files as replacement templates in an emulator bucket; the parameters that name it."""
+    bucket, prefix = "ore-local-mail-templates", "ore-templates/"
+    aws.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.s3.meta.region_name})
+    files = sorted(f for f in pathlib.Path(folder).iterdir() if f.is_file())
+    for path in files:
+        aws.s3.put_object(Bucket=bucket, Key=prefix + path.name, Body=path.read_bytes())
+    say(f"replacement mail templates from {folder} in s3://{bucket}/{prefix}: {', '.join(f.name for f in files)}")
+    return {"EmailTemplateBucket": bucket, "EmailTemplatePrefix": prefix}
+
+
 def main():
     template = Template()
     names = [f.name for f in template.functions]
@@ -81,6 +92,10 @@ def main():
     parser.add_argument("events", nargs="*", help="EventBridge event JSON files to replay instead of the scenario")
     parser.add_argument("--canary-only", action="store_true", help="skip the scenario: only the canary runs")
     parser.add_argument("--canary-timeout", type=float, default=30, help="seconds the canary waits for every hop")
+    parser.add_argument("--templates", type=pathlib.Path,
+                        help="a folder of replacement mail templates (email.html, digest.txt, ... as in "
+                             "crates/emailer/templates): uploaded to a bucket in the emulator, which the emailer "
+                             "reads at init as it would EmailTemplateBucket in AWS")
     parser.add_argument("--break-hop", choices=names,
                         help="start this function with its own variables blanked (init fails): the canary must "
                              "report that hop")
@@ -96,6 +111,8 @@ def main():
 
     aws = Aws()
     parameters = dict(LOCAL_PARAMETERS, LocalEndpointUrl=url)
+    if args.templates:
+        parameters.update(upload_templates(aws, args.templates))
     stack = Stack(aws, template, parameters)
     say("created topics, queues, dead-letter queues, raw-delivery subscriptions, log groups and the SES "
         "identity as template.yaml defines them")

@@ -73,7 +73,12 @@ rm -rf target/demo-ci target/demo-broken
 scripts/demo.sh --out target/demo-ci
 log "local pipeline with a broken hop (the emailer's init fails): the canary must name it"
 scripts/demo.sh --out target/demo-broken --canary-only --canary-timeout 15 --break-hop EmailerFunction
-ORE_DEMO_OUT=target/demo-ci ORE_DEMO_BROKEN_OUT=target/demo-broken python -m pytest -q tests/pipeline
+log "local pipeline with replacement mail templates (one good, one broken): README, \"Changing the mail\""
+rm -rf target/demo-templates
+scripts/demo.sh --out target/demo-templates --templates tests/pipeline/mail-templates \
+  events/eventbridge/ec2-instance-stopped.json
+ORE_DEMO_OUT=target/demo-ci ORE_DEMO_BROKEN_OUT=target/demo-broken ORE_DEMO_TEMPLATES_OUT=target/demo-templates \
+  python -m pytest -q tests/pipeline
 log "HTTPS: the functions' TLS client against the emulator serving a test CA's certificates"
 python -m pytest -q tests/tls
 

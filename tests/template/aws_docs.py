@@ -62,3 +62,5 @@ EC2_SPOT_INTERRUPTION_NOTICES = (
     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html")
 EC2_REBALANCE_RECOMMENDATIONS = (
     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html")
+S3_GET_OBJECT_PERMISSIONS = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
+S3_PREFIX_CONDITION = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"

@@ -139,3 +139,25 @@ def test_sender_parameter_pattern_accepts_what_the_readme_shows(source_template)
     assert examples, row
     for example in examples:
         assert pattern.fullmatch(example), f"README's {variable} example {example!r} fails the template's pattern"
+
+
+def test_the_emailer_reads_replacement_templates_under_their_prefix_only(resources, source_template):
+    """Only when a template bucket is set: s3:GetObject on `prefix*`, and s3:ListBucket (without
+    which a missing key answers 403, not 404: S3_GET_OBJECT_PERMISSIONS) narrowed to the prefix
+    by the s3:prefix condition key (S3_PREFIX_CONDITION)."""
+    pages = (aws_docs.S3_GET_OBJECT_PERMISSIONS, aws_docs.S3_PREFIX_CONDITION)
+    [policy] = resources["EmailerRole"]["Properties"]["Policies"]
+    conditional = [s["Fn::If"] for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s]
+    assert [c[0] for c in conditional] == ["HasTemplateBucket", "HasTemplateBucket"], pages
+    assert all(c[2] == {"Ref": "AWS::NoValue"} for c in conditional)
+    get, listing = (c[1] for c in conditional)
+    assert get["Action"] == "s3:GetObject", pages
+    assert get["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${EmailTemplateBucket}/${EmailTemplatePrefix}*"}
+    assert listing["Action"] == "s3:ListBucket", pages
+    assert listing["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${EmailTemplateBucket}"}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": {"Fn::Sub": "${EmailTemplatePrefix}*"}}}, pages
+    s3_grants = [s for s in statements(policy["PolicyDocument"])
+                 if any(a.startswith("s3:") for a in as_list(s["Action"]))]
+    assert len(s3_grants) == 2, "nothing else in S3"
+    assert source_template["Conditions"]["HasTemplateBucket"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "EmailTemplateBucket"}, ""]}]}

@@ -142,8 +142,18 @@ def test_queues_and_topics_are_encrypted(resources):
 
 
 def statements(document):
+    """A policy's statements; a conditional one (`Fn::If` with `AWS::NoValue`) counts as present,
+    so every rule below holds for it whenever its condition does."""
     found = document["Statement"]
-    return found if isinstance(found, list) else [found]
+    found = found if isinstance(found, list) else [found]
+    expanded = []
+    for statement in found:
+        if isinstance(statement, dict) and "Fn::If" in statement:
+            _, when_true, when_false = statement["Fn::If"]
+            expanded += [s for s in (when_true, when_false) if s != {"Ref": "AWS::NoValue"}]
+        else:
+            expanded.append(statement)
+    return expanded
 
 
 def as_list(value):

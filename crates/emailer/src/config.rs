@@ -31,9 +31,13 @@ pub const MAIL_LEDGER_TABLE: &str = "MAIL_LEDGER_TABLE";
 /// Seconds after which an unconfirmed claim is taken to belong to an attempt that stopped
 /// (longer than the function timeout; 1 to 3600).
 pub const MAIL_CLAIM_LEASE_SECONDS: &str = "MAIL_CLAIM_LEASE_SECONDS";
+/// A bucket holding replacement mail templates, or blank for the compiled-in ones only.
+pub const EMAIL_TEMPLATE_BUCKET: &str = "EMAIL_TEMPLATE_BUCKET";
+/// The key prefix of the replacement templates in that bucket (`ore-templates/`).
+pub const EMAIL_TEMPLATE_PREFIX: &str = "EMAIL_TEMPLATE_PREFIX";
 /// Every variable the emailer's own configuration reads; template.yaml sets exactly these
 /// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
-pub const ENVIRONMENT: [&str; 12] = [
+pub const ENVIRONMENT: [&str; 14] = [
     EMAIL_FROM,
     EMAIL_TO,
     EMAIL_ROUTE_TAG,
@@ -41,6 +45,8 @@ pub const ENVIRONMENT: [&str; 12] = [
     EMAIL_ALWAYS_COPY,
     EMAIL_ALLOWED_DOMAINS,
     EMAIL_DIGEST_THRESHOLD,
+    EMAIL_TEMPLATE_BUCKET,
+    EMAIL_TEMPLATE_PREFIX,
     SES_CONFIGURATION_SET,
     EMAIL_SEND_RATE,
     EMAIL_MAX_CONCURRENCY,
@@ -66,6 +72,8 @@ pub struct Config {
     pub routing: RoutingTable,
     /// State changes for the same recipients in one batch from which one digest is sent.
     pub digest_threshold: usize,
+    /// Where replacement templates are read at init: (bucket, key prefix).
+    pub templates: Option<(String, String)>,
     /// The SES configuration set, if any.
     pub configuration_set: Option<String>,
     /// SES sends per second (counted per recipient) the emailer may use.
@@ -97,6 +105,8 @@ impl Config {
             from,
             routing,
             digest_threshold: digest_threshold()?,
+            templates: maybe(EMAIL_TEMPLATE_BUCKET)
+                .map(|bucket| (bucket, optional(EMAIL_TEMPLATE_PREFIX, "ore-templates/"))),
             configuration_set: maybe(SES_CONFIGURATION_SET),
             send_rate: parse_positive(EMAIL_SEND_RATE, DEFAULT_SEND_RATE)?,
             max_concurrency: parse_positive(

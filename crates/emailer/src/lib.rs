@@ -12,6 +12,7 @@ pub mod pace;
 pub mod render;
 pub mod routing;
 pub mod service;
+pub mod templates;
 
 pub use config::Config;
 pub use mail::SesMailer;

@@ -1,6 +1,7 @@
 //! Lambda entrypoint: configuration, templates and the SES client are built once per cold start.
 
 use emailer::config::LEDGER_RETENTION;
+use emailer::templates::{self, S3Templates};
 use emailer::{Config, Emailer, Pacer, Renderer, SesMailer};
 use ore_lambda::dynamodb::DynamoMailLedger;
 use ore_lambda::requeue::SqsRequeue;
@@ -27,7 +28,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.ledger_table,
         LEDGER_RETENTION,
     );
-    let emailer = Emailer::new(Renderer::new()?, mailer, ledger, config.routing)
+    let renderer = match config.templates {
+        None => Renderer::new()?,
+        Some((bucket, prefix)) => {
+            let source = S3Templates::new(&sdk, bucket, prefix);
+            let (renderer, refused, applied) = templates::load(&source).await?;
+            let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            templates::report(&function_name, &refused, &applied, now_ms);
+            renderer
+        }
+    };
+    let emailer = Emailer::new(renderer, mailer, ledger, config.routing)
         .with_digest_threshold(config.digest_threshold)
         .with_pacer(pacer)
         .with_claim_lease(config.claim_lease);

@@ -3,9 +3,11 @@
 //! Every user-controlled value reaches the HTML through the template engine's auto-escaping.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
+use ore_lambda::error::Chain;
 use ore_lambda::ports::RenderedEmail;
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
@@ -18,6 +20,7 @@ use crate::calendar;
 use crate::digest::DigestView;
 use crate::notice::NoticeView;
 use crate::routing::Recipients;
+use crate::templates::Refused;
 
 const TEXT_TEMPLATE: &str = "email.txt";
 const HTML_TEMPLATE: &str = "email.html";
@@ -55,11 +58,62 @@ const SUBJECT_NAME_CHARS: usize = 60;
 /// The template environment, built once per cold start.
 pub struct Renderer {
     env: Environment<'static>,
+    /// The templates replaced (names), for the log line.
+    overridden: Vec<String>,
 }
 
 impl Renderer {
     /// The compiled-in templates, each parsed once, on first use.
     pub fn new() -> Result<Self, minijinja::Error> {
+        Self::from_sources(BTreeMap::new())
+    }
+
+    /// The compiled-in templates, with `replacements` (name, source) each used only when it
+    /// parses and renders every committed sample message, alone and with the others; what is
+    /// refused says why. Fails only if the compiled-in templates themselves cannot be set up.
+    pub fn with_overrides(
+        replacements: Vec<(String, String)>,
+    ) -> Result<(Self, Vec<Refused>), minijinja::Error> {
+        let mut accepted = BTreeMap::new();
+        let mut refused = Vec::new();
+        for (name, source) in replacements {
+            if !TEMPLATES.iter().any(|(known, _)| *known == name) {
+                refused.push(Refused {
+                    template: name,
+                    reason: "no compiled-in template has this name".into(),
+                });
+                continue;
+            }
+            let alone = BTreeMap::from([(name.clone(), source.clone())]);
+            match Self::from_sources(alone)?.check() {
+                Ok(()) => {
+                    accepted.insert(name, source);
+                }
+                Err(reason) => refused.push(Refused {
+                    template: name,
+                    reason,
+                }),
+            }
+        }
+        let together = Self::from_sources(accepted.clone())?;
+        match together.check() {
+            Ok(()) => Ok((together, refused)),
+            Err(reason) => {
+                refused.extend(accepted.into_keys().map(|template| Refused {
+                    template,
+                    reason: format!("fails with the other replacements: {reason}"),
+                }));
+                Ok((Self::new()?, refused))
+            }
+        }
+    }
+
+    /// The names of the templates replaced.
+    pub fn overridden(&self) -> Vec<String> {
+        self.overridden.clone()
+    }
+
+    fn from_sources(replacements: BTreeMap<String, String>) -> Result<Self, minijinja::Error> {
         let mut env = Environment::new();
         env.set_syntax(
             minijinja::syntax::SyntaxConfig::builder()
@@ -68,16 +122,47 @@ impl Renderer {
                 .build()?,
         );
         env.add_filter("format_label", |label: String| format!("{label:<20}"));
+        let overridden = replacements.keys().cloned().collect();
         // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`. Each
         // template is parsed when a mail first needs it, not at init: a state change's mail never
         // pays for the notice templates, and init stays at the floor.
-        env.set_loader(|name| {
-            Ok(TEMPLATES
-                .iter()
-                .find(|(known, _)| *known == name)
-                .map(|(_, source)| (*source).to_owned()))
+        env.set_loader(move |name| {
+            Ok(replacements.get(name).cloned().or_else(|| {
+                TEMPLATES
+                    .iter()
+                    .find(|(known, _)| *known == name)
+                    .map(|(_, source)| (*source).to_owned())
+            }))
         });
-        Ok(Renderer { env })
+        Ok(Renderer { env, overridden })
+    }
+
+    /// Every template parses and every committed sample message renders: a state change, a
+    /// late and flapping one, each notice kind, and a digest of them.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, _) in TEMPLATES {
+            self.env
+                .get_template(name)
+                .map_err(|e| format!("{name} does not parse: {e:#}"))?;
+        }
+        let fail = |what: &str, e: RecordError| format!("rendering {what}: {}", Chain(&e));
+        let changes = samples::state_changes();
+        for message in &changes {
+            self.render(message, message.time)
+                .map_err(|e| fail("a state change", e))?;
+        }
+        for message in samples::notices() {
+            self.render_notice(&message, message.time)
+                .map_err(|e| fail("a notice", e))?;
+        }
+        let members: Vec<&StandardMessage> = changes.iter().collect();
+        let recipients = Recipients {
+            route: Some("sample".into()),
+            to: Vec::new(),
+        };
+        self.render_digest(&members, &recipients, changes[0].time)
+            .map_err(|e| fail("a digest", e))?;
+        Ok(())
     }
 
     /// A notice's mail: what will happen and when, AWS's words, and for a scheduled change an
@@ -417,6 +502,49 @@ pub fn console_url(partition: &str, region: &str, instance_id: &str) -> Option<S
     ))
 }
 
+/// The committed sample messages a replacement template must render (compiled in; parsed only
+/// when a replacement is checked).
+mod samples {
+    use ore_model::notice::NoticeMessage;
+    use ore_model::standard::StandardMessage;
+    use ore_model::Payload;
+
+    const STATE_CHANGES: [&str; 3] = [
+        include_str!("../../../events/standard/message-stopped.json"),
+        include_str!("../../../events/standard/message-running.json"),
+        include_str!("../../../events/standard/message-terminated.json"),
+    ];
+    const NOTICES: [&str; 3] = [
+        include_str!("../../../events/notices/health-scheduled-change.json"),
+        include_str!("../../../events/notices/ec2-spot-interruption-warning.json"),
+        include_str!("../../../events/notices/ec2-rebalance-recommendation.json"),
+    ];
+
+    /// The samples, the second made late and flapping so those parts render too.
+    pub(super) fn state_changes() -> Vec<StandardMessage> {
+        let mut messages: Vec<StandardMessage> = STATE_CHANGES
+            .iter()
+            .filter_map(|text| StandardMessage::from_payload(serde_json::from_str(text).ok()?).ok())
+            .collect();
+        if let Some(timing) = messages.get_mut(1).and_then(|m| m.data.timing.as_mut()) {
+            timing.late = true;
+            timing.current_state = Some(ore_model::ec2::InstanceState::Stopped);
+            timing.flapping = Some(ore_model::timing::Flapping {
+                transitions: 4,
+                window_seconds: 600,
+            });
+        }
+        messages
+    }
+
+    pub(super) fn notices() -> Vec<NoticeMessage> {
+        NOTICES
+            .iter()
+            .filter_map(|text| NoticeMessage::from_payload(serde_json::from_str(text).ok()?).ok())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -445,6 +573,14 @@ mod tests {
             .unwrap()
             .contains("console.amazonaws.cn"));
         assert!(console_url("aws-iso", "us-iso-east-1", "i-1").is_none());
+    }
+
+    #[test]
+    fn the_compiled_in_templates_render_every_sample() {
+        let renderer = Renderer::new().unwrap();
+        assert_eq!(samples::state_changes().len(), 3);
+        assert_eq!(samples::notices().len(), 3);
+        renderer.check().unwrap();
     }
 
     #[test]

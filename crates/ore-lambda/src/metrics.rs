@@ -74,6 +74,23 @@ pub fn batch_documents(function_name: &str, results: &[RecordResult], now_ms: i6
     counted
 }
 
+/// One count of `metric` (Namespace `ORE`, dimension `FunctionName`), for events outside a
+/// batch, such as what init found.
+pub fn count_document(function_name: &str, metric: &str, count: usize, now_ms: i64) -> Value {
+    json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["FunctionName"]],
+                "Metrics": [{"Name": metric, "Unit": "Count"}],
+            }],
+        },
+        "FunctionName": function_name,
+        metric: count,
+    })
+}
+
 fn heartbeat_document(function_name: &str, delay_ms: i64, now_ms: i64) -> Value {
     json!({
         "_aws": {
