@@ -1,6 +1,7 @@
 //! Throughput of the emailer's pure path, per message: a standard message (or a notice) ->
 //! subject, plain-text and HTML bodies from the compiled-in templates (and a scheduled change's
-//! calendar and MIME message). One element = one email on one core;
+//! calendar and MIME message), and a burst's digest (one element = one change in it). One
+//! element = one email on one core;
 //! `cargo bench -p emailer`.
 
 use ore_model::Payload;
@@ -9,7 +10,7 @@ use std::hint::black_box;
 use chrono::{TimeDelta, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use emailer::mail::raw_mime;
-use emailer::Renderer;
+use emailer::{Renderer, RoutingTable};
 use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use test_support::{json_files, load_json};
@@ -71,5 +72,31 @@ fn bench_notices(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_render, bench_notices);
+/// A burst's digest: 30 state changes for one team in one mail (throughput per change).
+fn bench_digest(c: &mut Criterion) {
+    let renderer = Renderer::new().expect("the templates compile");
+    let messages: Vec<StandardMessage> = test_support::team_burst("payments", 0, 30)
+        .into_iter()
+        .map(|(_, body)| {
+            let value = serde_json::from_str(&body).expect("JSON");
+            StandardMessage::from_payload(value).expect("the burst's messages parse")
+        })
+        .collect();
+    let members: Vec<&StandardMessage> = messages.iter().collect();
+    let routing = RoutingTable::everyone(vec!["payments@example.com".to_owned()]);
+    let recipients = routing.recipient_sets().next().expect("the default list");
+    let now = messages[0].time + TimeDelta::minutes(3);
+    let email = renderer
+        .render_digest(&members, recipients, now)
+        .expect("the digest renders");
+    assert_eq!(email.text.matches("ORE message ").count(), 30);
+    let mut group = c.benchmark_group("emailer");
+    group.throughput(Throughput::Elements(members.len() as u64));
+    group.bench_function("digest-of-30-changes", |b| {
+        b.iter(|| renderer.render_digest(black_box(&members), recipients, Utc::now()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_render, bench_notices, bench_digest);
 criterion_main!(benches);

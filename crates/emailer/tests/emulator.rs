@@ -211,3 +211,59 @@ async fn notices_are_mailed_once_the_scheduled_change_as_raw_mime_with_its_calen
         "{ics}"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_30_across_two_teams_is_one_digest_per_team_through_ses_and_dynamodb() {
+    let config = emulator_config().await;
+    let sender = verified_sender(&config).await;
+    let routing = RoutingTable::new(&emailer::routing::RoutingConfig {
+        tag_key: "team",
+        routes: "payments=pay@example.com; data=data@example.com",
+        default: &["ops@example.com".to_owned()],
+        always_copy: "",
+        allowed_domains: "example.com",
+    })
+    .unwrap();
+    let emailer = Emailer::new(
+        Renderer::new().unwrap(),
+        SesMailer::new(aws_sdk_sesv2::Client::new(&config), sender.clone(), None),
+        ledger(&config).await,
+        routing,
+    );
+    let mut records = test_support::team_burst("payments", 0, 15);
+    records.extend(test_support::team_burst("data", 15, 15));
+    let event = test_support::sqs_event_of(&records);
+    let response = emailer.handle_batch(&event).await.unwrap();
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    // Delivered again whole (SQS is at-least-once): the ledger lets nothing out twice.
+    let again = emailer.handle_batch(&event).await.unwrap();
+    assert!(again.batch_item_failures.is_empty());
+
+    let mut sent: Vec<(String, String, String)> = sent_emails(&sender)
+        .iter()
+        .map(|email| {
+            (
+                email["destinations"]["ToAddresses"].to_string(),
+                email["subject"].as_str().unwrap_or_default().to_owned(),
+                email["body"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent.len(), 2, "one digest per team and nothing else");
+    for ((to, subject, html), (address, team, other)) in sent.iter().zip([
+        ("data@example.com", "data", "payments"),
+        ("pay@example.com", "payments", "data"),
+    ]) {
+        assert_eq!(to, &format!("[\"{address}\"]"));
+        assert_eq!(
+            subject,
+            "[ORE] 15 instances terminated in eu-west-1, account 123456789012"
+        );
+        assert_eq!(html.matches("ORE message ").count(), 15, "{team}");
+        assert!(
+            !html.contains(&format!("{other}-")),
+            "{team}'s digest holds only its own"
+        );
+    }
+}
