@@ -32,13 +32,10 @@ fn column(cells: &[String], name: &str) -> String {
 #[test]
 fn sample_record_matches_the_golden_file() {
     let record = csv_record(&sample()).unwrap();
-    let golden = repo_root().join("crates/csv-formatter/tests/golden/message-stopped.csv");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &record).unwrap();
-    }
-    let expected =
-        std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(record, expected);
+    test_support::assert_golden(
+        "crates/csv-formatter/tests/golden/message-stopped.csv",
+        &record,
+    );
 }
 
 #[test]
@@ -180,15 +177,10 @@ fn notice_records_match_their_golden_files() {
         let message =
             NoticeMessage::from_payload(load_json(&format!("events/notices/{name}.json"))).unwrap();
         let record = csv_formatter::record::notice_record(&message).unwrap();
-        let golden = repo_root().join(format!(
-            "crates/csv-formatter/tests/golden/notice-{name}.csv"
-        ));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&golden, &record).unwrap();
-        }
-        let expected =
-            std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-        assert_eq!(record, expected, "{name}");
+        test_support::assert_golden(
+            &format!("crates/csv-formatter/tests/golden/notice-{name}.csv"),
+            &record,
+        );
         assert_eq!(parse(&record).len(), CSV_COLUMNS.len());
     }
 }

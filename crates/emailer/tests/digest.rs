@@ -15,7 +15,7 @@ use ore_model::standard::StandardMessage;
 use ore_model::Payload;
 use test_support::fakes::MemoryMailLedger;
 use test_support::{
-    heartbeat_message_body, load_json, repo_root, sqs_event_of, team_burst, Fault, RecordingMailer,
+    heartbeat_message_body, load_json, sqs_event_of, team_burst, Fault, RecordingMailer,
 };
 
 fn routing() -> RoutingTable {
@@ -263,12 +263,7 @@ fn sample_burst() -> Vec<StandardMessage> {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = repo_root().join("crates/emailer/tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(actual, expected, "{name} differs from its golden file");
+    test_support::assert_golden(&format!("crates/emailer/tests/golden/{name}"), actual);
 }
 
 #[test]

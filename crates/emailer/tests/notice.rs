@@ -10,19 +10,14 @@ use mail_parser::MimeHeaders;
 use ore_lambda::ports::RenderedEmail;
 use ore_model::notice::NoticeMessage;
 use ore_model::Payload;
-use test_support::{load_json, repo_root};
+use test_support::load_json;
 
 fn sample(name: &str) -> NoticeMessage {
     NoticeMessage::from_payload(load_json(&format!("events/notices/{name}.json"))).unwrap()
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = repo_root().join("crates/emailer/tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(actual, expected, "{name} differs from its golden file");
+    test_support::assert_golden(&format!("crates/emailer/tests/golden/{name}"), actual);
 }
 
 /// The samples' notices read 30 seconds after their events: the Health event's window is

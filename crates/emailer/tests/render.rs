@@ -18,12 +18,7 @@ fn built_at(message: &StandardMessage) -> DateTime<Utc> {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = repo_root().join("crates/emailer/tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(actual, expected, "{name} differs from its golden file");
+    test_support::assert_golden(&format!("crates/emailer/tests/golden/{name}"), actual);
 }
 
 #[test]

@@ -600,3 +600,14 @@ pub fn sqs_event_of(records: &[(String, String)]) -> SqsEvent {
         .collect();
     sqs_event(&pairs)
 }
+
+/// `actual` must equal the golden file at `relative` (from the repository root);
+/// `UPDATE_GOLDEN=1` writes it first.
+pub fn assert_golden(relative: &str, actual: &str) {
+    let path = repo_root().join(relative);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write the golden file");
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(actual, expected, "{relative} differs from its golden file");
+}
