@@ -278,7 +278,12 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
         let batch: Vec<&StandardMessage> = claimed.iter().map(|(_, m)| *m).collect();
         let ids: Vec<&str> = batch.iter().map(|m| m.id.as_str()).collect();
         let digest = digest_id(&ids);
-        let sent = match self.renderer.render_digest(&batch, recipients, now) {
+        // Redelivered members drop out of the set: one left is mailed as the change it is.
+        let rendered = match batch.as_slice() {
+            [single] => self.renderer.render(single, now),
+            _ => self.renderer.render_digest(&batch, recipients, now),
+        };
+        let sent = match rendered {
             Ok(email) => {
                 let mail = Mail {
                     message_id: &digest,

@@ -163,6 +163,30 @@ async fn a_failed_digest_fails_exactly_its_records_and_the_retry_sends_nothing_t
 }
 
 #[tokio::test]
+async fn a_set_redelivered_with_one_new_change_mails_that_change_alone() {
+    let emailer = emailer(RecordingMailer::default());
+    let first = team_burst("payments", 0, 5);
+    emailer.handle_batch(&sqs_event_of(&first)).await.unwrap();
+    let mut again = first.clone();
+    again.extend(team_burst("payments", 5, 1));
+    let response = emailer.handle_batch(&sqs_event_of(&again)).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let subjects: Vec<String> = emailer
+        .mailer()
+        .sent()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "[ORE] 5 instances terminated in eu-west-1, account 123456789012",
+            "[123456789012 eu-west-1] payments-05 (i-00000000000000005) is now terminated",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_digest_ses_refuses_sends_the_records_to_the_dead_letter_queue_together() {
     let emailer = emailer(RecordingMailer::failing_for(
         "data@example.com",
