@@ -4,6 +4,8 @@ import statistics
 
 FLOOR = "cold-start-floor"  # the empty runtime: crates/cold-start-floor
 BATCH = 10
+# The architecture `sam deploy` ships (template.yaml's Architecture default; its Rules refuse x86_64).
+DEPLOYED_ARCH = "arm64"
 # The budgets; README.md states them with the measured values.
 BUDGETS = {
     "init_ratio": 2.0,          # init of each function / init of the floor
@@ -41,9 +43,18 @@ def evaluate(results):
         rss = measured["peak_rss_mb"]["max"]
         verdicts.append(("memory", f"{name} peak RSS ≤ {BUDGETS['peak_rss_mb']:g} MB", f"{rss:.1f} MB",
                          rss <= BUDGETS["peak_rss_mb"]))
-        for arch, size in sorted(results["packages"].get(name, {}).items()):
-            verdicts.append(("package", f"{name} zip ({arch}) ≤ {BUDGETS['zip_mb']:g} MB",
-                             f"{size['zip_mb']:.2f} MB", size["zip_mb"] <= BUDGETS["zip_mb"]))
+        packages = results["packages"].get(name, {})
+        # The budget is the deployment package's: arm64, the one architecture the template deploys
+        # (its Rules refuse x86_64). Other builds are weighed and shown, not judged, unless no
+        # arm64 build exists on this machine: then each build stands in for it.
+        judged = {DEPLOYED_ARCH} if DEPLOYED_ARCH in packages else set(packages)
+        for arch, size in sorted(packages.items()):
+            if arch in judged:
+                verdicts.append(("package", f"{name} zip ({arch}) ≤ {BUDGETS['zip_mb']:g} MB",
+                                 f"{size['zip_mb']:.2f} MB", size["zip_mb"] <= BUDGETS["zip_mb"]))
+            else:
+                verdicts.append(("info", f"{name} zip ({arch}, local runs only)", f"{size['zip_mb']:.2f} MB",
+                                 True))
         if name not in results["packages"]:
             verdicts.append(("package", f"{name} zip ≤ {BUDGETS['zip_mb']:g} MB", "no build found", False))
     for bench, budget in BUDGETS["throughput"].items():
@@ -78,6 +89,6 @@ def markdown(results):
         lines += ["", "| function | instructions, exec through the first batch (callgrind) |", "|---|---|"]
         lines += [f"| {name} | {count / 1e6:.1f} M |" for name, count in results["instructions"].items()]
     lines += ["", "| budget | measured | |", "|---|---|---|"]
-    lines += [f"| {v['budget']} | {v['measured']} | {'met' if v['met'] else '**missed**'} |"
-              for v in results["budgets"]]
+    verdict = lambda v: "shown" if v["kind"] == "info" else "met" if v["met"] else "**missed**"  # noqa: E731
+    lines += [f"| {v['budget']} | {v['measured']} | {verdict(v)} |" for v in results["budgets"]]
     return "\n".join(lines) + "\n"

@@ -44,6 +44,19 @@ def test_memory_and_zip_budgets_are_the_ones_that_fail_the_check():
     assert cold_start.size_misses(cold_start.evaluate(results(rss_mb=32.0, zip_mb=5.0))) == []
 
 
+def test_the_zip_budget_judges_the_deployed_arm64_package_and_shows_the_local_x86_64_one():
+    data = results(zip_mb=4.0)
+    data["packages"]["EmailerFunction"]["x86_64"] = {"bootstrap_mb": 11.0, "zip_mb": 5.04}
+    report = cold_start.evaluate(data)
+    assert cold_start.size_misses(report) == []
+    shown = verdict(report, "EmailerFunction zip (x86_64, local runs only)")
+    assert shown["kind"] == "info" and shown["measured"] == "5.04 MB"
+    # With no arm64 build on the machine, the build there is judged in its place.
+    del data["packages"]["EmailerFunction"]["arm64"]
+    missed = cold_start.size_misses(cold_start.evaluate(data))
+    assert [v["budget"] for v in missed] == ["EmailerFunction zip (x86_64) ≤ 5 MB"]
+
+
 def test_a_function_without_a_build_cannot_pass_the_zip_budget():
     data = results()
     del data["packages"]["EmailerFunction"]
