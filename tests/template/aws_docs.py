@@ -64,3 +64,4 @@ EC2_REBALANCE_RECOMMENDATIONS = (
     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html")
 S3_GET_OBJECT_PERMISSIONS = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
 S3_PREFIX_CONDITION = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
+IAM_SWITCH_ROLES = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html"

@@ -161,3 +161,21 @@ def test_the_emailer_reads_replacement_templates_under_their_prefix_only(resourc
     assert len(s3_grants) == 2, "nothing else in S3"
     assert source_template["Conditions"]["HasTemplateBucket"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "EmailTemplateBucket"}, ""]}]}
+
+
+def test_the_normalizer_may_assume_only_the_named_enrichment_role_and_only_when_set(resources, source_template):
+    """Cross-account enrichment: the caller needs sts:AssumeRole on the role ARN (IAM_SWITCH_ROLES);
+    the grant names the one role name (any account: the member's trust policy decides who gets in)
+    and exists only when EnrichmentRoleName is set."""
+    page = aws_docs.IAM_SWITCH_ROLES
+    [policy] = resources["NormalizerRole"]["Properties"]["Policies"]
+    [conditional] = [s["Fn::If"] for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s]
+    assert conditional[0] == "HasEnrichmentRole" and conditional[2] == {"Ref": "AWS::NoValue"}, page
+    grant = conditional[1]
+    assert grant["Action"] == "sts:AssumeRole", page
+    assert grant["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${EnrichmentRoleName}"}, page
+    sts = [s for s in statements(policy["PolicyDocument"]) if any(a.startswith("sts:") for a in as_list(s["Action"]))]
+    assert sts == [grant], "no other STS call"
+    assert source_template["Conditions"]["HasEnrichmentRole"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "EnrichmentRoleName"}, ""]}]}
+    assert source_template["Parameters"]["EnrichmentRoleName"]["Default"] == "", "single account by default"

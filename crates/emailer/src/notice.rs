@@ -38,6 +38,8 @@ pub(crate) struct NoticeView<'a> {
     event_time: String,
     ago: String,
     enriched: bool,
+    /// Why EC2 could not be asked about the instance (its account refused ORE), if so.
+    unavailable: Option<&'a str>,
     details: Vec<(&'static str, Cow<'a, str>)>,
     tags: Vec<(&'a str, &'a str)>,
     console_url: Option<String>,
@@ -66,6 +68,12 @@ impl<'a> NoticeView<'a> {
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
             enriched: resource.enrichment == EnrichmentStatus::Enriched,
+            unavailable: (resource.enrichment == EnrichmentStatus::Unavailable).then(|| {
+                resource
+                    .enrichment_reason
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            }),
             details: instance_details(&resource.instance),
             tags: instance_tags(&resource.instance),
             console_url: console_url(&resource.partition, &resource.region, &resource.resource_id),

@@ -248,6 +248,8 @@ pub(crate) struct EmailView<'a> {
     event_time: String,
     ago: String,
     enriched: bool,
+    /// Why EC2 could not be asked about the instance (its account refused ORE), if so.
+    unavailable: Option<&'a str>,
     /// "Was running for 3 h 12 min (since …)", when the previous state is known.
     before: Option<String>,
     /// Why a late change is not the current state.
@@ -285,6 +287,12 @@ impl<'a> EmailView<'a> {
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
             enriched: data.resource.enrichment == EnrichmentStatus::Enriched,
+            unavailable: (data.resource.enrichment == EnrichmentStatus::Unavailable).then(|| {
+                data.resource
+                    .enrichment_reason
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            }),
             before: data.timing.as_ref().and_then(before),
             late: data.timing.as_ref().and_then(|t| late(t, data.state)),
             flapping: data.timing.as_ref().and_then(flapping),

@@ -186,6 +186,31 @@ fn not_enriched_message_says_so() {
     );
 }
 
+#[test]
+fn a_message_whose_account_could_not_be_asked_says_why() {
+    let mut message = sample("terminated");
+    message.data.resource.enrichment = EnrichmentStatus::Unavailable;
+    message.data.resource.enrichment_reason = Some(
+        "cannot assume arn:aws:iam::444455556666:role/ore-enrichment: AccessDenied: <denied>"
+            .into(),
+    );
+    message.data.resource.instance = Default::default();
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    for body in [&email.text, &email.html] {
+        assert!(body.contains("ORE could not ask EC2 about this instance in its account"));
+        // (HTML escapes the `/` too.)
+        assert!(body.contains("cannot assume arn:aws:iam::444455556666:role"));
+        assert!(!body.contains("EC2 no longer knows this instance"));
+    }
+    assert!(
+        email.html.contains("&lt;denied&gt;"),
+        "AWS's words are escaped too"
+    );
+}
+
 /// A late change of a flapping instance: the subject says it is history and names the current
 /// state; both bodies call out "late" and "flapping" plainly.
 #[test]

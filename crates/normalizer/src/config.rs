@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ore_lambda::config::{optional, required, ConfigError};
+use ore_lambda::config::{maybe, optional, required, ConfigError};
 use ore_lambda::sdk_config::SdkSettings;
 
 use crate::decide::Settling;
@@ -27,9 +27,15 @@ pub const STATE_HISTORY_DAYS: &str = "STATE_HISTORY_DAYS";
 pub const FLAPPING_TRANSITIONS: &str = "FLAPPING_TRANSITIONS";
 /// See [`FLAPPING_TRANSITIONS`] (1 to 1440).
 pub const FLAPPING_WINDOW_MINUTES: &str = "FLAPPING_WINDOW_MINUTES";
+/// The role ORE assumes in a member account to describe its instances, or blank for this
+/// account only.
+pub const ENRICHMENT_ROLE_NAME: &str = "ENRICHMENT_ROLE_NAME";
+/// This account (the template's `AWS::AccountId`): its instances are described with the
+/// function's own credentials. Required with [`ENRICHMENT_ROLE_NAME`].
+pub const HOME_ACCOUNT: &str = "HOME_ACCOUNT";
 /// Every variable the normalizer's own configuration reads; template.yaml sets exactly these
 /// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
-pub const ENVIRONMENT: [&str; 9] = [
+pub const ENVIRONMENT: [&str; 11] = [
     NORMALIZED_TOPIC_ARN,
     IGNORE_TAG_KEY,
     IGNORE_TAG_VALUE,
@@ -39,6 +45,8 @@ pub const ENVIRONMENT: [&str; 9] = [
     STATE_HISTORY_DAYS,
     FLAPPING_TRANSITIONS,
     FLAPPING_WINDOW_MINUTES,
+    ENRICHMENT_ROLE_NAME,
+    HOME_ACCOUNT,
 ];
 /// The ignore tag's key when [`IGNORE_TAG_KEY`] is unset.
 pub const DEFAULT_IGNORE_TAG_KEY: &str = "ore:ignore";
@@ -56,6 +64,9 @@ pub struct Config {
     pub settling: Settling,
     /// Where states and history are recorded.
     pub state_table: String,
+    /// (this account, the role to assume elsewhere), when other accounts' instances are
+    /// described too.
+    pub member_accounts: Option<(String, String)>,
     /// How long history is kept.
     pub history_retention: Duration,
     /// When a resource counts as flapping.
@@ -121,6 +132,7 @@ impl Config {
                 wait_for_tags,
             },
             state_table: required(STATE_TABLE)?,
+            member_accounts: member_accounts()?,
             history_retention: Duration::from_secs(
                 86_400 * number(STATE_HISTORY_DAYS, 30, 1..=3650)?,
             ),
@@ -132,4 +144,29 @@ impl Config {
             sdk: SdkSettings::from_env()?,
         })
     }
+}
+
+fn member_accounts() -> Result<Option<(String, String)>, ConfigError> {
+    let Some(role) = maybe(ENRICHMENT_ROLE_NAME) else {
+        return Ok(None);
+    };
+    // IAM role names: up to 64 of letters, digits and +=,.@_- (no path).
+    let valid_role = role.len() <= 64
+        && role
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if !valid_role {
+        return Err(ConfigError::Invalid {
+            name: ENRICHMENT_ROLE_NAME,
+            reason: format!("{role:?} is not an IAM role name"),
+        });
+    }
+    let home = required(HOME_ACCOUNT)?;
+    if home.len() != 12 || !home.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ConfigError::Invalid {
+            name: HOME_ACCOUNT,
+            reason: format!("{home:?} is not a 12-digit account id"),
+        });
+    }
+    Ok(Some((home, role)))
 }

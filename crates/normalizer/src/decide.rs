@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ore_model::ec2::Ec2StateChange;
 use ore_model::notice::{InstanceNotice, NoticeMessage};
-use ore_model::standard::{InstanceDetails, StandardMessage};
+use ore_model::standard::{InstanceDetails, Lookup, StandardMessage};
 
 /// Which tag opts an instance out of ORE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,25 +56,22 @@ pub enum Decision<M = StandardMessage> {
     },
 }
 
-/// `instance` is `None` when EC2 no longer knows the instance: it is still published, marked
-/// not enriched, since an ignore tag cannot be read from an instance that is gone.
+/// An instance EC2 no longer knows, or whose account cannot be asked, is still published,
+/// marked not enriched: its ignore tag cannot be read.
 pub fn decide(
     change: &Ec2StateChange,
-    instance: Option<InstanceDetails>,
+    lookup: impl Into<Lookup>,
     rule: &IgnoreRule,
     processed_at: DateTime<Utc>,
 ) -> Decision {
-    if let Some((key, value)) = instance.as_ref().and_then(|i| rule.matching(&i.tags)) {
+    let lookup = lookup.into();
+    if let Some((key, value)) = lookup.found().and_then(|i| rule.matching(&i.tags)) {
         return Decision::Ignore {
             tag_key: key.to_owned(),
             tag_value: value.to_owned(),
         };
     }
-    Decision::Publish(Box::new(StandardMessage::new(
-        change,
-        instance,
-        processed_at,
-    )))
+    Decision::Publish(Box::new(StandardMessage::new(change, lookup, processed_at)))
 }
 
 /// The same rule for a notice (scheduled change, Spot warning, rebalance recommendation): an
@@ -82,17 +79,18 @@ pub fn decide(
 /// marked not enriched.
 pub fn decide_notice(
     notice: &InstanceNotice,
-    instance: Option<InstanceDetails>,
+    lookup: impl Into<Lookup>,
     rule: &IgnoreRule,
     processed_at: DateTime<Utc>,
 ) -> Decision<NoticeMessage> {
-    if let Some((key, value)) = instance.as_ref().and_then(|i| rule.matching(&i.tags)) {
+    let lookup = lookup.into();
+    if let Some((key, value)) = lookup.found().and_then(|i| rule.matching(&i.tags)) {
         return Decision::Ignore {
             tag_key: key.to_owned(),
             tag_value: value.to_owned(),
         };
     }
-    Decision::Publish(Box::new(NoticeMessage::new(notice, instance, processed_at)))
+    Decision::Publish(Box::new(NoticeMessage::new(notice, lookup, processed_at)))
 }
 
 /// EC2's API is eventually consistent: right after launch `DescribeInstances` may not know an

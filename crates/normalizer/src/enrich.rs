@@ -1,23 +1,192 @@
-//! The enrichment port ([`DescribeInstance`]) on EC2's `DescribeInstances`.
+//! The enrichment port ([`DescribeInstance`]) on EC2's `DescribeInstances`, in the instance's
+//! own account: the function's credentials at home, and in a member account those of the
+//! enrichment role ORE assumes there (STS `AssumeRole`), kept per account until shortly before
+//! they expire.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use chrono::DateTime;
 use ore_lambda::aws_error::record_error;
 use ore_lambda::ports::DescribeInstance;
 use ore_lambda::RecordError;
-use ore_model::standard::InstanceDetails;
+use ore_model::standard::{InstanceDetails, Lookup};
+use tokio::time::Instant;
 
-/// `DescribeInstances` through the SDK client built once per cold start.
-#[derive(Clone, Debug)]
+/// Assumed credentials are replaced this long before they expire.
+pub const CREDENTIALS_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// How long assumed credentials last (STS's default and the role's minimum maximum).
+pub const SESSION_DURATION: Duration = Duration::from_secs(3600);
+/// A refused account is asked again after this long, not on every record.
+pub const REFUSAL_MEMORY: Duration = Duration::from_secs(5 * 60);
+
+/// `DescribeInstances` through the SDK clients built once per cold start.
+#[derive(Debug)]
 pub struct Ec2Describer {
-    client: aws_sdk_ec2::Client,
+    home: aws_sdk_ec2::Client,
+    accounts: Option<MemberAccounts>,
+}
+
+/// How the normalizer reaches member accounts: the role it assumes in each, and what it holds.
+#[derive(Debug)]
+struct MemberAccounts {
+    sdk: SdkConfig,
+    sts: aws_sdk_sts::Client,
+    home_account: String,
+    partition: String,
+    role_name: String,
+    access: tokio::sync::Mutex<HashMap<String, Access>>,
+    assume_calls: AtomicU32,
+}
+
+/// What the normalizer holds for one member account.
+#[derive(Debug, Clone)]
+enum Access {
+    /// An EC2 client with the assumed role's credentials, to be replaced at `renew_at`.
+    Granted {
+        client: aws_sdk_ec2::Client,
+        renew_at: SystemTime,
+    },
+    /// The account refused (or has no role): not asked again before `until`.
+    Refused { reason: String, until: Instant },
 }
 
 impl Ec2Describer {
-    /// Describe through `client`.
+    /// Describe through `client`, in this account only.
     pub fn new(client: aws_sdk_ec2::Client) -> Self {
-        Ec2Describer { client }
+        Ec2Describer {
+            home: client,
+            accounts: None,
+        }
+    }
+
+    /// Describe instances of `home_account` with the function's own credentials, and those of
+    /// any other account through the role `role_name` there.
+    pub fn across_accounts(sdk: &SdkConfig, home_account: &str, role_name: &str) -> Self {
+        let region = sdk
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .unwrap_or_default();
+        Ec2Describer {
+            home: aws_sdk_ec2::Client::new(sdk),
+            accounts: Some(MemberAccounts {
+                sdk: sdk.clone(),
+                sts: aws_sdk_sts::Client::new(sdk),
+                home_account: home_account.to_owned(),
+                partition: partition_of(&region).to_owned(),
+                role_name: role_name.to_owned(),
+                access: tokio::sync::Mutex::new(HashMap::new()),
+                assume_calls: AtomicU32::new(0),
+            }),
+        }
+    }
+
+    /// How many times STS was asked for credentials since the cold start.
+    pub fn assume_role_calls(&self) -> u32 {
+        self.accounts
+            .as_ref()
+            .map_or(0, |a| a.assume_calls.load(Ordering::SeqCst))
+    }
+}
+
+/// The partition of a region (ARNs differ in China and GovCloud).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// STS answers that mean "this account will not let ORE in": no role, or a trust policy that
+/// does not name ORE's role, or STS switched off in the region. Retrying will not help.
+const REFUSED: [&str; 2] = ["AccessDenied", "RegionDisabledException"];
+
+impl MemberAccounts {
+    /// An EC2 client for `account`, or why there is none.
+    async fn client(
+        &self,
+        account: &str,
+    ) -> Result<Result<aws_sdk_ec2::Client, String>, RecordError> {
+        let mut access = self.access.lock().await;
+        match access.get(account) {
+            Some(Access::Granted { client, renew_at }) if SystemTime::now() < *renew_at => {
+                return Ok(Ok(client.clone()));
+            }
+            Some(Access::Refused { reason, until }) if Instant::now() < *until => {
+                return Ok(Err(reason.clone()));
+            }
+            _ => {}
+        }
+        let role_arn = format!(
+            "arn:{}:iam::{account}:role/{}",
+            self.partition, self.role_name
+        );
+        self.assume_calls.fetch_add(1, Ordering::SeqCst);
+        let answer = self
+            .sts
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name("ore-normalizer")
+            .duration_seconds(SESSION_DURATION.as_secs() as i32)
+            .send()
+            .await;
+        let granted = match answer {
+            Ok(output) => output.credentials,
+            Err(error) if error.code().is_some_and(|c| REFUSED.contains(&c)) => {
+                let reason = format!(
+                    "cannot assume {role_arn}: {}: {}",
+                    error.code().unwrap_or_default(),
+                    error.message().unwrap_or("refused")
+                );
+                access.insert(
+                    account.to_owned(),
+                    Access::Refused {
+                        reason: reason.clone(),
+                        until: Instant::now() + REFUSAL_MEMORY,
+                    },
+                );
+                return Ok(Err(reason));
+            }
+            Err(error) => return Err(record_error("sts:AssumeRole", error)),
+        };
+        let Some(credentials) = granted else {
+            return Err(RecordError::local(
+                "read the assumed role's credentials",
+                "STS answered without credentials",
+            ));
+        };
+        let expires = SystemTime::try_from(credentials.expiration)
+            .unwrap_or_else(|_| SystemTime::now() + SESSION_DURATION);
+        let provider = aws_credential_types::Credentials::new(
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            Some(credentials.session_token),
+            Some(expires),
+            "ore-enrichment-role",
+        );
+        let client = aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::config::Builder::from(&self.sdk)
+                .credentials_provider(provider)
+                .build(),
+        );
+        let renew_at = expires
+            .checked_sub(CREDENTIALS_MARGIN)
+            .unwrap_or_else(SystemTime::now);
+        access.insert(
+            account.to_owned(),
+            Access::Granted {
+                client: client.clone(),
+                renew_at,
+            },
+        );
+        Ok(Ok(client))
     }
 }
 
@@ -26,15 +195,24 @@ const NOT_FOUND: &str = "InvalidInstanceID.NotFound";
 impl DescribeInstance for Ec2Describer {
     async fn describe(
         &self,
+        account: &str,
         region: &str,
         instance_id: &str,
-    ) -> Result<Option<InstanceDetails>, RecordError> {
+    ) -> Result<Lookup, RecordError> {
+        let client = match &self.accounts {
+            Some(members) if account != members.home_account => {
+                match members.client(account).await? {
+                    Ok(client) => client,
+                    Err(reason) => return Ok(Lookup::Unavailable(reason)),
+                }
+            }
+            _ => self.home.clone(),
+        };
         // The event's region, not the function's: events forwarded from another region's bus
         // describe their instance where it lives.
         let in_region =
             aws_sdk_ec2::config::Builder::default().region(Region::new(region.to_owned()));
-        let result = self
-            .client
+        let result = client
             .describe_instances()
             .instance_ids(instance_id)
             .customize()
@@ -47,8 +225,9 @@ impl DescribeInstance for Ec2Describer {
                 .iter()
                 .flat_map(|r| r.instances())
                 .find(|i| i.instance_id() == Some(instance_id))
-                .map(instance_details)),
-            Err(error) if error.code() == Some(NOT_FOUND) => Ok(None),
+                .map(instance_details)
+                .into()),
+            Err(error) if error.code() == Some(NOT_FOUND) => Ok(Lookup::NotFound),
             Err(error) => Err(record_error("ec2:DescribeInstances", error)),
         }
     }

@@ -12,8 +12,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
     let sdk = load_sdk_config(&config.sdk).await;
+    let describer = match &config.member_accounts {
+        Some((home, role)) => Ec2Describer::across_accounts(&sdk, home, role),
+        None => Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
+    };
     let normalizer = Normalizer::new(
-        Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
+        describer,
         SnsTopic::new(aws_sdk_sns::Client::new(&sdk), config.normalized_topic_arn),
         DynamoStateStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),

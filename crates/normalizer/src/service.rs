@@ -14,7 +14,7 @@ use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
 use ore_model::notice::InstanceNotice;
-use ore_model::standard::{message_id, StandardMessage};
+use ore_model::standard::{message_id, Lookup, StandardMessage};
 use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
 
@@ -98,16 +98,21 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     }
 
     async fn state_change(&self, change: Ec2StateChange) -> Result<Outcome, RecordError> {
-        let instance = self
+        let lookup = self
             .describer
-            .describe(&change.region, &change.instance_id)
+            .describe(&change.account, &change.region, &change.instance_id)
             .await?;
         let now = (self.clock)();
-        if let Some(retry_after) = settle(&change, instance.as_ref(), self.settling, now) {
+        // EC2's lag is waited out only where EC2 could be asked at all.
+        let settling = match &lookup {
+            Lookup::Unavailable(_) => None,
+            _ => settle(&change, lookup.found(), self.settling, now),
+        };
+        if let Some(retry_after) = settling {
             tracing::info!(
                 instance_id = %change.instance_id,
                 state = %change.state,
-                found = instance.is_some(),
+                found = lookup.found().is_some(),
                 retry_after_s = retry_after.as_secs(),
                 "EC2 does not fully know this instance yet; asking again shortly"
             );
@@ -116,15 +121,15 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 retry_after,
             });
         }
-        if instance.is_none() {
-            tracing::warn!(
-                instance_id = %change.instance_id,
-                region = %change.region,
-                "instance not found in EC2; publishing without enrichment"
-            );
-        }
+        log_unenriched(
+            &lookup,
+            &change.instance_id,
+            &change.account,
+            &change.region,
+            None,
+        );
         let state = change.state.as_str();
-        match decide(&change, instance, &self.ignore, now.trunc_subsecs(3)) {
+        match decide(&change, lookup, &self.ignore, now.trunc_subsecs(3)) {
             Decision::Ignore { tag_key, tag_value } => {
                 tracing::info!(
                     instance_id = %change.instance_id,
@@ -260,20 +265,19 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             );
             return Ok(NoticeDone::Duplicate);
         }
-        let instance = self
+        let lookup = self
             .describer
-            .describe(&target.region, &target.instance_id)
+            .describe(&target.account, &target.region, &target.instance_id)
             .await?;
-        if instance.is_none() {
-            tracing::warn!(
-                instance_id = %target.instance_id,
-                region = %target.region,
-                kind,
-                "instance not found in EC2; publishing the notice without enrichment"
-            );
-        }
+        log_unenriched(
+            &lookup,
+            &target.instance_id,
+            &target.account,
+            &target.region,
+            Some(kind),
+        );
         let now = (self.clock)();
-        match decide_notice(&notice, instance, &self.ignore, now.trunc_subsecs(3)) {
+        match decide_notice(&notice, lookup, &self.ignore, now.trunc_subsecs(3)) {
             Decision::Ignore { tag_key, tag_value } => {
                 tracing::info!(
                     instance_id = %target.instance_id,
@@ -346,5 +350,32 @@ where
             RawEvent::Notices(notices) => self.notices(notices).await,
             RawEvent::Heartbeat(event) => self.heartbeat(event).await,
         }
+    }
+}
+
+/// The warning for a message published without EC2's facts: not found, or not askable.
+fn log_unenriched(
+    lookup: &Lookup,
+    instance_id: &str,
+    account: &str,
+    region: &str,
+    kind: Option<&'static str>,
+) {
+    match lookup {
+        Lookup::Found(_) => {}
+        Lookup::NotFound => tracing::warn!(
+            instance_id,
+            region,
+            kind,
+            "instance not found in EC2; publishing without enrichment"
+        ),
+        Lookup::Unavailable(reason) => tracing::warn!(
+            instance_id,
+            account,
+            region,
+            kind,
+            reason = %reason,
+            "enrichment_unavailable: EC2 cannot be asked in the instance's account; publishing without enrichment"
+        ),
     }
 }

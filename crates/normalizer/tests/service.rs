@@ -147,6 +147,22 @@ async fn never_found_is_published_unenriched_once_the_settle_time_has_passed() {
 }
 
 #[tokio::test]
+async fn an_account_that_cannot_be_asked_is_published_unavailable_with_the_reason_at_once() {
+    let reason =
+        "cannot assume arn:aws:iam::444455556666:role/ore-enrichment: AccessDenied: not authorized";
+    let normalizer = normalizer(FakeDescriber::unavailable(reason), Settling::default());
+    // A fresh event: EC2's lag is not waited out where EC2 cannot be asked at all.
+    at(0);
+    let outcome = pending(&normalizer).await.unwrap();
+    assert_eq!(outcome, Outcome::Delivered { state: "pending" });
+    let [message] = normalizer_published(&normalizer).try_into().unwrap();
+    StandardSchema::load().assert_valid(&message);
+    assert_eq!(message["data"]["enrichment"], "unavailable");
+    assert_eq!(message["data"]["enrichment_reason"], reason);
+    assert_eq!(message["data"]["instance"]["tags"], json!({}));
+}
+
+#[tokio::test]
 async fn an_old_event_for_an_unknown_instance_is_published_unenriched_at_once() {
     let describer = FakeDescriber::unknown();
     let normalizer = normalizer(describer, Settling::default());

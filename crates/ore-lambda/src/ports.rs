@@ -7,20 +7,24 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ore_model::standard::InstanceDetails;
+use ore_model::standard::Lookup;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
 
 use crate::RecordError;
 
-/// What EC2 knows about an instance (the event itself carries only its id).
+/// What EC2 knows about an instance (the event itself carries only its id), asked in the
+/// instance's own account and region.
 pub trait DescribeInstance {
-    /// `Ok(None)` when EC2 does not know the instance (terminated long ago, or never existed).
-    /// Any other failure is an error, so the record is retried rather than published degraded.
+    /// `Lookup::NotFound` when EC2 does not know the instance (terminated long ago, or never
+    /// existed); `Lookup::Unavailable` when its account cannot be asked (no role ORE may assume
+    /// there). Any other failure is an error, so the record is retried rather than published
+    /// degraded.
     fn describe(
         &self,
+        account: &str,
         region: &str,
         instance_id: &str,
-    ) -> impl Future<Output = Result<Option<InstanceDetails>, RecordError>> + Send;
+    ) -> impl Future<Output = Result<Lookup, RecordError>> + Send;
 }
 
 /// Where a function's output goes. Attributes are SNS String attributes, for filter policies.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
 use crate::ec2::InstanceRef;
 use crate::envelope::Payload;
-use crate::standard::{message_id, within, InstanceDetails, Resource};
+use crate::standard::{message_id, within, Lookup, Resource};
 use crate::InputError;
 
 /// AWS's description of a scheduled change is free text from elsewhere; past this it is cut
@@ -232,15 +232,15 @@ pub struct ResourceNotice {
 }
 
 impl NoticeMessage {
-    /// The message for one instance's notice. `instance` is `None` when EC2 did not find it.
+    /// The message for one instance's notice, with what EC2 said of the instance.
     pub fn new(
         notice: &InstanceNotice,
-        instance: Option<InstanceDetails>,
+        lookup: impl Into<Lookup>,
         processed_at: DateTime<Utc>,
     ) -> Self {
         let target = &notice.target;
         let kind = notice.notice.kind();
-        let resource = Resource::new(target, instance, processed_at);
+        let resource = Resource::new(target, lookup, processed_at);
         NoticeMessage {
             specversion: SPEC_VERSION.to_owned(),
             id: message_id(&target.event_id, &target.instance_arn),

@@ -74,20 +74,29 @@ pub struct Resource {
     pub processed_at: DateTime<Utc>,
     /// Whether EC2 described the instance.
     pub enrichment: EnrichmentStatus,
+    /// Why EC2 could not be asked (only when `enrichment` is `unavailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrichment_reason: Option<String>,
     /// What EC2 said about it (empty when not found).
     pub instance: InstanceDetails,
 }
 
 impl Resource {
-    /// The resource an AWS event names, with what EC2 said of it (`None`: EC2 did not find it).
+    /// The resource an AWS event names, with what EC2 said of it.
     pub fn new(
         target: &InstanceRef,
-        instance: Option<InstanceDetails>,
+        lookup: impl Into<Lookup>,
         processed_at: DateTime<Utc>,
     ) -> Self {
-        let enrichment = match instance {
-            Some(_) => EnrichmentStatus::Enriched,
-            None => EnrichmentStatus::NotFound,
+        let (enrichment, enrichment_reason, instance) = match lookup.into() {
+            // The reason is ORE's own words and AWS's error message: printable, and short.
+            Lookup::Found(instance) => (EnrichmentStatus::Enriched, None, instance),
+            Lookup::NotFound => (EnrichmentStatus::NotFound, None, InstanceDetails::default()),
+            Lookup::Unavailable(reason) => (
+                EnrichmentStatus::Unavailable,
+                Some(crate::notice::clean_text(&reason, MAX_FIELD_CHARS - 1)),
+                InstanceDetails::default(),
+            ),
         };
         Resource {
             account: target.account.clone(),
@@ -99,7 +108,8 @@ impl Resource {
             source_event_id: target.event_id.clone(),
             processed_at,
             enrichment,
-            instance: instance.unwrap_or_default(),
+            enrichment_reason,
+            instance,
         }
     }
 
@@ -158,6 +168,7 @@ impl Resource {
             ("data.resource_arn", Some(&self.resource_arn)),
             ("data.source_event_id", Some(&self.source_event_id)),
             ("data.instance.name", instance.name.as_ref()),
+            ("data.enrichment_reason", self.enrichment_reason.as_ref()),
             (
                 "data.instance.instance_type",
                 instance.instance_type.as_ref(),
@@ -200,6 +211,38 @@ pub enum EnrichmentStatus {
     Enriched,
     /// EC2 no longer knows the instance (terminated over an hour ago, or never existed).
     NotFound,
+    /// ORE could not ask EC2 about it: the instance's account has no enrichment role ORE may
+    /// assume, or refused it (`enrichment_reason` says which).
+    Unavailable,
+}
+
+/// What asking EC2 about an instance gave.
+#[derive(Debug, Clone, PartialEq)]
+// Made once per record and moved into its message: boxing the details would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Lookup {
+    /// EC2 described it.
+    Found(InstanceDetails),
+    /// EC2 does not know it.
+    NotFound,
+    /// EC2 could not be asked, and why.
+    Unavailable(String),
+}
+
+impl Lookup {
+    /// What EC2 said, when it was asked and knew the instance.
+    pub fn found(&self) -> Option<&InstanceDetails> {
+        match self {
+            Lookup::Found(instance) => Some(instance),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<InstanceDetails>> for Lookup {
+    fn from(instance: Option<InstanceDetails>) -> Self {
+        instance.map_or(Lookup::NotFound, Lookup::Found)
+    }
 }
 
 impl EnrichmentStatus {
@@ -208,6 +251,7 @@ impl EnrichmentStatus {
         match self {
             EnrichmentStatus::Enriched => "enriched",
             EnrichmentStatus::NotFound => "not_found",
+            EnrichmentStatus::Unavailable => "unavailable",
         }
     }
 }
@@ -263,13 +307,13 @@ impl Payload for StandardMessage {
 }
 
 impl StandardMessage {
-    /// Build the message for one state change. `instance` is `None` when EC2 did not find it.
+    /// Build the message for one state change, with what EC2 said of the instance.
     pub fn new(
         change: &Ec2StateChange,
-        instance: Option<InstanceDetails>,
+        lookup: impl Into<Lookup>,
         processed_at: DateTime<Utc>,
     ) -> Self {
-        let resource = Resource::new(&change.target(), instance, processed_at);
+        let resource = Resource::new(&change.target(), lookup, processed_at);
         StandardMessage {
             specversion: SPEC_VERSION.to_owned(),
             id: message_id(&change.event_id, &change.instance_arn),

@@ -13,7 +13,7 @@ use ore_lambda::ports::{
     StateStore,
 };
 use ore_lambda::{AwsFailure, RecordError};
-use ore_model::standard::InstanceDetails;
+use ore_model::standard::{InstanceDetails, Lookup};
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -66,12 +66,19 @@ impl Fault {
     }
 }
 
-/// One answer of [`FakeDescriber`].
+/// One answer of [`FakeDescriber`]: what EC2 said (`Some` or `None`), or a fault.
 pub type DescribeAnswer = Result<Option<InstanceDetails>, Fault>;
+
+/// What the fake holds: EC2's answer, or a lookup that never reached EC2.
+#[derive(Debug, Clone)]
+enum Answer {
+    Ec2(Option<InstanceDetails>),
+    Known(Lookup),
+}
 
 /// `DescribeInstances` answering from a script, one answer per call; the last answer repeats.
 pub struct FakeDescriber {
-    answers: Mutex<VecDeque<DescribeAnswer>>,
+    answers: Mutex<VecDeque<Result<Answer, Fault>>>,
     calls: AtomicU32,
 }
 
@@ -80,7 +87,17 @@ impl FakeDescriber {
     pub fn scripted(answers: Vec<DescribeAnswer>) -> Self {
         assert!(!answers.is_empty(), "a script needs at least one answer");
         FakeDescriber {
-            answers: Mutex::new(answers.into()),
+            answers: Mutex::new(answers.into_iter().map(|a| a.map(Answer::Ec2)).collect()),
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    /// The instance's account cannot be asked (no enrichment role there), for `reason`.
+    pub fn unavailable(reason: &str) -> Self {
+        FakeDescriber {
+            answers: Mutex::new(VecDeque::from([Ok(Answer::Known(Lookup::Unavailable(
+                reason.to_owned(),
+            )))])),
             calls: AtomicU32::new(0),
         }
     }
@@ -109,9 +126,10 @@ impl FakeDescriber {
 impl DescribeInstance for FakeDescriber {
     async fn describe(
         &self,
+        _account: &str,
         _region: &str,
         _instance_id: &str,
-    ) -> Result<Option<InstanceDetails>, RecordError> {
+    ) -> Result<Lookup, RecordError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let mut answers = self.answers.lock().expect("describer lock");
         let answer = if answers.len() > 1 {
@@ -119,9 +137,11 @@ impl DescribeInstance for FakeDescriber {
         } else {
             answers.front().cloned()
         };
-        answer
-            .expect("a scripted answer")
-            .map_err(|fault| fault.error("ec2:DescribeInstances"))
+        match answer.expect("a scripted answer") {
+            Ok(Answer::Known(lookup)) => Ok(lookup),
+            Ok(Answer::Ec2(instance)) => Ok(instance.into()),
+            Err(fault) => Err(fault.error("ec2:DescribeInstances")),
+        }
     }
 }
 

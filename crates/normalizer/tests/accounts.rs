@@ -1,0 +1,208 @@
+//! Enrichment across accounts through the real SDK clients: instances launched in two member
+//! accounts and two regions of the emulator (moto's multi-account support: credentials from
+//! STS `AssumeRole` act in the role's account) are described with their own tags through the
+//! assumed role, with one STS call per account however many records and lookups follow; and an
+//! account that refuses the role (a local endpoint answering STS's `AccessDenied`, which the
+//! emulator never does) gives `unavailable` with the reason, and is not asked again at once.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+use normalizer::Ec2Describer;
+use ore_lambda::ports::DescribeInstance;
+use ore_lambda::sdk_config::{load_sdk_config_at, SdkSettings};
+use ore_model::standard::Lookup;
+use test_support::{emulator_config, SdkConfig};
+
+const HOME: &str = "123456789012";
+const ROLE: &str = "ore-enrichment";
+
+/// An EC2 client acting in `account` (credentials from assuming a role there) in `region`.
+async fn ec2_in(config: &SdkConfig, account: &str, region: &str) -> aws_sdk_ec2::Client {
+    let sts = aws_sdk_sts::Client::new(config);
+    let assumed = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/test-admin"))
+        .role_session_name("test")
+        .send()
+        .await
+        .expect("assume a role in the member account");
+    let credentials = assumed.credentials.expect("credentials");
+    let provider = aws_credential_types::Credentials::new(
+        credentials.access_key_id,
+        credentials.secret_access_key,
+        Some(credentials.session_token),
+        None,
+        "test",
+    );
+    aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config)
+            .credentials_provider(provider)
+            .region(aws_sdk_ec2::config::Region::new(region.to_owned()))
+            .build(),
+    )
+}
+
+async fn launch(ec2: &aws_sdk_ec2::Client, name: &str, team: &str) -> String {
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(Tag::builder().key("Name").value(name).build())
+        .tags(Tag::builder().key("team").value(team).build())
+        .build();
+    let reply = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .tag_specifications(tags)
+        .send()
+        .await
+        .expect("run an instance");
+    reply.instances()[0]
+        .instance_id()
+        .expect("instance id")
+        .to_owned()
+}
+
+fn name_of(lookup: &Lookup) -> Option<String> {
+    lookup.found().and_then(|i| i.name.clone())
+}
+
+#[tokio::test]
+async fn member_instances_are_described_through_the_role_with_one_sts_call_per_account() {
+    let config = emulator_config().await;
+    let members = [
+        ("111111111111", "eu-west-1", "pay-api", "payments"),
+        ("222222222222", "us-east-1", "etl-1", "data"),
+    ];
+    let mut launched = Vec::new();
+    for (account, region, name, team) in members {
+        let ec2 = ec2_in(&config, account, region).await;
+        launched.push((account, region, launch(&ec2, name, team).await, name));
+    }
+    let home_ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&config)
+            .region(aws_sdk_ec2::config::Region::new("eu-west-1"))
+            .build(),
+    );
+    let home_instance = launch(&home_ec2, "home-web", "ops").await;
+
+    let describer = Ec2Describer::across_accounts(&config, HOME, ROLE);
+    for round in 0..3 {
+        for (account, region, instance, name) in &launched {
+            let lookup = describer.describe(account, region, instance).await.unwrap();
+            assert_eq!(name_of(&lookup).as_deref(), Some(*name), "round {round}");
+            let tags = &lookup.found().unwrap().tags;
+            assert!(tags.contains_key("team"), "its own tags: {tags:?}");
+        }
+        // An instance of one account is not visible through another account's role.
+        let (account, region, _, _) = launched[0];
+        let elsewhere = describer
+            .describe(account, region, &launched[1].2)
+            .await
+            .unwrap();
+        assert_eq!(elsewhere, Lookup::NotFound);
+    }
+    let home = describer
+        .describe(HOME, "eu-west-1", &home_instance)
+        .await
+        .unwrap();
+    assert_eq!(name_of(&home).as_deref(), Some("home-web"));
+    assert_eq!(
+        describer.assume_role_calls(),
+        2,
+        "one AssumeRole per member account, none for the home account"
+    );
+}
+
+/// A local endpoint answering every request as STS answers an `AssumeRole` the role's trust
+/// policy does not allow (or a role that does not exist): 403 `AccessDenied`.
+fn refusing_sts() -> (String, Arc<AtomicU32>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let hits = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20) {
+            let Ok(mut stream) = stream else { continue };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let mut request = Vec::new();
+            let mut buffer = [0_u8; 4096];
+            // Read the head and the form body (Content-Length) before answering.
+            while let Ok(read) = stream.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buffer[..read]);
+                let text = String::from_utf8_lossy(&request);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            let (name, value) = l.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break;
+                    }
+                }
+            }
+            let body = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
+                <Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::123456789012:\
+                assumed-role/ore-normalizer/ore-normalizer is not authorized to perform: \
+                sts:AssumeRole on resource: arn:aws:iam::444455556666:role/ore-enrichment</Message>\
+                </Error><RequestId>stub-request</RequestId></ErrorResponse>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, hits)
+}
+
+#[tokio::test]
+async fn an_account_refusing_the_role_is_unavailable_with_the_reason_and_not_asked_again_at_once() {
+    let (url, hits) = refusing_sts();
+    let config = load_sdk_config_at(&SdkSettings::default(), &url).await;
+    let config = config
+        .into_builder()
+        .region(aws_sdk_sts::config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
+        ))
+        .build();
+    let describer = Ec2Describer::across_accounts(&config, HOME, ROLE);
+    for instance in [
+        "i-0aaaaaaaaaaaaaaa1",
+        "i-0aaaaaaaaaaaaaaa2",
+        "i-0aaaaaaaaaaaaaaa3",
+    ] {
+        let lookup = describer
+            .describe("444455556666", "eu-west-1", instance)
+            .await
+            .expect("a refusal is an answer, not a failure");
+        let Lookup::Unavailable(reason) = lookup else {
+            panic!("unavailable expected, got {lookup:?}");
+        };
+        assert!(
+            reason.starts_with(
+                "cannot assume arn:aws:iam::444455556666:role/ore-enrichment: AccessDenied"
+            ),
+            "{reason}"
+        );
+    }
+    assert_eq!(
+        describer.assume_role_calls(),
+        1,
+        "the refusal is remembered"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "one request reached STS");
+}
