@@ -7,11 +7,11 @@
 
 use std::future::Future;
 
-use aws_sdk_s3::error::ProvideErrorMetadata;
-use ore_lambda::aws_error::record_error;
+use ore_lambda::sdk_config::SdkSettings;
 use ore_lambda::RecordError;
 
 use crate::render::{Renderer, TEMPLATES};
+use crate::s3_object::S3Reader;
 
 /// A template larger than this is refused (the compiled-in ones are a few KiB).
 pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
@@ -29,20 +29,22 @@ pub trait TemplateSource {
 /// limited to the prefix, so a missing template is a 404, not a 403).
 #[derive(Debug, Clone)]
 pub struct S3Templates {
-    client: aws_sdk_s3::Client,
+    reader: S3Reader,
     bucket: String,
     prefix: String,
 }
 
 impl S3Templates {
-    /// Templates at `s3://bucket/prefix<name>`. With an endpoint of its own (an emulator in a
-    /// local run) the bucket goes in the path, as emulators expect; on AWS in the host name.
-    pub fn new(sdk: &aws_config::SdkConfig, bucket: String, prefix: String) -> Self {
-        let config = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(sdk.endpoint_url().is_some())
-            .build();
+    /// Templates at `s3://bucket/prefix<name>`, read with the function's credentials on the
+    /// connector its SDK clients use.
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        settings: &SdkSettings,
+        bucket: String,
+        prefix: String,
+    ) -> Self {
         S3Templates {
-            client: aws_sdk_s3::Client::from_conf(config),
+            reader: S3Reader::new(sdk, settings),
             bucket,
             prefix,
         }
@@ -52,25 +54,9 @@ impl S3Templates {
 impl TemplateSource for S3Templates {
     async fn template(&self, name: &str) -> Result<Option<Vec<u8>>, RecordError> {
         let key = format!("{}{name}", self.prefix);
-        match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&key)
-            .send()
+        self.reader
+            .get(&self.bucket, &key, MAX_TEMPLATE_BYTES)
             .await
-        {
-            Ok(object) => {
-                let body = object
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| RecordError::local("read the template object", e))?;
-                Ok(Some(body.into_bytes().to_vec()))
-            }
-            Err(error) if error.code() == Some("NoSuchKey") => Ok(None),
-            Err(error) => Err(record_error("s3:GetObject", error)),
-        }
     }
 }
 

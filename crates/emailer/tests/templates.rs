@@ -5,9 +5,10 @@
 //! start on a routing table with an address outside the allowed domains.
 
 use emailer::templates::{self, S3Templates};
+use ore_lambda::sdk_config::SdkSettings;
 use ore_model::standard::StandardMessage;
 use ore_model::Payload;
-use test_support::{emulator_config, load_json, unique_name};
+use test_support::{emulator_config, load_json, s3_bucket_with, unique_name};
 
 fn stopped() -> StandardMessage {
     StandardMessage::from_payload(load_json("events/standard/message-stopped.json")).unwrap()
@@ -17,42 +18,22 @@ fn stopped() -> StandardMessage {
 async fn good_replacements_are_used_and_broken_ones_fall_back_to_the_compiled_in() {
     let config = emulator_config().await;
     let bucket = unique_name("ore-templates");
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
+    s3_bucket_with(
+        &bucket,
+        &[
+            (
+                "mail/email.txt",
+                b"ACME operations\n{{ name }} {{ verb }} {{ state }} ({{ account }})\n",
+            ),
+            // Does not parse.
+            ("mail/email.html", b"<p>{% if %}</p>"),
+            // Parses, but fails on the sample messages (no such function).
+            ("mail/notice.txt", b"{{ shout(subject) }}"),
+            // Not a template the emailer has.
+            ("mail/footer.txt", b"ignored"),
+        ],
     );
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    for (name, body) in [
-        (
-            "email.txt",
-            "ACME operations\n{{ name }} {{ verb }} {{ state }} ({{ account }})\n",
-        ),
-        // Does not parse.
-        ("email.html", "<p>{% if %}</p>"),
-        // Parses, but fails on the sample messages (no such function).
-        ("notice.txt", "{{ shout(subject) }}"),
-        // Not a template the emailer has.
-        ("footer.txt", "ignored"),
-    ] {
-        s3.put_object()
-            .bucket(&bucket)
-            .key(format!("mail/{name}"))
-            .body(body.as_bytes().to_vec().into())
-            .send()
-            .await
-            .unwrap();
-    }
-    let source = S3Templates::new(&config, bucket, "mail/".into());
+    let source = S3Templates::new(&config, &SdkSettings::default(), bucket, "mail/".into());
     let (renderer, refused, applied) = templates::load(&source).await.unwrap();
     assert_eq!(applied, ["email.txt"]);
     let refused: Vec<(&str, &str)> = refused
@@ -84,7 +65,12 @@ async fn good_replacements_are_used_and_broken_ones_fall_back_to_the_compiled_in
 #[tokio::test]
 async fn an_unreadable_bucket_keeps_every_compiled_in_template() {
     let config = emulator_config().await;
-    let source = S3Templates::new(&config, unique_name("no-such-bucket"), "mail/".into());
+    let source = S3Templates::new(
+        &config,
+        &SdkSettings::default(),
+        unique_name("no-such-bucket"),
+        "mail/".into(),
+    );
     let (renderer, refused, applied) = templates::load(&source).await.unwrap();
     assert!(applied.is_empty());
     assert_eq!(

@@ -164,14 +164,36 @@ pub async fn load_sdk_config_at(settings: &SdkSettings, endpoint_url: &str) -> S
     loader(settings).endpoint_url(endpoint_url).load().await
 }
 
-fn loader(settings: &SdkSettings) -> aws_config::ConfigLoader {
-    let tls = TlsContext::builder()
+/// An HTTPS connector like the SDK clients' (rustls with ring, the same trust roots, the connect
+/// timeout and each attempt's timeout as the read timeout), for the one request ORE signs itself
+/// instead of linking a whole service SDK for it (the emailer's template reads from S3).
+pub fn https_connector(settings: &SdkSettings, sdk: &SdkConfig) -> SharedHttpConnector {
+    let timeouts = HttpConnectorSettings::builder()
+        .connect_timeout(settings.timeouts.connect)
+        .read_timeout(settings.timeouts.attempt)
+        .build();
+    let mut builder = aws_smithy_http_client::Connector::builder().connector_settings(timeouts);
+    if let Some(sleep) = sdk.sleep_impl() {
+        builder = builder.sleep_impl(sleep);
+    }
+    let connector = builder
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls_context(settings))
+        .build();
+    SharedHttpConnector::new(connector)
+}
+
+fn tls_context(settings: &SdkSettings) -> TlsContext {
+    TlsContext::builder()
         .with_trust_store(settings.trust.trust_store())
         .build()
-        .expect("aws-smithy-http-client builds any TLS context with a trust store");
+        .expect("aws-smithy-http-client builds any TLS context with a trust store")
+}
+
+fn loader(settings: &SdkSettings) -> aws_config::ConfigLoader {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .tls_context(tls)
+        .tls_context(tls_context(settings))
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)))

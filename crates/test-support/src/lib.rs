@@ -526,6 +526,16 @@ fn ses_records(kind: &str, source: &str) -> Vec<Value> {
 /// A plain HTTP/1.0 GET on the loopback emulator, enough for its inspection API: the body of a
 /// 200 answer, or the answer's head.
 fn try_http_get(url: &str) -> Result<String, String> {
+    let (head, body) = http_exchange("GET", url, b"");
+    if head.starts_with("HTTP/1.") && head.contains(" 200 ") {
+        Ok(body)
+    } else {
+        Err(head)
+    }
+}
+
+/// One plain HTTP/1.0 request to the loopback emulator: the answer's head and body.
+fn http_exchange(method: &str, url: &str, body: &[u8]) -> (String, String) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest
@@ -536,14 +546,40 @@ fn try_http_get(url: &str) -> Result<String, String> {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send request");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read response");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .expect("send request");
+    stream.write_all(body).expect("send body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read response");
+    let response = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = response.split_once("\r\n\r\n").expect("HTTP response");
-    if head.starts_with("HTTP/1.") && head.contains(" 200 ") {
-        Ok(body.to_owned())
-    } else {
-        Err(head.to_owned())
+    (head.to_owned(), body.to_owned())
+}
+
+/// Creates `bucket` in the emulator's S3, in the test region, with objects `(key, body)`: the
+/// setup for code that reads S3, without linking the S3 SDK into the tests (the emulator does
+/// not ask for a signature).
+pub fn s3_bucket_with(bucket: &str, objects: &[(&str, &[u8])]) {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-west-1".into());
+    let configuration = format!(
+        "<CreateBucketConfiguration><LocationConstraint>{region}</LocationConstraint>\
+         </CreateBucketConfiguration>"
+    );
+    let mut requests = vec![(format!("{endpoint}/{bucket}"), configuration.into_bytes())];
+    for (key, body) in objects {
+        requests.push((format!("{endpoint}/{bucket}/{key}"), body.to_vec()));
+    }
+    for (url, body) in requests {
+        let (head, answer) = http_exchange("PUT", &url, &body);
+        assert!(
+            head.starts_with("HTTP/1.") && head.contains(" 200 "),
+            "PUT {url}: {head}\n{answer}"
+        );
     }
 }
 
