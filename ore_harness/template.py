@@ -9,6 +9,8 @@ from samtranslator.yaml_helper import yaml_parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
+# The member accounts' stack (a StackSet): forwarding rules and the enrichment role.
+MEMBER_TEMPLATE = ROOT / "member" / "template.yaml"
 
 
 def of_type(resources, kind):
@@ -48,13 +50,82 @@ class FunctionSpec:
                 if ref(v) in resources and resources[ref(v)]["Type"] == "AWS::SNS::Topic"]
 
 
-class Template:
-    """template.yaml as written (before SAM's transform)."""
+class Document:
+    """A CloudFormation template as written: resources, parameter defaults, and the values and
+    conditions CloudFormation would evaluate."""
 
-    def __init__(self, path=TEMPLATE):
+    def __init__(self, path):
         self.doc = yaml_parse(pathlib.Path(path).read_text())
         self.resources = self.doc["Resources"]
         self.parameters = {name: p.get("Default", "") for name, p in self.doc["Parameters"].items()}
+
+    def rule(self, name):
+        return self.resources[name]["Properties"]
+
+    def rule_pattern(self, name, parameters=None):
+        """A rule's event pattern with parameter references resolved."""
+        return self.resolve(self.rule(name)["EventPattern"], parameters or {}, {})
+
+    def resolve(self, value, parameters, physical):
+        """A template value with Ref, Fn::If and conditions evaluated: `parameters` override the
+        defaults (and may give pseudo parameters such as AWS::AccountId), `physical` maps
+        logical ids (and pseudo parameters such as AWS::StackName) to what the (emulated) stack
+        created. A CommaDelimitedList parameter becomes a list, AWS::NoValue becomes None."""
+        if isinstance(value, list):
+            return [self.resolve(v, parameters, physical) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            name = value["Ref"]
+            if name == "AWS::NoValue":
+                return None
+            if name in physical:
+                return physical[name]
+            if name.startswith("AWS::") and name in parameters:
+                return parameters[name]
+            if name in self.parameters:
+                resolved = parameters.get(name, self.parameters[name])
+                if self.doc["Parameters"][name]["Type"] == "CommaDelimitedList" and isinstance(resolved, str):
+                    return resolved.split(",")
+                return resolved
+            return physical[name]
+        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}!]+)\}",
+                          lambda m: str(self.resolve({"Ref": m.group(1)}, parameters, physical)), value["Fn::Sub"])
+        if "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            chosen = when_true if self.condition(condition, parameters) else when_false
+            return self.resolve(chosen, parameters, physical)
+        return {k: self.resolve(v, parameters, physical) for k, v in value.items()}
+
+    def condition(self, name, parameters):
+        return self._evaluate(self.doc["Conditions"][name], parameters)
+
+    def _evaluate(self, expression, parameters):
+        if "Fn::Not" in expression:
+            return not self._evaluate(expression["Fn::Not"][0], parameters)
+        if "Fn::And" in expression:
+            return all(self._evaluate(e, parameters) for e in expression["Fn::And"])
+        if "Fn::Or" in expression:
+            return any(self._evaluate(e, parameters) for e in expression["Fn::Or"])
+        if "Fn::Equals" in expression:
+            left, right = (str(self.resolve(v, parameters, {})) for v in expression["Fn::Equals"])
+            return left == right
+        if "Condition" in expression:
+            return self.condition(expression["Condition"], parameters)
+        raise ValueError(f"unsupported condition {expression}")
+
+    def present(self, parameters):
+        """Logical ids of the resources a stack with these parameters would create."""
+        return [name for name, resource in self.resources.items()
+                if "Condition" not in resource or self.condition(resource["Condition"], parameters)]
+
+
+class Template(Document):
+    """template.yaml as written (before SAM's transform)."""
+
+    def __init__(self, path=TEMPLATE):
+        super().__init__(path)
         self.global_function = self.doc["Globals"]["Function"]
         self.global_environment = dict(self.global_function["Environment"]["Variables"])
         self.functions = self._functions()
@@ -98,58 +169,8 @@ class Template:
         [spec] = [f for f in self.functions if f.name == name]
         return spec
 
-    def rule(self, name):
-        return self.resources[name]["Properties"]
-
-    def rule_pattern(self, name, parameters=None):
-        """A rule's event pattern with parameter references resolved."""
-        return self.resolve(self.rule(name)["EventPattern"], parameters or {}, {})
-
     def topics(self):
         return list(of_type(self.resources, "AWS::SNS::Topic"))
-
-    def resolve(self, value, parameters, physical):
-        """A template value with Ref, Fn::If and conditions evaluated: `parameters` override the
-        defaults, `physical` maps logical ids (and pseudo parameters such as
-        AWS::StackName) to what the (emulated) stack created. A
-        CommaDelimitedList parameter becomes a list, AWS::NoValue becomes None."""
-        if isinstance(value, list):
-            return [self.resolve(v, parameters, physical) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if "Ref" in value:
-            name = value["Ref"]
-            if name == "AWS::NoValue":
-                return None
-            if name in physical:
-                return physical[name]
-            if name in self.parameters:
-                resolved = parameters.get(name, self.parameters[name])
-                if self.doc["Parameters"][name]["Type"] == "CommaDelimitedList" and isinstance(resolved, str):
-                    return resolved.split(",")
-                return resolved
-            return physical[name]
-        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-            return re.sub(r"\$\{([^}!]+)\}",
-                          lambda m: str(self.resolve({"Ref": m.group(1)}, parameters, physical)), value["Fn::Sub"])
-        if "Fn::If" in value:
-            condition, when_true, when_false = value["Fn::If"]
-            chosen = when_true if self.condition(condition, parameters) else when_false
-            return self.resolve(chosen, parameters, physical)
-        return {k: self.resolve(v, parameters, physical) for k, v in value.items()}
-
-    def condition(self, name, parameters):
-        return self._evaluate(self.doc["Conditions"][name], parameters)
-
-    def _evaluate(self, expression, parameters):
-        if "Fn::Not" in expression:
-            return not self._evaluate(expression["Fn::Not"][0], parameters)
-        if "Fn::Equals" in expression:
-            left, right = (str(self.resolve(v, parameters, {})) for v in expression["Fn::Equals"])
-            return left == right
-        if "Condition" in expression:
-            return self.condition(expression["Condition"], parameters)
-        raise ValueError(f"unsupported condition {expression}")
 
     def environment(self, spec, parameters, physical):
         """A function's variables as Lambda would set them: Globals, then its own, resolved."""

@@ -50,12 +50,13 @@ cargo fmt --all -- --check
 log "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-log "template: sam validate --lint, cfn-lint, checkov"
+log "templates (central, and member/template.yaml, the StackSet): sam validate --lint, cfn-lint, checkov"
 sam validate --lint
-cfn-lint template.yaml
+cfn-lint template.yaml member/template.yaml
 checkov --file template.yaml --framework cloudformation --quiet --compact --skip-download
+checkov --file member/template.yaml --framework cloudformation --quiet --compact --skip-download
 
-log "template: wiring, least privilege and event pattern tests"
+log "templates: wiring, least privilege and event pattern tests (central and member)"
 python -m pytest -q tests/template
 log "cold-start harness: its budget verdicts and report on made-up figures"
 python -m pytest -q tests/bench

@@ -65,3 +65,10 @@ EC2_REBALANCE_RECOMMENDATIONS = (
 S3_GET_OBJECT_PERMISSIONS = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
 S3_PREFIX_CONDITION = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
 IAM_SWITCH_ROLES = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html"
+EVENTBRIDGE_CROSS_ACCOUNT = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html"
+EVENTBRIDGE_BUS_PERMISSIONS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html"
+EVENTBRIDGE_PUT_PERMISSION = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutPermission.html"
+IAM_CROSS_ACCOUNT_ROLE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_cross-account-with-roles.html"
+EC2_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
+STACKSETS_TRANSFORMS = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html")

@@ -194,6 +194,8 @@ def all_policy_statements(resources):
         for name, resource in of_type(resources, kind).items():
             for statement in statements(resource["Properties"]["PolicyDocument"]):
                 yield name, statement, False
+    for name, resource in of_type(resources, "AWS::Events::EventBusPolicy").items():
+        yield name, resource["Properties"]["Statement"], False
     for statement in statements(resources["OreKey"]["Properties"]["KeyPolicy"]):
         yield "OreKey", statement, False
 
