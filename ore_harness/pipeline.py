@@ -24,7 +24,8 @@ import boto3
 from . import history, verify
 from .emulator import ACCOUNT, REGION, Aws, endpoint, recorded_emails, start_recording
 from .lambda_rie import Function
-from .scenario import operator_day, replay, say
+from .member import MEMBER_ACCOUNT, MEMBER_NAME, MemberAccount
+from .scenario import member_day, operator_day, replay, say
 from .stack import EventBus, EventSourceMapping, Stack
 from .template import ROOT, Template
 
@@ -41,6 +42,11 @@ LOCAL_PARAMETERS = {
     # The scenario's flapping instance changes state six times in six minutes.
     "FlappingTransitions": "4",
     "FlappingWindowMinutes": "10",
+    # The organisation: a member account forwards its events (ore_harness.member); the normalizer
+    # describes its instances through the member's enrichment role, and mail names the account.
+    "EnrichmentRoleName": "ore-enrichment",
+    "AccountNames": f"{MEMBER_ACCOUNT}={MEMBER_NAME}",
+    "MemberAccountIds": MEMBER_ACCOUNT,
 }
 
 
@@ -177,6 +183,8 @@ def main():
             ignore_tag = (template.resolve({"Ref": "IgnoreTagKey"}, parameters, {}),
                           template.resolve({"Ref": "IgnoreTagValue"}, parameters, {}))
             expected = operator_day(aws, ignore_tag, bus, pump)
+            member = MemberAccount(bus, stack, REGION, parameters["EnrichmentRoleName"], say)
+            member_day(member, pump, expected)
         pump()
         (out / "stack.json").write_text(json.dumps(stack.resources(), indent=2) + "\n")
         say("the canary: a heartbeat through every hop, followed in the functions' logs (ore_harness.verify)")
@@ -222,8 +230,9 @@ def main():
     }
     table = stack.physical["StateTable"]
     summary["history"] = {}
+    arns = {m["data"]["resource_id"]: m["data"]["resource_arn"] for m in normalized}
     for instance in sorted({i for i, _ in summary["normalized"]}):
-        result = history.history(aws.dynamodb, table, history.instance_arn(instance, REGION, ACCOUNT), days=2)
+        result = history.history(aws.dynamodb, table, arns[instance], days=2)
         (out / f"history-{instance}.txt").write_text(history.render(result) + "\n")
         summary["history"][instance] = {
             "current": result["current"] and result["current"]["state"],
@@ -234,6 +243,10 @@ def main():
         summary["expected_timing"] = expected["timing"]
         summary["expected_notices"] = expected["notices"]
         summary["flapping_instance"] = expected["flapping"]
+        summary["member_instance"] = expected["member_instance"]
+        summary["member_messages"] = [m for m in normalized if m["data"]["account"] == MEMBER_ACCOUNT]
+        summary["member_forwarded"] = member.forwarded
+        summary["member_refused"] = member.refused
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print()
     say("summary")

@@ -29,12 +29,12 @@ def at(minute):
     return (DAY_START + dt.timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ec2_event(instance_id, state, minute=None):
+def ec2_event(instance_id, state, minute=None, account=ACCOUNT, region=REGION):
     """An EC2 Instance State-change Notification, shaped as EventBridge delivers it."""
     now = at(minute) if minute is not None else dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "EC2 Instance State-change Notification",
-            "source": "aws.ec2", "account": ACCOUNT, "time": now, "region": REGION,
-            "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"],
+            "source": "aws.ec2", "account": account, "time": now, "region": region,
+            "resources": [f"arn:aws:ec2:{region}:{account}:instance/{instance_id}"],
             "detail": {"instance-id": instance_id, "state": state}}
 
 
@@ -122,6 +122,27 @@ def operator_day(aws, ignore_tag, bus, pump):
         expected["transitions"].append((FLAPPING, state))
         pump()
     return expected
+
+
+def member_day(member, pump, expected):
+    """The member account's instance starts and stops; its events reach ORE through the member's
+    forwarding rule and are enriched through its enrichment role (its own tags, its own region)."""
+    from .member import MEMBER_ACCOUNT, MEMBER_REGION
+    ledger = member.launch({"Name": "ledger-01", "team": "payments", "env": "prod"})
+    say(f"member account {MEMBER_ACCOUNT}: launched {ledger} (ledger-01) in {MEMBER_REGION}")
+    expected["member_instance"] = ledger
+    before = None
+    for state, minute in (("pending", 560), ("running", 561), ("stopping", 600), ("stopped", 601)):
+        event = ec2_event(ledger, state, minute, account=MEMBER_ACCOUNT, region=MEMBER_REGION)
+        member.put(event)
+        expected["transitions"].append((ledger, state))
+        expected["timing"][f"{ledger} {event['time']}"] = {
+            "previous_state": before and before[0],
+            "previous_state_seconds": before and (minute - before[1]) * 60,
+            "late": False}
+        before = (state, minute)
+        pump()
+    say("the member's instance was described in its own account and region (its tags in the messages)")
 
 
 SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "events" / "eventbridge"

@@ -64,6 +64,45 @@ class Stack:
         self.heartbeat_topic = template.resolve(target["Arn"], parameters, self.physical)
         self.physical["HeartbeatRule"] = rule
         self.physical["RuleDeadLetterQueue"], _ = aws.queue(f"{STACK}-RuleDeadLetterQueue")
+        self._bus_policies(aws, template)
+
+    def _bus_policies(self, aws, template):
+        """The default bus's policy statements for member accounts, when the parameters ask for them."""
+        for logical in template.present(self.parameters):
+            if template.resources[logical]["Type"] != "AWS::Events::EventBusPolicy":
+                continue
+            props = template.resolve(template.resources[logical]["Properties"], self.parameters, self.physical)
+            statement = props["Statement"]
+            principal = statement["Principal"]
+            if principal == "*":
+                [(key, value)] = statement["Condition"]["StringEquals"].items()
+                aws.events.put_permission(EventBusName=props["EventBusName"], Action=statement["Action"],
+                                          Principal="*", StatementId=props["StatementId"],
+                                          Condition={"Type": "StringEquals", "Key": key, "Value": value})
+            else:
+                for account in principal["AWS"]:
+                    aws.events.put_permission(EventBusName=props["EventBusName"], Action=statement["Action"],
+                                              Principal=account, StatementId=f"{props['StatementId']}-{account}")
+            self.physical[logical] = props["StatementId"]
+
+    def accepts_events_from(self, account):
+        """Whether the default bus's policy lets `account` put events on it (as EventBridge checks
+        a forwarded event against the receiving bus's policy)."""
+        policy = self.aws.events.describe_event_bus(Name="default").get("Policy")
+        if not policy:
+            return False
+        for statement in json.loads(policy)["Statement"]:
+            principal = statement.get("Principal")
+            principals = principal.get("AWS") if isinstance(principal, dict) else principal
+            principals = principals if isinstance(principals, list) else [principals]
+            if statement.get("Effect") == "Allow" and any(
+                    p in (account, f"arn:aws:iam::{account}:root") for p in principals):
+                return True
+        return False
+
+    def normalizer_role_arn(self):
+        """The role the normalizer runs with (the template's NormalizerRole, named as this stack would)."""
+        return f"arn:aws:iam::{ACCOUNT}:role/{STACK}-NormalizerRole"
 
     def _archive(self, aws, template):
         bucket = f"{STACK}-archivebucket"

@@ -23,9 +23,11 @@ def summary():
 
 def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summary):
     expected = sorted(map(tuple, summary["expected_transitions"]))
-    assert len(expected) == 8 + 16 + 4 + 6, "the day, the 8 workers, the reversed instance, the flapping one"
+    assert len(expected) == 8 + 16 + 4 + 6 + 4, \
+        "the day, the 8 workers, the reversed instance, the flapping one, the member account's instance"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 74, "28 events of the day and 3 notices twice, 4 reversed, 6 flapping, 2 foreign"
+    assert summary["events_in"] == 78, \
+        "28 events of the day and 3 notices twice, 4 reversed, 6 flapping, 2 foreign, 4 forwarded by the member"
 
 
 def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary):
@@ -44,7 +46,7 @@ def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(s
     texts = [p.read_text() for p in sorted((OUT / "emails").glob("*.txt"))]
     assert len(texts) == len(list((OUT / "emails").glob("*.html"))) == summary["emails"]
     ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
-    assert len(ids) == 34 + 3
+    assert len(ids) == 34 + 4 + 3
     for message_id in ids:
         assert sum(f"ORE message {message_id}" in t for t in texts) == 1, message_id
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
@@ -63,8 +65,8 @@ def test_terminating_everything_mails_one_digest_per_team(summary):
     }
     assert summary["digests"] == 2
     # 34 state changes and 3 notices: 16 + 3 single mails and 2 digests holding 18 changes.
-    assert summary["emails"] == 16 + 3 + 2
-    assert summary["mails_saved"] == 37 - 21
+    assert summary["emails"] == 16 + 4 + 3 + 2
+    assert summary["mails_saved"] == 41 - 25
     texts = {p.name: p.read_text() for p in (OUT / "emails").glob("*.txt")}
     [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
     # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
@@ -125,7 +127,7 @@ def test_each_change_knows_the_state_before_it_and_how_long_it_lasted(summary):
         for field, value in expected.items():
             assert timing[field] == value, (key, field, timing)
         checked += 1
-    assert checked == 8 + 16 + 4
+    assert checked == 8 + 16 + 4 + 4
     assert 192 * 60 in [t["previous_state_seconds"] for t in summary["timing"].values() if t]
 
 
@@ -170,7 +172,8 @@ def test_the_history_command_answers_from_the_state_table(summary):
     for instance, history in summary["history"].items():
         assert all(published for *_, published in history["events"]), instance
         text = (OUT / f"history-{instance}.txt").read_text()
-        assert text.startswith(f"arn:aws:ec2:eu-west-1:123456789012:instance/{instance}")
+        place = "us-east-1:222233334444" if instance == summary["member_instance"] else "eu-west-1:123456789012"
+        assert text.startswith(f"arn:aws:ec2:{place}:instance/{instance}")
     web = [i for i, h in summary["history"].items() if len(h["events"]) == 8]
     assert len(web) == 1 and summary["history"][web[0]]["current"] == "terminated"
     # web-01's retirement notice is remembered beside its history, not in it.
@@ -223,3 +226,39 @@ def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary):
     assert str(event["UID"]) == f"{message['id']}@ore"
     assert "web-01" in str(event["SUMMARY"]) and "retirement" in str(event["SUMMARY"])
     assert "EC2 has detected degradation" in str(event["DESCRIPTION"])
+
+
+def test_the_member_accounts_instance_is_forwarded_and_enriched_in_its_own_account(summary):
+    """member/template.yaml's forwarding rule and enrichment role, the central bus policy
+    (MemberAccountIds) and EnrichmentRoleName: the member's instance, in us-east-1, is described
+    with its own tags through the role, and its account is named (AccountNames)."""
+    assert summary["member_forwarded"] == 4 and summary["member_refused"] == 0
+    messages = summary["member_messages"]
+    assert [m["data"]["state"] for m in sorted(messages, key=lambda m: m["time"])] == [
+        "pending", "running", "stopping", "stopped"]
+    for message in messages:
+        data = message["data"]
+        assert (data["account"], data["region"], data["account_name"]) == (
+            "222233334444", "us-east-1", "payments-prod")
+        assert data["enrichment"] == "enriched", data
+        assert data["instance"]["name"] == "ledger-01" and data["instance"]["instance_type"] == "m7g.large"
+        assert data["instance"]["tags"]["team"] == "payments"
+        assert message["source"] == "urn:ore:aws:222233334444:us-east-1"
+    rows = [r for r in csv.DictReader(io.StringIO((OUT / "csv-records.csv").read_text(), newline=""))
+            if r["resource_id"] == summary["member_instance"]]
+    assert len(rows) == 4 and all(r["account_name"] == "payments-prod" and r["name"] == "ledger-01" for r in rows)
+    mails = [(s, to) for s, to in zip(summary["email_subjects"], summary["email_recipients"]) if "ledger-01" in s]
+    assert len(mails) == 4 and all(to == ["payments@example.com"] for _, to in mails), mails
+    texts = [p.read_text() for p in (OUT / "emails").glob("*.txt") if "ledger-01" in p.read_text()]
+    assert len(texts) == 4 and all("payments-prod (222233334444)" in t for t in texts)
+    # Central instances are not named: AccountNames names only the member.
+    assert all("account_name" not in m["data"] for m in summary["notice_messages"])
+
+
+def test_the_log_volume_per_event_is_within_the_organisation_models(summary):
+    """README "Running for an organisation" prices CloudWatch Logs at org_scale.LOG_BYTES_PER_EVENT
+    bytes per state change: the functions' logs of the whole demo stay under that per message."""
+    from ore_harness import org_scale
+    logged = sum(p.stat().st_size for p in (OUT / "logs").iterdir() if p.is_file())
+    messages = summary["normalized_messages"] + summary["notice_count"]
+    assert logged / messages <= org_scale.LOG_BYTES_PER_EVENT, f"{logged / messages:.0f} bytes per message"

@@ -15,8 +15,9 @@ pub const CSV_SCHEMA_VERSION: &str = "1";
 
 /// The header, in order. Also committed as `schemas/csv-record.v1.csv`. Appended within
 /// version 1: the six timing columns (ORE 0.2), empty when a message has no timing; the seven
-/// notice columns (ORE 0.3), empty for a state change.
-pub const CSV_COLUMNS: [&str; 35] = [
+/// notice columns (ORE 0.3), empty for a state change; the account's name (ORE 0.4), empty when
+/// the deployment's `AccountNames` has none.
+pub const CSV_COLUMNS: [&str; 36] = [
     "schema_version",
     "message_id",
     "event_time",
@@ -52,6 +53,7 @@ pub const CSV_COLUMNS: [&str; 35] = [
     "notice_status",
     "notice_ref",
     "notice_description",
+    "account_name",
 ];
 
 /// Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection list).
@@ -83,6 +85,7 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     cells.extend(timing_cells(data.timing.as_ref()));
     cells.push(Cow::Borrowed(&message.event_type));
     cells.extend(std::iter::repeat_n(Cow::Borrowed(""), 6));
+    cells.push(account_name(&data.resource));
     write_cells(&cells)
 }
 
@@ -116,7 +119,12 @@ pub fn notice_record(message: &NoticeMessage) -> Result<String, RecordError> {
             cells.extend(std::iter::repeat_n(Cow::Borrowed(""), 6))
         }
     }
+    cells.push(account_name(&data.resource));
     write_cells(&cells)
+}
+
+fn account_name(resource: &Resource) -> Cow<'_, str> {
+    Cow::Borrowed(resource.account_name.as_deref().unwrap_or_default())
 }
 
 fn resource_cells<'a>(

@@ -184,3 +184,15 @@ fn notice_records_match_their_golden_files() {
         assert_eq!(parse(&record).len(), CSV_COLUMNS.len());
     }
 }
+
+#[test]
+fn the_account_name_is_the_last_column_and_formula_guarded() {
+    let mut message = sample();
+    let cells = parse(&csv_record(&message).unwrap());
+    assert_eq!(column(&cells, "account_name"), "");
+    message.data.resource.account_name = Some("+payments prod".into());
+    let cells = parse(&csv_record(&message).unwrap());
+    assert_eq!(cells.len(), CSV_COLUMNS.len());
+    assert_eq!(cells.last().unwrap(), "'+payments prod");
+    assert_eq!(column(&cells, "account"), message.data.resource.account);
+}

@@ -48,6 +48,8 @@ pub(crate) struct Group<'a> {
     pub state_label: &'static str,
     pub state_color: &'static str,
     pub account: &'a str,
+    /// `payments-prod (111122223333)`, or the id alone.
+    pub account_label: String,
     pub region: &'a str,
     pub rows: Vec<Row<'a>>,
 }
@@ -90,6 +92,7 @@ impl<'a> DigestView<'a> {
                     state_label: style.label,
                     state_color: style.color,
                     account: &data.resource.account,
+                    account_label: data.resource.account_label(),
                     region: &data.resource.region,
                     rows: Vec::new(),
                 });
@@ -167,9 +170,9 @@ fn summary(messages: &[&StandardMessage]) -> String {
             format!("{count} {noun}{state}")
         })
         .collect();
-    let mut accounts: Vec<&str> = messages
+    let mut accounts: Vec<String> = messages
         .iter()
-        .map(|m| m.data.resource.account.as_str())
+        .map(|m| m.data.resource.account_label())
         .collect();
     let mut regions: Vec<&str> = messages
         .iter()

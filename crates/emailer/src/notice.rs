@@ -34,6 +34,8 @@ pub(crate) struct NoticeView<'a> {
     aws: Vec<(&'static str, Cow<'a, str>)>,
     has_calendar: bool,
     account: &'a str,
+    /// `payments-prod (111122223333)`, or the id alone.
+    account_label: String,
     region: &'a str,
     event_time: String,
     ago: String,
@@ -64,6 +66,7 @@ impl<'a> NoticeView<'a> {
             aws: Vec::new(),
             has_calendar: false,
             account: &resource.account,
+            account_label: resource.account_label(),
             region: &resource.region,
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
@@ -81,7 +84,7 @@ impl<'a> NoticeView<'a> {
             source_event_id: &resource.source_event_id,
         };
         let who = subject_who(resource);
-        let prefix = format!("[{} {}]", resource.account, resource.region);
+        let prefix = format!("[{} {}]", resource.account_short(), resource.region);
         match &message.data.notice {
             Notice::ScheduledChange(change) => {
                 let (what, advice) = scheduled_wording(change);

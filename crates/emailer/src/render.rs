@@ -244,6 +244,8 @@ pub(crate) struct EmailView<'a> {
     /// "is now", or "was" for a late change (history, not the current state).
     verb: &'static str,
     account: &'a str,
+    /// `payments-prod (111122223333)`, or the id alone.
+    account_label: String,
     region: &'a str,
     event_time: String,
     ago: String,
@@ -283,6 +285,7 @@ impl<'a> EmailView<'a> {
                 "is now"
             },
             account: &data.resource.account,
+            account_label: data.resource.account_label(),
             region: &data.resource.region,
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
@@ -403,7 +406,8 @@ pub fn subject(message: &StandardMessage) -> String {
     };
     format!(
         "[{} {}] {who} {what}{flapping}",
-        data.resource.account, data.resource.region
+        data.resource.account_short(),
+        data.resource.region
     )
 }
 

@@ -259,3 +259,28 @@ fn the_previous_state_and_its_duration_are_shown() {
         assert!(!body.contains("Late event") && !body.contains("Flapping"));
     }
 }
+
+#[test]
+fn a_named_account_reads_as_its_name_and_id_escaped_in_html() {
+    let mut message = sample("stopped");
+    let account = message.data.resource.account.clone();
+    message.data.resource.account_name = Some("payments <prod>".into());
+    let email = Renderer::new()
+        .unwrap()
+        .render(&message, built_at(&message))
+        .unwrap();
+    assert!(
+        email.text.contains(&format!("payments <prod> ({account})")),
+        "{}",
+        email.text
+    );
+    assert!(email
+        .html
+        .contains(&format!("payments &lt;prod&gt; ({account})")));
+    assert!(!email.html.contains("<prod>"));
+    assert!(
+        email.subject.starts_with("[payments <prod> eu-west-1] "),
+        "{}",
+        email.subject
+    );
+}

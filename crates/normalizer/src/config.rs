@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use ore_lambda::config::{maybe, optional, required, ConfigError};
 use ore_lambda::sdk_config::SdkSettings;
+use ore_model::accounts::AccountNames;
 
 use crate::decide::Settling;
 use crate::timing::FlappingRule;
@@ -33,9 +34,11 @@ pub const ENRICHMENT_ROLE_NAME: &str = "ENRICHMENT_ROLE_NAME";
 /// This account (the template's `AWS::AccountId`): its instances are described with the
 /// function's own credentials. Required with [`ENRICHMENT_ROLE_NAME`].
 pub const HOME_ACCOUNT: &str = "HOME_ACCOUNT";
+/// Names shown with account ids: `111122223333=payments-prod,444455556666=data-dev`.
+pub const ACCOUNT_NAMES: &str = "ACCOUNT_NAMES";
 /// Every variable the normalizer's own configuration reads; template.yaml sets exactly these
 /// (and the SDK's, `ore_lambda::sdk_config::ENVIRONMENT`): `tests/environment.rs` checks it.
-pub const ENVIRONMENT: [&str; 11] = [
+pub const ENVIRONMENT: [&str; 12] = [
     NORMALIZED_TOPIC_ARN,
     IGNORE_TAG_KEY,
     IGNORE_TAG_VALUE,
@@ -47,6 +50,7 @@ pub const ENVIRONMENT: [&str; 11] = [
     FLAPPING_WINDOW_MINUTES,
     ENRICHMENT_ROLE_NAME,
     HOME_ACCOUNT,
+    ACCOUNT_NAMES,
 ];
 /// The ignore tag's key when [`IGNORE_TAG_KEY`] is unset.
 pub const DEFAULT_IGNORE_TAG_KEY: &str = "ore:ignore";
@@ -67,6 +71,8 @@ pub struct Config {
     /// (this account, the role to assume elsewhere), when other accounts' instances are
     /// described too.
     pub member_accounts: Option<(String, String)>,
+    /// The accounts' names for people.
+    pub account_names: AccountNames,
     /// How long history is kept.
     pub history_retention: Duration,
     /// When a resource counts as flapping.
@@ -133,6 +139,12 @@ impl Config {
             },
             state_table: required(STATE_TABLE)?,
             member_accounts: member_accounts()?,
+            account_names: AccountNames::parse(&optional(ACCOUNT_NAMES, "")).map_err(|e| {
+                ConfigError::Invalid {
+                    name: ACCOUNT_NAMES,
+                    reason: e.to_string(),
+                }
+            })?,
             history_retention: Duration::from_secs(
                 86_400 * number(STATE_HISTORY_DAYS, 30, 1..=3650)?,
             ),

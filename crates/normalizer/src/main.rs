@@ -27,6 +27,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.ignore,
         config.settling,
     )
-    .with_flapping(config.flapping);
+    .with_flapping(config.flapping)
+    .with_account_names(config.account_names);
     serve(normalizer, SqsRequeue::new(&sdk)).await
 }

@@ -10,6 +10,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_lambda::ports::{Publish, Recorded, StateStore};
 use ore_lambda::RecordError;
+use ore_model::accounts::AccountNames;
 use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
@@ -47,6 +48,7 @@ pub struct Normalizer<D, P, S> {
     flapping: FlappingRule,
     ignore: IgnoreRule,
     settling: Settling,
+    accounts: AccountNames,
     clock: Clock,
 }
 
@@ -66,6 +68,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             flapping: FlappingRule::default(),
             ignore,
             settling,
+            accounts: AccountNames::default(),
             clock: Utc::now,
         }
     }
@@ -88,6 +91,12 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// The same normalizer flagging flapping by `rule`.
     pub fn with_flapping(mut self, rule: FlappingRule) -> Self {
         self.flapping = rule;
+        self
+    }
+
+    /// The same normalizer naming accounts by `names` in its messages.
+    pub fn with_account_names(mut self, names: AccountNames) -> Self {
+        self.accounts = names;
         self
     }
 
@@ -140,7 +149,10 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 );
                 Ok(Outcome::Ignored { state })
             }
-            Decision::Publish(message) => self.record_and_publish(*message).await,
+            Decision::Publish(mut message) => {
+                message.data.resource = message.data.resource.named(&self.accounts);
+                self.record_and_publish(*message).await
+            }
         }
     }
 
@@ -288,7 +300,8 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 );
                 Ok(NoticeDone::Ignored)
             }
-            Decision::Publish(message) => {
+            Decision::Publish(mut message) => {
+                message.data.resource = message.data.resource.named(&self.accounts);
                 self.publisher
                     .publish(serialize(&*message)?, &message.routing_attributes())
                     .await?;

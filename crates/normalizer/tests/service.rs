@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use normalizer::{IgnoreRule, Normalizer, Settling, StateStore};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_lambda::RecordError;
+use ore_model::accounts::AccountNames;
 use ore_model::adapters::RawEvent;
 use ore_model::from_sqs_body;
 use ore_model::heartbeat::HEARTBEAT_TYPE;
@@ -160,6 +161,36 @@ async fn an_account_that_cannot_be_asked_is_published_unavailable_with_the_reaso
     assert_eq!(message["data"]["enrichment"], "unavailable");
     assert_eq!(message["data"]["enrichment_reason"], reason);
     assert_eq!(message["data"]["instance"]["tags"], json!({}));
+}
+
+#[tokio::test]
+async fn a_named_account_is_named_in_the_message_and_others_are_not() {
+    let sample_account = pending_event_account();
+    let names = AccountNames::parse(&format!(
+        "{sample_account}=payments-prod,999988887777=other"
+    ))
+    .unwrap();
+    let named = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default())
+        .with_account_names(names);
+    at(0);
+    pending(&named).await.unwrap();
+    let [message] = normalizer_published(&named).try_into().unwrap();
+    StandardSchema::load().assert_valid(&message);
+    assert_eq!(message["data"]["account_name"], "payments-prod");
+    assert_eq!(message["data"]["account"], sample_account.as_str());
+
+    let unnamed = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default())
+        .with_account_names(AccountNames::parse("999988887777=other").unwrap());
+    pending(&unnamed).await.unwrap();
+    let [message] = normalizer_published(&unnamed).try_into().unwrap();
+    assert!(message["data"].get("account_name").is_none(), "{message}");
+}
+
+fn pending_event_account() -> String {
+    match pending_event() {
+        RawEvent::StateChange(change) => change.account,
+        other => panic!("the sample is a state change: {other:?}"),
+    }
 }
 
 #[tokio::test]

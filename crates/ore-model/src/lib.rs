@@ -4,6 +4,7 @@
 //! so every function, test and benchmark shares one definition of each shape.
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod adapters;
 pub mod cloudevent;
 pub mod ec2;

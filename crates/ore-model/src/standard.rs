@@ -58,6 +58,9 @@ pub struct ResourceStateChange {
 pub struct Resource {
     /// The resource's account.
     pub account: String,
+    /// The account's name, when the deployment's `AccountNames` has one for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
     /// The resource's region.
     pub region: String,
     /// `aws`, `aws-cn`, `aws-us-gov`.
@@ -100,6 +103,7 @@ impl Resource {
         };
         Resource {
             account: target.account.clone(),
+            account_name: None,
             region: target.region.clone(),
             partition: target.partition.clone(),
             resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
@@ -120,6 +124,26 @@ impl Resource {
             .as_deref()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or(&self.resource_id)
+    }
+
+    /// The same resource with its account's name from `names`, when they have one.
+    pub fn named(mut self, names: &crate::accounts::AccountNames) -> Self {
+        self.account_name = names.name(&self.account).map(str::to_owned);
+        self
+    }
+
+    /// How people read the account: `payments-prod (111122223333)`, or the bare id.
+    pub fn account_label(&self) -> String {
+        match &self.account_name {
+            Some(name) => format!("{name} ({})", self.account),
+            None => self.account.clone(),
+        }
+    }
+
+    /// How a mail subject names the account: its name when configured (shorter, and what people
+    /// call it), else the id.
+    pub fn account_short(&self) -> &str {
+        self.account_name.as_deref().unwrap_or(&self.account)
     }
 
     /// The CloudEvents `source` of messages about this resource.
@@ -188,6 +212,13 @@ impl Resource {
             if let Some(value) = value {
                 within(field, value, MAX_FIELD_CHARS)?;
             }
+        }
+        if let Some(name) = &self.account_name {
+            within(
+                "data.account_name",
+                name,
+                crate::accounts::MAX_ACCOUNT_NAME_CHARS,
+            )?;
         }
         if instance.tags.len() > MAX_TAGS {
             return Err(InputError::InvalidField {
