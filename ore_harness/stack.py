@@ -18,7 +18,7 @@ from moto.events.models import EventPattern
 
 from .template import of_type, ref
 
-from .emulator import ACCOUNT
+from .emulator import ACCOUNT, REGION
 from .lambda_rie import lambda_sqs_event
 
 STACK = "ore-local"
@@ -31,7 +31,8 @@ class Stack:
 
     def __init__(self, aws, template, parameters):
         self.aws, self.template, self.parameters = aws, template, parameters
-        self.physical = {"AWS::StackName": STACK, "AWS::AccountId": ACCOUNT}
+        self.physical = {"AWS::StackName": STACK, "AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
+                         "AWS::Partition": "aws"}
         for topic in template.topics():
             self.physical[topic] = aws.sns.create_topic(Name=f"{STACK}-{topic}")["TopicArn"]
         self.queue_arns = {}

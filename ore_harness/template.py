@@ -92,6 +92,9 @@ class Document:
         if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
             return re.sub(r"\$\{([^}!]+)\}",
                           lambda m: str(self.resolve({"Ref": m.group(1)}, parameters, physical)), value["Fn::Sub"])
+        if "Fn::Split" in value:
+            separator, text = value["Fn::Split"]
+            return str(self.resolve(text, parameters, physical)).split(separator)
         if "Fn::If" in value:
             condition, when_true, when_false = value["Fn::If"]
             chosen = when_true if self.condition(condition, parameters) else when_false
