@@ -209,6 +209,10 @@ HEALTH_ARN = (f"arn:aws:health:{REGION}::event/EC2/AWS_EC2_PERSISTENT_INSTANCE_R
               "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED_7bd5e2c9-4f1a-4c8e-9d3b-2a6f0e1c5b84")
 
 
+# AWS Health's communication id carries the page number after a hyphen.
+HEALTH_COMMUNICATION_ID = hashlib.sha256(b"health-retirement").hexdigest() + "-1"
+
+
 def notice_events():
     """The other event kinds, as EventBridge delivers them (AWS documentation's examples)."""
     retirement = {
@@ -219,12 +223,13 @@ def notice_events():
         "account": ACCOUNT,
         "time": "2026-11-26T09:40:00Z",
         "region": REGION,
-        "resources": [INSTANCE],
+        # As the AWS Health schema reference shows an EC2 retirement today: the instance named by
+        # its ARN in affectedEntities, no `resources`, one page, not a backup copy.
         "detail": {
             "eventArn": HEALTH_ARN,
             "service": "EC2",
             "eventScopeCode": "ACCOUNT_SPECIFIC",
-            "communicationId": hashlib.sha256(b"health-retirement").hexdigest(),
+            "communicationId": HEALTH_COMMUNICATION_ID,
             "lastUpdatedTime": "Thu, 26 Nov 2026 09:39:58 GMT",
             "statusCode": "upcoming",
             "eventRegion": REGION,
@@ -241,7 +246,14 @@ def notice_events():
                     "We will stop your instance after 2026-12-05 10:00:00 UTC. Please take appropriate action "
                     "before this time.\n\nThe affected instances are listed below:\n\n" + INSTANCE),
             }],
-            "affectedEntities": [{"entityValue": INSTANCE, "tags": {}}],
+            "affectedEntities": [{"entityValue": f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE}",
+                                  "status": "PENDING"}],
+            "affectedAccount": ACCOUNT,
+            "page": "1",
+            "totalPages": "1",
+            "backupEvent": "false",
+            "personas": ["OPERATIONS"],
+            "actionability": "ACTION_REQUIRED",
         },
     }
     spot = {
@@ -296,7 +308,10 @@ def notice_message(event, kind, notice):
     }
     return {
         "specversion": "1.0",
-        "id": str(uuid.uuid5(ORE_ID_NAMESPACE, f"{event['id']}|{arn}")),
+        # A Health notice is identified by its communication (account, id, page), not the event id.
+        "id": str(uuid.uuid5(ORE_ID_NAMESPACE, (
+            f"aws.health|{ACCOUNT}|{HEALTH_COMMUNICATION_ID}|page 1|{arn}" if kind == "scheduled_change"
+            else f"{event['id']}|{arn}"))),
         "source": f"urn:ore:aws:{ACCOUNT}:{REGION}",
         "type": f"org.ore.resource.{name}",
         "subject": INSTANCE,

@@ -72,3 +72,6 @@ IAM_CROSS_ACCOUNT_ROLE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/tutor
 EC2_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
 STACKSETS_TRANSFORMS = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html")
+METRIC_MATH = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"
+S3_BUCKET_KEY = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
+LAMBDA_LOG_LEVEL_FILTERING = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html"

@@ -1,7 +1,7 @@
 """Nothing vanishes without an alarm: every place where a message can be lost or stuck in a real
 account has a CloudWatch alarm on the alarm topic, and each says what to check first."""
 import aws_docs
-from ore_harness.template import of_type, ref
+from ore_harness.template import ROOT, of_type, ref
 
 
 def alarms(resources):
@@ -27,7 +27,7 @@ def test_every_alarm_notifies_and_explains_itself(resources):
 
 def test_every_rule_alarms_on_failed_delivery_and_failed_dead_lettering(resources):
     rules = set(of_type(resources, "AWS::Events::Rule"))
-    for metric in ("FailedInvocations", "InvocationsFailedToBeSentToDLQ"):
+    for metric in ("FailedInvocations", "InvocationsFailedToBeSentToDlq"):
         assert alarmed(resources, "AWS/Events", metric) == rules, (metric, aws_docs.EVENTBRIDGE_METRICS)
 
 
@@ -82,3 +82,18 @@ def test_event_source_concurrency_cannot_starve_a_new_account(resources, source_
         assert value >= 2, aws_docs.LAMBDA_SQS_SCALING
         total += value
     assert total <= 6, f"{total} concurrent executions by default"
+
+
+def test_metric_lines_survive_every_log_level(source_template, resources):
+    """Lambda counts a JSON line without `level` as INFO and drops lines below the application log
+    level (aws_docs.LAMBDA_LOG_LEVEL_FILTERING): the EMF lines carry no level, so Lambda's filter
+    stays at TRACE and the functions filter their own lines at LogLevel (ORE_LOG_LEVEL)."""
+    globals_ = source_template["Globals"]["Function"]
+    assert globals_["LoggingConfig"]["LogFormat"] == "JSON"
+    assert globals_["LoggingConfig"]["ApplicationLogLevel"] == "TRACE", aws_docs.LAMBDA_LOG_LEVEL_FILTERING
+    assert globals_["Environment"]["Variables"]["ORE_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    for name, function in of_type(resources, "AWS::Lambda::Function").items():
+        assert function["Properties"]["LoggingConfig"]["ApplicationLogLevel"] == "TRACE", name
+    crates = ROOT / "crates" / "ore-lambda" / "src"
+    assert 'LOG_LEVEL_VARIABLE: &str = "ORE_LOG_LEVEL"' in (crates / "runtime.rs").read_text()
+    assert '"level"' not in (crates / "metrics.rs").read_text(), "a metric line must not carry a level"

@@ -148,6 +148,10 @@ def test_the_forward_dead_letter_queue_takes_only_the_forward_rules_and_is_alarm
     assert watched == set(FORWARDS), aws_docs.EVENTBRIDGE_METRICS
     assert {m["MetricStat"]["Metric"]["MetricName"] for m in dropped["Metrics"] if "MetricStat" in m} == {
         "InvocationsFailedToBeSentToDlq"}
+    # EventBridge sends some rule metrics only when they are non-zero: a sum over rules must fill
+    # the gaps, or one quiet rule makes the whole expression empty (aws_docs.METRIC_MATH).
+    [expression] = [m["Expression"] for m in dropped["Metrics"] if "Expression" in m]
+    assert expression == " + ".join(f"FILL({m['Id']}, 0)" for m in dropped["Metrics"] if "MetricStat" in m)
     for alarm in (depth, dropped):
         assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
 

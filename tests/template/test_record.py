@@ -123,8 +123,13 @@ def test_firehose_writes_only_the_archive_with_the_documented_actions(resources)
         "s3:ListBucketMultipartUploads", "s3:PutObject"}, page
     kms = grants["EncryptTheArchive"]
     assert set(kms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}, page
-    assert set(kms["Condition"]["StringEquals"]) == {"kms:ViaService"}, page
-    assert set(kms["Condition"]["StringLike"]) == {"kms:EncryptionContext:aws:s3:arn"}, page
+    assert set(kms["Condition"]) == {"StringEquals"}, page
+    assert set(kms["Condition"]["StringEquals"]) == {"kms:ViaService", "kms:EncryptionContext:aws:s3:arn"}, page
+    # With an S3 Bucket Key the encryption context is the bucket's ARN, never an object's.
+    assert resources["ArchiveBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"][0]["BucketKeyEnabled"] is True
+    context = kms["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]
+    assert context == {"Fn::GetAtt": ["ArchiveBucket", "Arn"]}, aws_docs.S3_BUCKET_KEY
 
 
 def test_the_archive_is_partitioned_compressed_encrypted_private_and_expires(resources):

@@ -96,6 +96,7 @@ impl SesMailer {
 
 impl SendMail for SesMailer {
     async fn send(&self, to: &[String], email: &RenderedEmail) -> Result<(), RecordError> {
+        let action = email.send_action();
         let content = if email.attachments.is_empty() {
             Self::simple_content(email)?
         } else {
@@ -115,10 +116,10 @@ impl SendMail for SesMailer {
             .send()
             .await
             .map_err(|e| {
-                if let Some(fix) = configuration_fix(e.code()) {
-                    report_configuration_error_once(e.code().unwrap_or_default(), fix);
+                if let Some(fix) = configuration_fix(e.code(), action) {
+                    report_configuration_error_once(e.code().unwrap_or_default(), action, &fix);
                 }
-                record_error("ses:SendEmail", e)
+                record_error(action, e)
             })?;
         tracing::debug!(
             ses_message_id = output.message_id(),
@@ -128,22 +129,29 @@ impl SendMail for SesMailer {
     }
 }
 
-/// What an operator must change when SES refuses a send for a reason no retry will cure.
-pub fn configuration_fix(code: Option<&str>) -> Option<&'static str> {
+/// What an operator must change when SES refuses a send (authorised as `action`) for a reason no
+/// retry will cure.
+pub fn configuration_fix(code: Option<&str>, action: &str) -> Option<String> {
     Some(match code? {
-        "AccessDeniedException" => {
-            "the emailer's role may not send this mail: ses:SendEmail must be allowed on the sender \
+        "AccessDeniedException" => format!(
+            "the emailer's role may not send this mail: {action} must be allowed on the sender \
              identity, on every recipient identity while the account is in the SES sandbox, and on \
              the configuration set (see README, 'Deploying: permissions and why')"
-        }
+        ),
         "MessageRejected" => {
-            "SES rejected the mail: verify EmailFrom (its address or domain) in this region, and while the \
-             account is in the SES sandbox verify every EmailTo address too"
+            "SES rejected the mail: verify EmailFrom (its address or domain) in this \
+             region, and while the account is in the SES sandbox verify every EmailTo address too"
+                .to_string()
         }
-        "MailFromDomainNotVerifiedException" => "the sender's MAIL FROM domain is not verified in SES",
-        "NotFoundException" => "the SES identity or configuration set named in the template does not exist",
+        "MailFromDomainNotVerifiedException" => {
+            "the sender's MAIL FROM domain is not verified in SES".to_string()
+        }
+        "NotFoundException" => {
+            "the SES identity or configuration set named in the template does not exist".to_string()
+        }
         "AccountSuspendedException" | "SendingPausedException" => {
             "SES sending is paused for this account or configuration set: see the SES console"
+                .to_string()
         }
         _ => return None,
     })
@@ -153,10 +161,11 @@ static CONFIGURATION_ERROR_REPORTED: AtomicBool = AtomicBool::new(false);
 
 /// One loud line per cold start: every mail will fail the same way until someone acts, and the
 /// record failures that follow are logged (quietly) one by one anyway.
-fn report_configuration_error_once(code: &str, fix: &'static str) {
+fn report_configuration_error_once(code: &str, action: &str, fix: &str) {
     if !CONFIGURATION_ERROR_REPORTED.swap(true, Ordering::Relaxed) {
         tracing::error!(
             aws_error_code = code,
+            iam_action = action,
             fix,
             "SES refuses the emailer's mail: no mail will go out until this is fixed"
         );
@@ -177,17 +186,31 @@ mod tests {
             "AccountSuspendedException",
             "SendingPausedException",
         ] {
-            assert!(configuration_fix(Some(code)).is_some(), "{code}");
+            assert!(
+                configuration_fix(Some(code), "ses:SendEmail").is_some(),
+                "{code}"
+            );
         }
-        assert!(configuration_fix(Some("AccessDeniedException"))
-            .unwrap()
-            .contains("sandbox"));
+        let denied = configuration_fix(Some("AccessDeniedException"), "ses:SendEmail");
+        assert!(denied.as_deref().is_some_and(
+            |fix| fix.contains("sandbox") && fix.contains("ses:SendEmail must be allowed")
+        ));
         for code in [
             Some("TooManyRequestsException"),
             Some("InternalFailure"),
             None,
         ] {
-            assert_eq!(configuration_fix(code), None, "{code:?}");
+            assert_eq!(configuration_fix(code, "ses:SendEmail"), None, "{code:?}");
         }
+    }
+
+    #[test]
+    fn a_refused_raw_send_names_the_raw_action() {
+        let fix = configuration_fix(Some("AccessDeniedException"), "ses:SendRawEmail");
+        assert!(
+            fix.as_deref()
+                .is_some_and(|fix| fix.contains("ses:SendRawEmail must be allowed")),
+            "{fix:?}"
+        );
     }
 }

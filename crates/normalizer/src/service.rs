@@ -15,7 +15,7 @@ use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
 use ore_model::notice::InstanceNotice;
-use ore_model::standard::{message_id, Lookup, StandardMessage};
+use ore_model::standard::{Lookup, StandardMessage};
 use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
 
@@ -263,7 +263,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     async fn notice(&self, notice: InstanceNotice) -> Result<NoticeDone, RecordError> {
         let target = &notice.target;
         let kind = notice.notice.kind().as_str();
-        let id = message_id(&target.event_id, &target.instance_arn);
+        let id = notice.message_id();
         if self
             .store
             .notice_published(&target.instance_arn, &id)

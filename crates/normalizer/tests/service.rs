@@ -689,3 +689,39 @@ async fn a_store_failure_around_a_notice_fails_its_record() {
         }
     }
 }
+
+/// AWS Health sends backup copies of a communication (`backupEvent`, a new EventBridge id, often
+/// another delivery region) and long communications in pages: a copy publishes nothing new, a
+/// new page or a new communication does.
+#[tokio::test]
+async fn a_backup_copy_of_a_health_notice_publishes_nothing_new_a_new_page_does() {
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let original = test_support::load_json("events/eventbridge/health-scheduled-change.json");
+    let event = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut event = original.clone();
+        change(&mut event);
+        from_sqs_body::<RawEvent>(&event.to_string()).expect("a valid notice")
+    };
+    let first = normalizer.handle_record(event(&|_| {}), deadline()).await;
+    assert!(matches!(first, Ok(Outcome::Delivered { .. })), "{first:?}");
+    let backup = event(&|e| {
+        e["id"] = "0d4c8f1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f".into();
+        e["region"] = "us-west-2".into();
+        e["detail"]["backupEvent"] = "true".into();
+    });
+    let copy = normalizer.handle_record(backup, deadline()).await;
+    assert!(matches!(copy, Ok(Outcome::Duplicate { .. })), "{copy:?}");
+    let second_page = event(&|e| {
+        e["id"] = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9".into();
+        e["detail"]["page"] = "2".into();
+        e["detail"]["totalPages"] = "2".into();
+    });
+    let page = normalizer.handle_record(second_page, deadline()).await;
+    assert!(matches!(page, Ok(Outcome::Delivered { .. })), "{page:?}");
+    assert_eq!(normalizer.publisher().bodies().len(), 2);
+    assert_eq!(
+        normalizer.describer().calls(),
+        2,
+        "a copy is recognised before EC2 is asked"
+    );
+}

@@ -50,6 +50,19 @@ pub struct RenderedEmail {
     pub attachments: Vec<Attachment>,
 }
 
+impl RenderedEmail {
+    /// The IAM action SES authorises this mail's `SendEmail` as: a mail with attachments goes as
+    /// raw MIME content, which SES checks as `ses:SendRawEmail` (docs/aws-names.yaml cites the
+    /// pages); a simple one as `ses:SendEmail`. The emailer's role grants both.
+    pub fn send_action(&self) -> &'static str {
+        if self.attachments.is_empty() {
+            "ses:SendEmail"
+        } else {
+            "ses:SendRawEmail"
+        }
+    }
+}
+
 /// A file attached to a mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {

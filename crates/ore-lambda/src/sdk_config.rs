@@ -26,13 +26,15 @@ pub const OPERATION_TIMEOUT_MS: &str = "ORE_AWS_OPERATION_TIMEOUT_MS";
 pub const TLS_TRUST_STORE: &str = "ORE_TLS_TRUST_STORE";
 /// Read by aws-config itself: an emulator's URL in local runs, absent in AWS.
 pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
-/// Every variable the SDK configuration reads, set for all functions in the template's `Globals`.
-pub const ENVIRONMENT: [&str; 5] = [
+/// Every variable the shared plumbing reads (the SDK configuration, and the log level), set for
+/// all functions in the template's `Globals`.
+pub const ENVIRONMENT: [&str; 6] = [
     CONNECT_TIMEOUT_MS,
     ATTEMPT_TIMEOUT_MS,
     OPERATION_TIMEOUT_MS,
     TLS_TRUST_STORE,
     ENDPOINT_URL,
+    crate::runtime::LOG_LEVEL_VARIABLE,
 ];
 
 /// The Amazon Trust Services roots (Amazon Root CA 1-4 and the Starfield Services G2 root that

@@ -215,6 +215,23 @@ pub struct InstanceNotice {
     pub target: InstanceRef,
     /// What will happen.
     pub notice: Notice,
+    /// What AWS says identifies this notice across its copies, when it says more than the
+    /// EventBridge event id: AWS Health sends backup copies of a communication with new event
+    /// ids, so a Health notice is identified by its account, `communicationId` and page. `None`:
+    /// the event id identifies it.
+    pub communication: Option<String>,
+}
+
+impl InstanceNotice {
+    /// The notice message's id, which is also its de-duplication key: the same for every copy
+    /// of one communication about one instance.
+    pub fn message_id(&self) -> String {
+        let source = self
+            .communication
+            .as_deref()
+            .unwrap_or(&self.target.event_id);
+        message_id(source, &self.target.instance_arn)
+    }
 }
 
 /// A notice message: a CloudEvent whose `data` is the resource and the notice.
@@ -243,7 +260,7 @@ impl NoticeMessage {
         let resource = Resource::new(target, lookup, processed_at);
         NoticeMessage {
             specversion: SPEC_VERSION.to_owned(),
-            id: message_id(&target.event_id, &target.instance_arn),
+            id: notice.message_id(),
             source: resource.event_source(),
             event_type: kind.event_type().to_owned(),
             subject: target.instance_id.clone(),

@@ -191,6 +191,7 @@ fn hostile_health_events_get_a_clear_outcome() {
         .as_object_mut()
         .unwrap()
         .remove("affectedEntities");
+    event["resources"] = json!(["i-0abc1234def567890"]);
     assert_eq!(notices(event).unwrap().len(), 1);
     // Neither: nothing names an instance.
     let mut event = health();

@@ -276,7 +276,7 @@ impl SendMail for RecordingMailer {
             u32::try_from(attempts.len() - 1).unwrap_or(u32::MAX)
         };
         if let Some(fault) = (self.fault)(attempt, to) {
-            return Err(fault.error("ses:SendEmail"));
+            return Err(fault.error(email.send_action()));
         }
         self.sent
             .lock()

@@ -34,6 +34,7 @@ impl Adapter for RebalanceAdapter {
         Ok(vec![InstanceNotice {
             target,
             notice: Notice::RebalanceRecommendation(RebalanceRecommendation {}),
+            communication: None,
         }])
     }
 }

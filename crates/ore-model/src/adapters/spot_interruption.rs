@@ -40,6 +40,7 @@ impl Adapter for SpotInterruptionAdapter {
                 action: detail.instance_action,
                 action_time,
             }),
+            communication: None,
         }])
     }
 }
