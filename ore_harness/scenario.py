@@ -170,6 +170,14 @@ def notices(aws, bus, pump, web, expected):
     bus.put(events[-1])
     expected["notices"].append((web, "org.ore.resource.change-scheduled"))
     pump()
+    # AWS Health's backup copy of the same communication: a new event id, nothing new comes out.
+    backup = json.loads(json.dumps(events[-1]))
+    backup["id"] = str(uuid.uuid4())
+    backup["detail"]["backupEvent"] = "true"
+    say("AWS Health sends its backup copy of that communication (a new event id): nothing new")
+    events.append(backup)
+    bus.put(backup)
+    pump()
     spot = launch(aws, {"Name": "batch-spot-07", "team": "data"})
     say(f"launched Spot instance {spot} (batch-spot-07): a rebalance recommendation, then the interruption warning")
     for sample, kind in (("ec2-rebalance-recommendation", "org.ore.resource.rebalance-recommended"),

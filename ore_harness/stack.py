@@ -32,7 +32,9 @@ class Stack:
     def __init__(self, aws, template, parameters):
         self.aws, self.template, self.parameters = aws, template, parameters
         self.physical = {"AWS::StackName": STACK, "AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
-                         "AWS::Partition": "aws"}
+                         "AWS::Partition": "aws",
+                         "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/"
+                                         "5e1f0b2a-7c3d-4e8f-9a1b-2c3d4e5f6a7b"}
         for topic in template.topics():
             self.physical[topic] = aws.sns.create_topic(Name=f"{STACK}-{topic}")["TopicArn"]
         self.queue_arns = {}

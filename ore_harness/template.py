@@ -95,6 +95,12 @@ class Document:
         if "Fn::Split" in value:
             separator, text = value["Fn::Split"]
             return str(self.resolve(text, parameters, physical)).split(separator)
+        if "Fn::Select" in value:
+            index, items = value["Fn::Select"]
+            return self.resolve(items, parameters, physical)[int(index)]
+        if "Fn::Join" in value:
+            separator, items = value["Fn::Join"]
+            return separator.join(str(item) for item in self.resolve(items, parameters, physical))
         if "Fn::If" in value:
             condition, when_true, when_false = value["Fn::If"]
             chosen = when_true if self.condition(condition, parameters) else when_false

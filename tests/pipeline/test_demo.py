@@ -26,8 +26,9 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     assert len(expected) == 8 + 16 + 4 + 6 + 4, \
         "the day, the 8 workers, the reversed instance, the flapping one, the member account's instance"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 78, \
-        "28 events of the day and 3 notices twice, 4 reversed, 6 flapping, 2 foreign, 4 forwarded by the member"
+    assert summary["events_in"] == 80, \
+        "28 events of the day and 3 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
+        "4 forwarded by the member"
 
 
 def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary):

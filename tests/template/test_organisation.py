@@ -257,3 +257,18 @@ def test_the_central_stack_outputs_what_the_member_template_asks_for(central, me
     assert "CentralEventBusArn" in outputs
     assert {"CentralAccountId", "CentralRegion", "NormalizerRoleArn", "EnrichmentRoleName"} <= set(
         member.doc["Parameters"])
+
+
+def test_each_stack_has_its_own_bus_policy_statements(central):
+    """A StatementId is unique on the bus (aws_docs.EVENTBRIDGE_PUT_PERMISSION): each names its stack's
+    id, so two ORE stacks in one account and region do not collide, within the 64 characters allowed."""
+    ids = set()
+    for stack_uuid in ("5e1f0b2a-7c3d-4e8f-9a1b-2c3d4e5f6a7b", "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"):
+        physical = {"AWS::StackId": f"arn:aws:cloudformation:{CENTRAL_REGION}:{CENTRAL_ACCOUNT}:stack/"
+                                    f"a-long-stack-name-{'x' * 100}/{stack_uuid}"}
+        for name in ("OrganizationEventBusPolicy", "MemberAccountsEventBusPolicy"):
+            statement_id = central.resolve(central.resources[name]["Properties"]["StatementId"], {}, physical)
+            assert re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", statement_id), statement_id
+            assert stack_uuid in statement_id
+            ids.add(statement_id)
+    assert len(ids) == 4

@@ -100,6 +100,8 @@ def test_the_archive_subscription_uses_the_documented_role_and_leaves_heartbeats
     role = resources["ArchiveSubscriptionRole"]["Properties"]
     [trust] = statements(role["AssumeRolePolicyDocument"])
     assert trust["Principal"] == {"Service": "sns.amazonaws.com"}, page
+    # The page's trust policy has no condition; one SNS might not send would archive nothing.
+    assert "Condition" not in trust, page
     [grant] = role_statements(resources, "ArchiveSubscriptionRole")
     assert set(grant["Action"]) == {"firehose:DescribeDeliveryStream", "firehose:ListDeliveryStreams",
                                     "firehose:ListTagsForDeliveryStream", "firehose:PutRecord",
@@ -203,3 +205,15 @@ def test_saved_queries_read_only_columns_the_table_has(resources):
             assert field in data, (name, field)
             if sub:
                 assert sub in struct_fields(data[field]), (name, field, sub)
+
+
+def test_what_outlives_the_stack_is_what_the_readme_says(source_template):
+    """README "Tear down" lists what `sam delete` keeps; the template's Retain policies are that list."""
+    retained = sorted(name for name, r in source_template["Resources"].items()
+                      if r.get("DeletionPolicy") == "Retain")
+    assert retained == ["ArchiveBucket", "MailLedgerTable", "OreKey", "StateTable"]
+    readme = (ROOT / "README.md").read_text()
+    teardown = readme[readme.index("### Tear down"):readme.index("## Running for an organisation")]
+    for words in ("the KMS key", "the state table", "the mail ledger", "the archive bucket"):
+        assert words in teardown, words
+    assert "scheduled for deletion" not in teardown

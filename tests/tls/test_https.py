@@ -106,7 +106,7 @@ def stop(process):
     process.wait(timeout=10)
 
 
-def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system"):
+def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system", region=REGION):
     """One sample record through the real binary with the emulator at `url` as every endpoint."""
     template = Template()
     spec = template.function("CsvFormatterFunction")
@@ -115,7 +115,7 @@ def run_csv_formatter(pki, url, topic_arn, log_dir, trust_store="system"):
     if trust_store is not None:
         parameters["TlsTrustStore"] = trust_store
     env = template.environment(spec, parameters, {output: topic_arn})
-    env.update({"AWS_REGION": REGION, **CREDENTIALS, "SSL_CERT_FILE": str(pki / "ca.pem"),
+    env.update({"AWS_REGION": region, **CREDENTIALS, "SSL_CERT_FILE": str(pki / "ca.pem"),
                 "SSL_CERT_DIR": str(pki / "no-cert-dir")})
     event = json.loads((ROOT / "events" / "sqs" / "csv-formatter-stopped-raw-delivery.json").read_text())
     with Function(spec.name, spec.binary, env, log_dir) as function:
@@ -163,3 +163,33 @@ def test_the_default_trust_is_the_compiled_in_amazon_roots_only(pki, tmp_path):
     assert reply == {"batchItemFailures": record_ids}
     log = (tmp_path / "csv-formatter.log").read_text()
     assert "invalid peer certificate: UnknownIssuer" in log, log
+
+
+def test_outside_the_partitions_amazon_documents_its_roots_for_the_default_is_the_system_store(pki, tmp_path):
+    """TlsTrustStore=auto (the default) in a China region, where AWS documents no move to the Amazon Trust
+    Services roots: the runtime's store is used, so the test CA (standing in for that partition's) is trusted."""
+    china = "cn-north-1"
+    process, url = https_emulator(pki, "loopback", tmp_path / "moto.log")
+    try:
+        aws = Aws(region=china, endpoint_url=url, verify=str(pki / "ca.pem"),
+                  **{k.lower(): v for k, v in CREDENTIALS.items()})
+        topic = aws.sns.create_topic(Name="ore-csv-https-china")["TopicArn"]
+        queue = aws.tap(topic, "ore-csv-https-china-tap")
+
+        _, reply = run_csv_formatter(pki, url, topic, tmp_path, trust_store=None, region=china)
+
+        assert reply == {"batchItemFailures": []}, (tmp_path / "csv-formatter.log").read_text()
+        messages = aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=2).get("Messages", [])
+        assert len(messages) == 1
+    finally:
+        stop(process)
+
+
+def test_the_amazon_roots_are_refused_at_init_outside_those_partitions(pki, tmp_path):
+    """TlsTrustStore=amazon in a China region: init fails, naming the parameter, before any call."""
+    _, reply = run_csv_formatter(pki, "https://127.0.0.1:9", "arn:aws-cn:sns:cn-north-1:123456789012:ore-csv",
+                                 tmp_path, trust_store="amazon", region="cn-north-1")
+    assert "errorType" in reply, reply
+    log = (tmp_path / "csv-formatter.log").read_text()
+    assert "TlsTrustStore" in log and "cn-north-1" in log, log

@@ -22,7 +22,7 @@ pub const CONNECT_TIMEOUT_MS: &str = "ORE_AWS_CONNECT_TIMEOUT_MS";
 pub const ATTEMPT_TIMEOUT_MS: &str = "ORE_AWS_ATTEMPT_TIMEOUT_MS";
 /// One call's timeout with the SDK's retries, milliseconds.
 pub const OPERATION_TIMEOUT_MS: &str = "ORE_AWS_OPERATION_TIMEOUT_MS";
-/// `amazon` (default) or `system`: see [`TrustRoots`].
+/// `auto` (default), `amazon` or `system`: see [`TrustRoots::choose`].
 pub const TLS_TRUST_STORE: &str = "ORE_TLS_TRUST_STORE";
 /// Read by aws-config itself: an emulator's URL in local runs, absent in AWS.
 pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
@@ -38,7 +38,8 @@ pub const ENVIRONMENT: [&str; 6] = [
 ];
 
 /// The Amazon Trust Services roots (Amazon Root CA 1-4 and the Starfield Services G2 root that
-/// cross-signs them), from Mozilla's root store: every AWS service endpoint chains to them.
+/// cross-signs them), from Mozilla's root store. AWS documents its endpoints' move to them for
+/// the `aws` partition and GovCloud only ([`AMAZON_ROOTS_PARTITIONS`]).
 pub const AMAZON_TRUST_SERVICES_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
 
 /// Which certificate authorities the HTTPS client trusts. Verification is on either way.
@@ -54,15 +55,58 @@ pub enum TrustRoots {
     System,
 }
 
+/// The partitions whose endpoints AWS documents as chaining to the Amazon Trust Services roots
+/// (the certificate migration notices: the commercial regions and GovCloud). China, the ISO
+/// partitions and the European Sovereign Cloud are not covered (other or additional roots).
+pub const AMAZON_ROOTS_PARTITIONS: [&str; 2] = ["aws", "aws-us-gov"];
+
+/// The partition a region belongs to, from its name's prefix (`cn-north-1` is `aws-cn`,
+/// `us-gov-west-1` is `aws-us-gov`); any other region is in `aws`.
+pub fn partition_of(region: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 7] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
 impl TrustRoots {
-    /// [`TLS_TRUST_STORE`]: `amazon` (or unset) or `system`.
+    /// [`TLS_TRUST_STORE`] for the function's region (`AWS_REGION`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        match optional(TLS_TRUST_STORE, "amazon").trim() {
-            "" | "amazon" => Ok(TrustRoots::AmazonTrustServices),
-            "system" => Ok(TrustRoots::System),
+        let region = std::env::var("AWS_REGION").unwrap_or_default();
+        Self::choose(&optional(TLS_TRUST_STORE, "auto"), &region)
+    }
+
+    /// `auto` (or empty): the compiled-in Amazon roots in a partition AWS documents them for,
+    /// the system store elsewhere. `amazon`: the compiled-in roots, refused outside those
+    /// partitions, where every call could fail its TLS handshake. `system`: the system store.
+    pub fn choose(setting: &str, region: &str) -> Result<Self, ConfigError> {
+        let partition = partition_of(region);
+        let documented = AMAZON_ROOTS_PARTITIONS.contains(&partition);
+        match setting.trim() {
+            "" | "auto" if documented => Ok(TrustRoots::AmazonTrustServices),
+            "" | "auto" | "system" => Ok(TrustRoots::System),
+            "amazon" if documented => Ok(TrustRoots::AmazonTrustServices),
+            "amazon" => Err(ConfigError::Invalid {
+                name: TLS_TRUST_STORE,
+                reason: format!(
+                    "the compiled-in Amazon Trust Services roots are documented for the {} \
+                     partitions only, and region {region:?} is in {partition}: set the template's \
+                     TlsTrustStore to auto or system",
+                    AMAZON_ROOTS_PARTITIONS.join(" and ")
+                ),
+            }),
             other => Err(ConfigError::Invalid {
                 name: TLS_TRUST_STORE,
-                reason: format!("{other:?} is neither \"amazon\" nor \"system\""),
+                reason: format!("{other:?} is none of \"auto\", \"amazon\", \"system\""),
             }),
         }
     }
@@ -248,6 +292,39 @@ mod tests {
         ] {
             assert!(text.contains(&format!("# {name}\n")), "{name} missing");
         }
+    }
+
+    #[test]
+    fn the_trust_roots_follow_the_partition() {
+        use TrustRoots::{AmazonTrustServices as Amazon, System};
+        for (setting, region, roots) in [
+            ("auto", "eu-west-1", Amazon),
+            ("", "us-east-1", Amazon),
+            ("auto", "us-gov-west-1", Amazon),
+            ("auto", "cn-north-1", System),
+            ("auto", "cn-northwest-1", System),
+            ("auto", "us-iso-east-1", System),
+            ("auto", "us-isob-east-1", System),
+            ("auto", "eusc-de-east-1", System),
+            ("amazon", "eu-central-1", Amazon),
+            ("amazon", "us-gov-east-1", Amazon),
+            ("system", "eu-west-1", System),
+            ("system", "cn-north-1", System),
+        ] {
+            assert_eq!(
+                TrustRoots::choose(setting, region).ok(),
+                Some(roots),
+                "{setting} in {region}"
+            );
+        }
+        for region in ["cn-north-1", "us-iso-east-1", "eusc-de-east-1"] {
+            let refused = TrustRoots::choose("amazon", region).unwrap_err().to_string();
+            assert!(
+                refused.contains("TlsTrustStore") && refused.contains(region),
+                "{refused}"
+            );
+        }
+        assert!(TrustRoots::choose("mozilla", "eu-west-1").is_err());
     }
 
     #[test]
