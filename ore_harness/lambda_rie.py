@@ -98,20 +98,21 @@ class Function:
             return {"errorType": f"HTTP {error.code}", "errorMessage": error.read().decode(errors="replace")}
 
     def forward_logs(self, logs, group):
-        """Copy the function's new output lines to its log group, as Lambda does."""
+        """Copy the function's new output lines to its log group, as Lambda does; returns them."""
         self.log.flush()
         with open(self.log_path, "rb") as f:
             f.seek(self.forwarded)
             data = f.read()
         complete = data[: data.rfind(b"\n") + 1]
         if not complete:
-            return
+            return []
         self.forwarded += len(complete)
         now = int(time.time() * 1000)
         events = [{"timestamp": now, "message": line} for line in complete.decode(errors="replace").splitlines()
                   if line.strip()]
         for start in range(0, len(events), 1000):
             logs.put_log_events(logGroupName=group, logStreamName="local", logEvents=events[start:start + 1000])
+        return [event["message"] for event in events]
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:

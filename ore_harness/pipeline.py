@@ -50,15 +50,24 @@ LOCAL_PARAMETERS = {
 }
 
 
-def run_canary(stack, pump_round, timeout_s):
-    """The canary's check in a thread, while this one keeps the pipeline moving."""
+def run_canary(stack, pump_round, timeout_s, functions, mail_to=None, archive_record=False):
+    """The canary's check (`verify`: the heartbeat, then every sink) in a thread, while this one
+    keeps the pipeline moving. The test mails go to the local emailer through its runtime
+    emulator, as `verify` invokes the deployed one."""
     report = {}
 
     def check():
         session = boto3.session.Session(region_name=REGION)
-        deployment = verify.Deployment(session, stack.resources())
+        environments = {spec.name: stack.environment(spec) for spec in stack.template.functions}
+        deployment = verify.Deployment(session, stack.resources(),
+                                       invoke=lambda logical, payload: functions[logical].invoke(payload),
+                                       environments=environments)
+        since_ms = int(time.time() * 1000) - 1000
         report.update(verify.verify(deployment, timeout_s=timeout_s, poll_s=0.5, origin="local-pipeline",
                                     route=verify.hops(stack.template)))
+        results = verify.verify_sinks(deployment, report, since_ms, mail_to=mail_to, archive_record=archive_record,
+                                      archive_timeout_s=30, template=stack.template)
+        report["sinks"] = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in results]
 
     thread = threading.Thread(target=check, daemon=True)
     thread.start()
@@ -102,6 +111,11 @@ def main():
                         help="a folder of replacement mail templates (email.html, digest.txt, ... as in "
                              "crates/emailer/templates): uploaded to a bucket in the emulator, which the emailer "
                              "reads at init as it would EmailTemplateBucket in AWS")
+    parser.add_argument("--verify-mail-to", metavar="ADDRESS",
+                        help="the canary also sends a test mail of each kind to ADDRESS (verify-deployment's "
+                             "--mail-to)")
+    parser.add_argument("--verify-archive-record", action="store_true",
+                        help="the canary also puts a test record through the archive (--archive-record)")
     parser.add_argument("--break-hop", choices=names,
                         help="start this function with its own variables blanked (init fails): the canary must "
                              "report that hop")
@@ -161,7 +175,8 @@ def main():
             stack.forward_archive()
             show_csv()
             for spec in template.functions:
-                functions[spec.name].forward_logs(aws.logs, stack.physical[spec.log_group])
+                lines = functions[spec.name].forward_logs(aws.logs, stack.physical[spec.log_group])
+                stack.metrics_from_logs(lines)
             return received
 
         def pump(deadline_s=60):
@@ -188,7 +203,8 @@ def main():
         pump()
         (out / "stack.json").write_text(json.dumps(stack.resources(), indent=2) + "\n")
         say("the canary: a heartbeat through every hop, followed in the functions' logs (ore_harness.verify)")
-        canary = run_canary(stack, pump_round, args.canary_timeout)
+        canary = run_canary(stack, pump_round, args.canary_timeout, functions, mail_to=args.verify_mail_to,
+                            archive_record=args.verify_archive_record)
         if args.break_hop is None:
             pump()
         show_csv()

@@ -42,7 +42,8 @@ class Stack:
             dlq_url, dlq_arn = aws.queue(f"{STACK}-{spec.dead_letter_queue}")
             redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count})
             url, arn = aws.queue(f"{STACK}-{spec.queue}", VisibilityTimeout=VISIBILITY_TIMEOUT, RedrivePolicy=redrive)
-            self.physical.update({spec.queue: url, spec.dead_letter_queue: dlq_url, spec.name: spec.binary})
+            # A local function is named by its logical id (lambda_rie.Function sets AWS_LAMBDA_FUNCTION_NAME).
+            self.physical.update({spec.queue: url, spec.dead_letter_queue: dlq_url, spec.name: spec.name})
             self.queue_arns[spec.queue] = arn
             aws.subscribe(self.physical[spec.source_topic], arn)
             group = template.resolve(template.resources[spec.log_group]["Properties"]["LogGroupName"],
@@ -68,6 +69,7 @@ class Stack:
         self.physical["HeartbeatRule"] = rule
         self.physical["RuleDeadLetterQueue"], _ = aws.queue(f"{STACK}-RuleDeadLetterQueue")
         self._bus_policies(aws, template)
+        self._alarms(aws, template)
 
     def _bus_policies(self, aws, template):
         """The default bus's policy statements for member accounts, when the parameters ask for them."""
@@ -85,8 +87,55 @@ class Stack:
             else:
                 for account in principal["AWS"]:
                     aws.events.put_permission(EventBusName=props["EventBusName"], Action=statement["Action"],
-                                              Principal=account, StatementId=f"{props['StatementId']}-{account}")
+                                              # One statement per account here (PutPermission takes one
+                                              # principal), its id within the 64 characters allowed.
+                                              Principal=account, StatementId=f"{props['StatementId'][:51]}-{account}")
             self.physical[logical] = props["StatementId"]
+
+    def _alarms(self, aws, template):
+        """The template's alarms in the emulator's CloudWatch, as CloudFormation would create them
+        (the emulator never evaluates them; `verify` checks what they watch)."""
+        for rule in of_type(template.resources, "AWS::Events::Rule"):
+            # The rules the emulated bus plays in-process (ore_harness.stack.EventBus), by name.
+            self.physical.setdefault(rule, f"{STACK}-{rule}")
+        for logical in template.present(self.parameters):
+            if template.resources[logical]["Type"] != "AWS::CloudWatch::Alarm":
+                continue
+            props = template.resolve(template.resources[logical]["Properties"], self.parameters, self.physical)
+            props = {k: v for k, v in props.items() if v is not None}
+            name = f"{STACK}-{logical}"
+            aws.cloudwatch.put_metric_alarm(AlarmName=name, **props)
+            self.physical[logical] = name
+
+    def metrics_from_logs(self, lines):
+        """CloudWatch's hop from a log line in Embedded Metric Format to metrics (the emulator
+        does not extract them): each metric of each directive, with its dimension values. Each
+        metric is put once, with its first value: what reads it locally (`verify`) asks only
+        whether it exists, and the emulator slows down as data points pile up."""
+        seen = self.__dict__.setdefault("_metrics_put", set())
+        data = []
+        for line in lines:
+            try:
+                document = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(document, dict) or "_aws" not in document:
+                continue
+            for directive in document["_aws"].get("CloudWatchMetrics", []):
+                for dimension_set in directive.get("Dimensions", [[]]):
+                    dimensions = [{"Name": d, "Value": str(document[d])} for d in dimension_set if d in document]
+                    for metric in directive.get("Metrics", []):
+                        identity = (directive["Namespace"], metric["Name"], json.dumps(dimensions))
+                        if metric["Name"] in document and identity not in seen:
+                            seen.add(identity)
+                            data.append((directive["Namespace"], {
+                                "MetricName": metric["Name"], "Dimensions": dimensions,
+                                "Value": float(document[metric["Name"]]), "Unit": metric.get("Unit", "None")}))
+        for namespace in {n for n, _ in data}:
+            points = [d for n, d in data if n == namespace]
+            for start in range(0, len(points), 500):
+                self.aws.cloudwatch.put_metric_data(Namespace=namespace, MetricData=points[start:start + 500])
+        return len(data)
 
     def accepts_events_from(self, account):
         """Whether the default bus's policy lets `account` put events on it (as EventBridge checks
@@ -128,14 +177,17 @@ class Stack:
                           Attributes={"RawMessageDelivery": str(subscription["RawMessageDelivery"]).lower(),
                                       "FilterPolicy": json.dumps(subscription["FilterPolicy"])})
 
-    def forward_archive(self):
-        """SNS's Firehose hop: what the archive subscription received goes into the stream, one
-        JSON document per line, as SNS delivers with raw delivery."""
+    def forward_archive(self, sns_adds_newline=False):
+        """SNS's Firehose hop: what the archive subscription received goes into the stream, each
+        message as SNS delivers it with raw delivery (no delimiter is documented; with
+        `sns_adds_newline`, as if SNS added one), then the stream's processors as Firehose would
+        apply them (the emulator applies none)."""
         messages = self.aws.drain(self.archive_tap)
-        for start in range(0, len(messages), 500):
-            self.aws.firehose.put_record_batch(
-                DeliveryStreamName=self.archive_stream,
-                Records=[{"Data": (m["Body"] + "\n").encode()} for m in messages[start:start + 500]])
+        sent = [m["Body"] + ("\n" if sns_adds_newline else "") for m in messages]
+        records = firehose_records(sent, self.template.resources["ArchiveDeliveryStream"]["Properties"])
+        for start in range(0, len(records), 500):
+            self.aws.firehose.put_record_batch(DeliveryStreamName=self.archive_stream,
+                                               Records=[{"Data": r} for r in records[start:start + 500]])
         return len(messages)
 
     def resources(self):
@@ -236,3 +288,15 @@ class EventBus:
         for _, topic in matched:
             self.aws.sns.publish(TopicArn=topic, Message=json.dumps(event))
         return [name for name, _ in matched]
+
+
+def firehose_records(bodies, stream_properties):
+    """The records a Firehose stream writes for `bodies`, after the processors the template gives
+    it: AppendDelimiterToRecord appends a newline (Firehose API Reference, "Processor")."""
+    processing = stream_properties["ExtendedS3DestinationConfiguration"].get("ProcessingConfiguration", {})
+    types = [p["Type"] for p in processing.get("Processors", [])] if processing.get("Enabled") else []
+    unknown = set(types) - {"AppendDelimiterToRecord"}
+    if unknown:
+        raise ValueError(f"the local Firehose hop does not emulate the processors {sorted(unknown)}")
+    delimiter = "\n" if "AppendDelimiterToRecord" in types else ""
+    return [(body + delimiter).encode() for body in bodies]

@@ -95,6 +95,20 @@ class Document:
         if "Fn::Split" in value:
             separator, text = value["Fn::Split"]
             return str(self.resolve(text, parameters, physical)).split(separator)
+        if "Fn::GetAtt" in value:
+            attribute = value["Fn::GetAtt"]
+            logical, name = attribute if isinstance(attribute, list) else attribute.split(".", 1)
+            if f"{logical}.{name}" in physical:
+                return physical[f"{logical}.{name}"]
+            # What the emulated stack created: a queue by its URL, a topic by its ARN.
+            if name == "QueueName":
+                return physical[logical].rsplit("/", 1)[-1]
+            if name == "TopicName":
+                return physical[logical].rsplit(":", 1)[-1]
+            raise KeyError(f"no local value for Fn::GetAtt {logical}.{name}")
+        if "Fn::FindInMap" in value:
+            mapping, first, second = (self.resolve(v, parameters, physical) for v in value["Fn::FindInMap"])
+            return self.doc["Mappings"][mapping][str(first)][second]
         if "Fn::Select" in value:
             index, items = value["Fn::Select"]
             return self.resolve(items, parameters, physical)[int(index)]

@@ -60,6 +60,8 @@ log "templates: wiring, least privilege and event pattern tests (central and mem
 python -m pytest -q tests/template
 log "cold-start harness: its budget verdicts and report on made-up figures"
 python -m pytest -q tests/bench
+log "verify-deployment: each sink's verdict when a real account refuses (fakes of the AWS answers)"
+python -m pytest -q tests/verify
 
 start_emulator
 
@@ -73,13 +75,17 @@ log "local pipeline: the operator's day through the real binaries (scripts/demo.
 rm -rf target/demo-ci target/demo-broken
 scripts/demo.sh --out target/demo-ci
 log "local pipeline with a broken hop (the emailer's init fails): the canary must name it"
-scripts/demo.sh --out target/demo-broken --canary-only --canary-timeout 15 --break-hop EmailerFunction
+scripts/demo.sh --out target/demo-broken --canary-only --canary-timeout 15 --break-hop EmailerFunction \
+  --verify-mail-to ops@example.com
+log "verify-deployment's sinks against the emulator: test mails of each kind, an archive record, tables, alarms"
+rm -rf target/demo-verify
+scripts/demo.sh --out target/demo-verify --canary-only --verify-mail-to ops@example.com --verify-archive-record
 log "local pipeline with replacement mail templates (one good, one broken): README, \"Changing the mail\""
 rm -rf target/demo-templates
 scripts/demo.sh --out target/demo-templates --templates tests/pipeline/mail-templates \
   events/eventbridge/ec2-instance-stopped.json
 ORE_DEMO_OUT=target/demo-ci ORE_DEMO_BROKEN_OUT=target/demo-broken ORE_DEMO_TEMPLATES_OUT=target/demo-templates \
-  python -m pytest -q tests/pipeline
+  ORE_DEMO_VERIFY_OUT=target/demo-verify python -m pytest -q tests/pipeline
 log "HTTPS: the functions' TLS client against the emulator serving a test CA's certificates"
 python -m pytest -q tests/tls
 

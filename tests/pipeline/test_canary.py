@@ -31,3 +31,11 @@ def test_the_likely_cause_points_at_the_function_and_its_log(canary):
     assert "EmailerDeadLetterQueue" in causes or "EmailerQueue" in causes, causes
     own_variables = Template().function("EmailerFunction").environment
     assert any(name in causes for name in own_variables), "the init error line naming the emailer's variable"
+
+
+def test_with_the_emailer_down_every_test_mail_is_named_failing(canary):
+    """The same run asks for test mails (--verify-mail-to): each kind fails, naming the init error to look for."""
+    sinks = {s["name"]: s for s in canary["sinks"]}
+    for kind in ("mail: state change", "mail: digest", "mail: scheduled change (.ics, raw)"):
+        assert not sinks[kind]["ok"] and "init error" in sinks[kind]["detail"], sinks[kind]
+    assert not sinks["heartbeat (rule, topics, queues, functions)"]["ok"]

@@ -75,3 +75,4 @@ STACKSETS_TRANSFORMS = (
 METRIC_MATH = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"
 S3_BUCKET_KEY = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
 LAMBDA_LOG_LEVEL_FILTERING = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html"
+FIREHOSE_PROCESSOR = "https://docs.aws.amazon.com/firehose/latest/APIReference/API_Processor.html"

@@ -217,3 +217,26 @@ def test_what_outlives_the_stack_is_what_the_readme_says(source_template):
     for words in ("the KMS key", "the state table", "the mail ledger", "the archive bucket"):
         assert words in teardown, words
     assert "scheduled for deletion" not in teardown
+
+
+def test_the_archive_is_one_json_object_per_line_whether_or_not_sns_adds_a_newline(resources):
+    """No page says SNS delimits raw messages into Firehose (aws_docs.SNS_FIREHOSE_ROLE), and Firehose
+    concatenates records without one: the stream appends a newline (aws_docs.FIREHOSE_PROCESSOR). If SNS
+    adds one as well, the blank line is skipped by the table (ignore.malformed.json) and every saved
+    query (each filters on type)."""
+    from ore_harness.stack import firehose_records
+    from ore_harness.template import Template
+    stream = Template().resources["ArchiveDeliveryStream"]["Properties"]
+    processing = stream["ExtendedS3DestinationConfiguration"]["ProcessingConfiguration"]
+    assert processing == {"Enabled": True, "Processors": [{"Type": "AppendDelimiterToRecord"}]}, \
+        aws_docs.FIREHOSE_PROCESSOR
+    messages = [json.dumps({"id": str(n), "type": "org.ore.resource.state-changed"}) for n in range(3)]
+    for sns_newline in ("", "\n"):
+        body = b"".join(firehose_records([m + sns_newline for m in messages], stream)).decode()
+        lines = body.split("\n")
+        assert [json.loads(line)["id"] for line in lines if line.strip()] == ["0", "1", "2"]
+        assert all(line == "" or line.startswith("{") for line in lines)
+    table = resources["ArchiveTable"]["Properties"]["TableInput"]["StorageDescriptor"]["SerdeInfo"]
+    assert table["Parameters"]["ignore.malformed.json"] == "true"
+    for name, query in of_type(resources, "AWS::Athena::NamedQuery").items():
+        assert "WHERE type = " in query["Properties"]["QueryString"], name
