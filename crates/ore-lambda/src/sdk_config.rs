@@ -318,7 +318,9 @@ mod tests {
             );
         }
         for region in ["cn-north-1", "us-iso-east-1", "eusc-de-east-1"] {
-            let refused = TrustRoots::choose("amazon", region).unwrap_err().to_string();
+            let refused = TrustRoots::choose("amazon", region)
+                .unwrap_err()
+                .to_string();
             assert!(
                 refused.contains("TlsTrustStore") && refused.contains(region),
                 "{refused}"
