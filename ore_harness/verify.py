@@ -150,7 +150,7 @@ class Deployment:
         return entry["EventId"]
 
     def seen_at(self, log_group, heartbeat_id, since_ms):
-        """When the function logged this heartbeat (ms since the epoch), or None."""
+        """When the function first logged a line containing `heartbeat_id` (ms since the epoch), or None."""
         try:
             reply = self.logs.filter_log_events(logGroupName=log_group, startTime=since_ms,
                                                 filterPattern=f'"{heartbeat_id}"')
@@ -161,12 +161,7 @@ class Deployment:
 
     def logged(self, log_group, text, since_ms):
         """Whether a line containing `text` reached the log group since `since_ms`."""
-        try:
-            reply = self.logs.filter_log_events(logGroupName=log_group, startTime=since_ms,
-                                                filterPattern=f'"{text}"')
-        except self.logs.exceptions.ResourceNotFoundException:
-            return False
-        return any(text in e["message"] for e in reply.get("events", []))
+        return self.seen_at(log_group, text, since_ms) is not None
 
     def depth(self, logical_id):
         url = self.resources.get(logical_id)
