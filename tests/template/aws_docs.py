@@ -76,3 +76,6 @@ METRIC_MATH = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/us
 S3_BUCKET_KEY = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
 LAMBDA_LOG_LEVEL_FILTERING = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html"
 FIREHOSE_PROCESSOR = "https://docs.aws.amazon.com/firehose/latest/APIReference/API_Processor.html"
+# Not a service reference page: SES v2 SendEmail with raw content is authorised as ses:SendRawEmail
+# (docs/aws-names.yaml: the Knowledge Center's advice and SES's own refusals).
+SES_RAW_SEND = "https://repost.aws/knowledge-center/amazon-ses-send-email-unauthorized-error"

@@ -84,7 +84,7 @@ def test_ses_send_covers_every_identity_and_configuration_set_but_pins_the_sende
     [send] = [s for s in statements(policy["PolicyDocument"]) if "ses:SendEmail" in as_list(s["Action"])]
     # SES v2 SendEmail with raw content (the scheduled change's .ics) is authorised as
     # ses:SendRawEmail (docs/aws-names.yaml), and ses:FromAddress applies to both.
-    assert as_list(send["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"], pages
+    assert as_list(send["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"], (pages, aws_docs.SES_RAW_SEND)
     assert send["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "EmailFrom"}}}, pages
     rendered = [json.dumps(r) for r in as_list(send["Resource"])]
     # In the sandbox SES authorises the send against each recipient identity as well.
