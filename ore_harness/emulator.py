@@ -88,14 +88,32 @@ def start_recording(url):
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/recorder/start-recording", method="POST"))
 
 
+def recorded_requests(text):
+    """The requests in the emulator's recording, and how many lines held more than one. Its
+    threaded server appends a line per request without a lock, so two requests at once can run
+    together on one line: each line is read as a run of JSON documents."""
+    decoder = json.JSONDecoder()
+    entries, merged = [], 0
+    for line in text.splitlines():
+        line, position, found = line.strip(), 0, 0
+        while position < len(line):
+            entry, position = decoder.raw_decode(line, position)
+            entries.append(entry)
+            found += 1
+            while position < len(line) and line[position].isspace():
+                position += 1
+        merged += found > 1
+    return entries, merged
+
+
 def recorded_emails(url, sender):
     """SES v2 SendEmail requests the emulator accepted from `sender`, with both parts (from its
-    request recorder, which scripts/demo.sh turns on)."""
+    request recorder, which scripts/demo.sh turns on; the emulator's own store keeps only one
+    part of a simple mail). Every mail the emulator's SES accepted must be in the recording."""
     with urllib.request.urlopen(f"{url}/moto-api/recorder/download-recording", timeout=10) as reply:
-        lines = reply.read().decode().splitlines()
+        entries, _merged = recorded_requests(reply.read().decode())
     emails = []
-    for line in lines:
-        entry = json.loads(line)
+    for entry in entries:
         if entry["method"] != "POST" or not entry["url"].endswith("/v2/email/outbound-emails"):
             continue
         body = base64.b64decode(entry["body"]).decode() if entry.get("body_encoded") else entry["body"]
@@ -119,6 +137,8 @@ def recorded_emails(url, sender):
                                       "content": part.get_content()} for part in message.iter_attachments()])
         emails.append(mail)
     accepted = len(sent_emails(url, sender))
+    if len(emails) < accepted:
+        raise RuntimeError(f"the emulator's recording holds {len(emails)} of the {accepted} mails its SES accepted")
     return emails[:accepted]
 
 

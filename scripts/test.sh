@@ -60,8 +60,8 @@ log "templates: wiring, least privilege and event pattern tests (central and mem
 python -m pytest -q tests/template
 log "cold-start harness: its budget verdicts and report on made-up figures"
 python -m pytest -q tests/bench
-log "verify-deployment: each sink's verdict when a real account refuses (fakes of the AWS answers)"
-python -m pytest -q tests/verify
+log "verify-deployment's verdicts when a real account refuses (fakes of its answers); the emulator recording reader"
+python -m pytest -q tests/verify tests/harness
 
 start_emulator
 
