@@ -200,5 +200,72 @@ fn bench_adapters(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_normalize, bench_timing, bench_adapters);
+/// A batch of 100 state changes over 10 instances through the whole handler (lanes, timing,
+/// the state store's conditional writes, publishing) with the in-memory ports: what ordering a
+/// resource's records one after the other costs, and that none is deferred.
+fn bench_batch_lanes(c: &mut Criterion) {
+    use normalizer::{Normalizer, Settling};
+    use ore_lambda::batch::{Record, RecordHandler};
+    use test_support::fakes::MemoryStateStore;
+    use test_support::{FakeDescriber, RecordingPublisher};
+
+    let states = ["pending", "running", "stopping", "stopped"];
+    let events = |round: usize| -> Vec<Record<RawEvent>> {
+        (0..100usize)
+            .map(|n| {
+                let instance = format!("i-0abc1234def5678{:02x}", n % 10);
+                let seconds = round * 100 + n;
+                let body = serde_json::json!({
+                    "version": "0", "id": format!("bench-{round}-{n}"),
+                    "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
+                    "account": "123456789012", "region": "eu-west-1",
+                    "time": format!("2026-11-26T{:02}:{:02}:{:02}Z", 9 + seconds / 3600, seconds / 60 % 60, seconds % 60),
+                    "resources": [format!("arn:aws:ec2:eu-west-1:123456789012:instance/{instance}")],
+                    "detail": {"instance-id": instance, "state": states[(n / 10) % 4]}
+                })
+                .to_string();
+                Record {
+                    message_id: format!("m-{n}"),
+                    input: from_sqs_body::<RawEvent>(&body).expect("a valid state change"),
+                }
+            })
+            .collect()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let mut group = c.benchmark_group("normalizer-batch");
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("100-records-over-10-instances", |b| {
+        b.iter_batched(
+            || {
+                let normalizer = Normalizer::new(
+                    FakeDescriber::knows(enriched_instance()),
+                    RecordingPublisher::default(),
+                    MemoryStateStore::default(),
+                    IgnoreRule::new("ore:ignore", "true"),
+                    Settling::default(),
+                );
+                (normalizer, events(0))
+            },
+            |(normalizer, batch)| {
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+                let results = runtime.block_on(normalizer.handle_records(batch, deadline));
+                assert!(results.iter().all(Result::is_ok), "nothing deferred");
+                black_box(results)
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_normalize,
+    bench_timing,
+    bench_adapters,
+    bench_batch_lanes
+);
 criterion_main!(benches);

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod decide;
 pub mod enrich;
+pub mod lanes;
 pub mod service;
 pub mod timing;
 

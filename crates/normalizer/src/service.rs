@@ -6,8 +6,9 @@
 //! EC2 and the store and go straight out as their own message type.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::batch::{Outcome, Record, RecordHandler};
 use ore_lambda::ports::{Publish, Recorded, StateStore};
 use ore_lambda::RecordError;
 use ore_model::accounts::AccountNames;
@@ -18,8 +19,10 @@ use ore_model::notice::InstanceNotice;
 use ore_model::standard::{Lookup, StandardMessage};
 use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::decide::{decide_notice, settle, Settling};
+use crate::lanes::lanes;
 use crate::timing::{assess, Assessment, Event, FlappingRule};
 use crate::{decide, Decision, DescribeInstance, IgnoreRule};
 
@@ -363,6 +366,62 @@ where
             RawEvent::Notices(notices) => self.notices(notices).await,
             RawEvent::Heartbeat(event) => self.heartbeat(event).await,
         }
+    }
+
+    /// Each resource's state changes one after the other, in event order; resources, notices
+    /// and heartbeats concurrently ([`crate::lanes`]).
+    async fn handle_records(
+        &self,
+        records: Vec<Record<RawEvent>>,
+        deadline: Instant,
+    ) -> Vec<Result<Outcome, RecordError>> {
+        let keys: Vec<_> = records
+            .iter()
+            .map(|record| match &record.input {
+                RawEvent::StateChange(change) => Some((change.instance_arn.as_str(), change.time)),
+                RawEvent::Notices(_) | RawEvent::Heartbeat(_) => None,
+            })
+            .collect();
+        let lanes = lanes(&keys);
+        let count = records.len();
+        let mut slots: Vec<Option<Record<RawEvent>>> = records.into_iter().map(Some).collect();
+        let lanes: Vec<Vec<(usize, Record<RawEvent>)>> = lanes
+            .into_iter()
+            .map(|lane| {
+                lane.into_iter()
+                    .filter_map(|position| slots[position].take().map(|r| (position, r)))
+                    .collect()
+            })
+            .collect();
+        let done = join_all(lanes.into_iter().map(|lane| async move {
+            let mut results = Vec::with_capacity(lane.len());
+            for (position, record) in lane {
+                let span = tracing::info_span!("record", message_id = record.message_id.as_str());
+                let result = self
+                    .handle_record(record.input, deadline)
+                    .instrument(span)
+                    .await;
+                results.push((position, result));
+            }
+            results
+        }))
+        .await;
+        let mut ordered: Vec<Option<Result<Outcome, RecordError>>> =
+            std::iter::repeat_with(|| None).take(count).collect();
+        for (position, result) in done.into_iter().flatten() {
+            ordered[position] = Some(result);
+        }
+        ordered
+            .into_iter()
+            .map(|result| {
+                result.unwrap_or_else(|| {
+                    Err(RecordError::local(
+                        "order the batch",
+                        "a record was in no lane",
+                    ))
+                })
+            })
+            .collect()
     }
 }
 

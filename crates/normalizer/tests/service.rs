@@ -725,3 +725,104 @@ async fn a_backup_copy_of_a_health_notice_publishes_nothing_new_a_new_page_does(
         "a copy is recognised before EC2 is asked"
     );
 }
+
+/// A batch of `events` as the handler receives it (one record each, in this order).
+fn batch(events: Vec<RawEvent>) -> Vec<ore_lambda::batch::Record<RawEvent>> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(n, input)| ore_lambda::batch::Record {
+            message_id: format!("m-{n}"),
+            input,
+        })
+        .collect()
+}
+
+fn deferred(results: &[Result<Outcome, RecordError>]) -> usize {
+    results
+        .iter()
+        .filter(|r| matches!(r, Err(RecordError::Deferred { .. })))
+        .count()
+}
+
+/// Six state changes of one instance stamped in the same second (pending and running often are)
+/// in one batch: handled one after the other, in the batch's order, none contends with another.
+#[tokio::test]
+async fn a_resources_records_in_one_batch_never_contend_for_its_state() {
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let states = [
+        "pending",
+        "running",
+        "stopping",
+        "stopped",
+        "shutting-down",
+        "terminated",
+    ];
+    let events = states
+        .iter()
+        .enumerate()
+        .map(|(n, state)| state_event(&format!("same-second-{n}"), EVENT_TIME, state))
+        .collect();
+    let results = normalizer.handle_records(batch(events), deadline()).await;
+    assert_eq!(deferred(&results), 0, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Ok(Outcome::Delivered { .. }))),
+        "{results:?}"
+    );
+    let published: Vec<String> = normalizer
+        .publisher()
+        .bodies()
+        .iter()
+        .map(|b| b["data"]["state"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(published, states, "in the batch's order");
+}
+
+/// A hundred records of one instance, and the same hundred spread over ten instances: nothing
+/// deferred, every record answered in its place.
+#[tokio::test]
+async fn a_hundred_records_of_one_resource_or_of_ten_defer_nothing() {
+    let states = ["pending", "running", "stopping", "stopped"];
+    for instances in [1usize, 10] {
+        let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+        let events: Vec<RawEvent> = (0..100usize)
+            .map(|n| {
+                let instance = format!("i-0abc1234def5678{:02x}", n % instances);
+                let time = format!("2026-11-26T09:{:02}:{:02}Z", 10 + n / 60, n % 60);
+                from_sqs_body(
+                    &json!({
+                        "version": "0", "id": format!("hundred-{instances}-{n}"),
+                        "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
+                        "account": "123456789012", "time": time, "region": "eu-west-1",
+                        "resources": [format!("arn:aws:ec2:eu-west-1:123456789012:instance/{instance}")],
+                        "detail": {"instance-id": instance, "state": states[(n / instances) % 4]}
+                    })
+                    .to_string(),
+                )
+                .expect("a valid state change")
+            })
+            .collect();
+        let results = normalizer.handle_records(batch(events), deadline()).await;
+        assert_eq!(results.len(), 100);
+        assert_eq!(deferred(&results), 0, "{instances} instance(s)");
+        assert!(results.iter().all(Result::is_ok), "{instances} instance(s)");
+    }
+}
+
+/// Handled each on its own, six records of one instance a second apart contend: the fake
+/// store's read is a round trip, as DynamoDB's is, so the tests above prove the lanes, not a store
+/// that cannot conflict.
+#[tokio::test]
+async fn handled_each_on_its_own_the_same_records_do_contend() {
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let events = (0..6)
+        .map(|n| {
+            let time = format!("2026-11-26T09:20:0{n}Z");
+            state_event(&format!("alone-{n}"), &time, ["pending", "running"][n % 2])
+        })
+        .collect();
+    let results = ore_lambda::batch::each_on_its_own(&normalizer, batch(events), deadline()).await;
+    assert!(deferred(&results) > 0, "{results:?}");
+}

@@ -401,6 +401,10 @@ impl StateStore for MemoryStateStore {
     async fn load(&self, resource: &str, from: DateTime<Utc>) -> Result<Snapshot, RecordError> {
         self.fault(StoreFault::Load, "dynamodb:Query")?;
         let mut snapshot = self.snapshot(resource);
+        // A real read is a round trip: the state is read when the request arrives, and other
+        // records' work runs before the answer does, as against DynamoDB, so records handled at
+        // once can act on the same state and conflict.
+        tokio::task::yield_now().await;
         snapshot.history.retain(|e| e.event_time >= from);
         Ok(snapshot)
     }
