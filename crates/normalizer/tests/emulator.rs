@@ -496,3 +496,57 @@ async fn a_scheduled_change_for_several_instances_publishes_one_notice_each() {
     names.sort();
     assert_eq!(names, ["node-0", "node-1", "node-2"]);
 }
+
+/// Six changes of one instance a second apart in one batch, through the emulator's DynamoDB and
+/// SNS: the instance's records go one after the other (lanes), so none is deferred, every change
+/// is published once and the previous state of each is the one before it.
+#[tokio::test]
+async fn one_instances_changes_in_one_batch_defer_nothing_through_dynamodb() {
+    let fixture = Fixture::new().await;
+    let instance_id = fixture.launch(&[("Name", "burst-01")]).await;
+    let normalizer = fixture.normalizer(default_rule());
+    let states = [
+        "pending", "running", "stopping", "stopped", "pending", "running",
+    ];
+    let bodies: Vec<(String, String)> = states
+        .iter()
+        .enumerate()
+        .map(|(n, state)| {
+            let id = format!("burst-{n}");
+            let body = serde_json::json!({
+                "version": "0", "id": id, "detail-type": "EC2 Instance State-change Notification",
+                "source": "aws.ec2", "account": "123456789012",
+                "time": format!("2026-11-26T14:00:0{n}Z"), "region": REGION,
+                "resources": [format!("arn:aws:ec2:{REGION}:123456789012:instance/{instance_id}")],
+                "detail": {"instance-id": instance_id, "state": state}
+            })
+            .to_string();
+            (id, body)
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = bodies
+        .iter()
+        .map(|(id, body)| (id.as_str(), body.as_str()))
+        .collect();
+    let response = normalizer
+        .handle_batch(&test_support::sqs_event(&pairs))
+        .await
+        .expect("a partial batch response");
+    assert!(failed_ids(&response).is_empty(), "{response:?}");
+    let mut received: Vec<Value> = fixture
+        .tap
+        .receive(6)
+        .await
+        .iter()
+        .map(|r| r.json())
+        .collect();
+    received.sort_by_key(|message| message["time"].as_str().unwrap_or_default().to_owned());
+    let previous: Vec<Value> = received
+        .iter()
+        .map(|message| message["data"]["timing"]["previous_state"].clone())
+        .collect();
+    assert_eq!(
+        previous[1..],
+        ["pending", "running", "stopping", "stopped", "pending"]
+    );
+}
