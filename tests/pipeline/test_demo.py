@@ -6,19 +6,17 @@ import collections
 import csv
 import io
 import json
-import os
-import pathlib
 
 import pytest
 
-OUT = pathlib.Path(os.environ.get("ORE_DEMO_OUT", "target/demo-ci"))
+import demo_run
+
+OUT = demo_run.run_folder("ORE_DEMO_OUT", "target/demo-ci")
 
 
 @pytest.fixture(scope="module")
 def summary():
-    path = OUT / "summary.json"
-    assert path.exists(), f"{path} missing: run scripts/demo.sh --out {OUT} first"
-    return json.loads(path.read_text())
+    return demo_run.summary(OUT, "")
 
 
 def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summary):

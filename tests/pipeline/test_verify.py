@@ -2,24 +2,19 @@
 --verify-archive-record (run by scripts/test.sh just before) follows the heartbeat, then checks every sink
 through the same code a deployer runs after `sam deploy`: a test mail of each kind through the emailer, a
 test record through the archive, the two tables, and what each alarm watches. Each ends as one line."""
-import json
-import os
-import pathlib
-
 import pytest
 
+import demo_run
 from ore_harness.template import Template, of_type
 
-OUT = pathlib.Path(os.environ.get("ORE_DEMO_VERIFY_OUT", "target/demo-verify"))
+OUT = demo_run.run_folder("ORE_DEMO_VERIFY_OUT", "target/demo-verify")
 SINKS = ["heartbeat (rule, topics, queues, functions)", "metric lines (EMF)", "mail: state change", "mail: digest",
          "mail: scheduled change (.ics, raw)", "archive", "table MailLedgerTable", "table StateTable", "alarms"]
 
 
 @pytest.fixture(scope="module")
 def summary():
-    path = OUT / "summary.json"
-    assert path.exists(), f"{path} missing: run scripts/demo.sh --out {OUT} --canary-only --verify-mail-to ..."
-    return json.loads(path.read_text())
+    return demo_run.summary(OUT, "--canary-only --verify-mail-to ops@example.com --verify-archive-record")
 
 
 def test_every_sink_has_its_line_and_each_is_ok(summary):
