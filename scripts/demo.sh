@@ -15,8 +15,19 @@ log "building the Lambda binaries (debug, for this machine)"
 # without the test-only features, such as tokio's paused clock, that the tests switch on).
 cargo build --locked --workspace --tests
 
-trap stop_emulator EXIT INT TERM
-export MOTO_RECORDER_FILEPATH="$ORE_ROOT/target/moto-recording.jsonl"
-rm -f "$MOTO_RECORDER_FILEPATH"
-start_emulator "$ORE_ROOT/target/moto-demo.log"
+# The emulator's request recording (the mails are read from it) and its log: files of this run's
+# own, so two runs at once (a test session beside another) never share them.
+run_files="$(mktemp -d -t ore-demo.XXXXXX)"
+finish() {
+  local status=$?
+  stop_emulator
+  if [ "$status" != 0 ] && [ "$status" != 130 ] && [ -s "$run_files/moto-server.log" ]; then
+    echo "the AWS API emulator's last log lines:" >&2
+    tail -n 30 "$run_files/moto-server.log" >&2
+  fi
+  rm -rf "$run_files"
+}
+trap finish EXIT INT TERM
+export MOTO_RECORDER_FILEPATH="$run_files/moto-recording.jsonl"
+start_emulator "$run_files/moto-server.log"
 python -m ore_harness.pipeline "$@"

@@ -1,22 +1,19 @@
-"""The canary reports the hop that stops a heartbeat: scripts/demo.sh --canary-only --break-hop
-EmailerFunction (run by scripts/test.sh just before) starts the emailer with its configuration
+"""The canary reports the hop that stops a heartbeat: the run "broken" (demo_run.RUNS: scripts/demo.sh
+--canary-only --break-hop EmailerFunction, made by this test session) starts the emailer with its configuration
 blanked, so its init fails, and the canary (ore_harness.verify) must say so."""
-import json
-import os
-import pathlib
-
 import pytest
 
 from ore_harness.template import Template
 
-OUT = pathlib.Path(os.environ.get("ORE_DEMO_BROKEN_OUT", "target/demo-broken"))
+
+@pytest.fixture(scope="module")
+def run(pipeline_runs):
+    return pipeline_runs.get("broken")
 
 
 @pytest.fixture(scope="module")
-def canary():
-    path = OUT / "summary.json"
-    assert path.exists(), f"{path} missing: run scripts/demo.sh --out {OUT} --canary-only --break-hop EmailerFunction"
-    return json.loads(path.read_text())["canary"]
+def canary(run):
+    return run.summary["canary"]
 
 
 def test_the_broken_hop_is_named(canary):

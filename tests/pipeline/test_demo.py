@@ -1,22 +1,22 @@
-"""The local pipeline's outcome (scripts/demo.sh --out DIR, run by scripts/test.sh just before):
-the operator's day through the real binaries under the Lambda runtime emulator, every state change
+"""The local pipeline's outcome (the run "day" of demo_run.RUNS, made by this test session): the
+operator's day through the real binaries under the Lambda runtime emulator, every state change
 of it delivered twice, an instance whose events arrive newest first, a flapping one, a retirement
 AWS Health schedules and a Spot instance's rebalance recommendation and interruption warning."""
-import collections
 import csv
 import io
 import json
 
 import pytest
 
-import demo_run
 
-OUT = demo_run.run_folder("ORE_DEMO_OUT", "target/demo-ci")
+@pytest.fixture(scope="module")
+def run(pipeline_runs):
+    return pipeline_runs.get("day")
 
 
 @pytest.fixture(scope="module")
-def summary():
-    return demo_run.summary(OUT, "")
+def summary(run):
+    return run.summary
 
 
 def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summary):
@@ -29,8 +29,8 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
         "4 forwarded by the member"
 
 
-def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary):
-    text = (OUT / "csv-records.csv").read_text()
+def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(summary, run):
+    text = (run.folder / "csv-records.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert summary["csv_records"] == len(rows)
     changes = [r for r in rows if r["message_type"] == "org.ore.resource.state-changed"]
@@ -41,9 +41,9 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
     assert not any(instance in text for instance in ignored)
 
 
-def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(summary):
-    texts = [p.read_text() for p in sorted((OUT / "emails").glob("*.txt"))]
-    assert len(texts) == len(list((OUT / "emails").glob("*.html"))) == summary["emails"]
+def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(summary, run):
+    texts = [p.read_text() for p in sorted((run.folder / "emails").glob("*.txt"))]
+    assert len(texts) == len(list((run.folder / "emails").glob("*.html"))) == summary["emails"]
     ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
     assert len(ids) == 34 + 4 + 3
     for message_id in ids:
@@ -53,7 +53,7 @@ def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(s
     assert all(not any(i in s for i in ignored) for s in summary["email_subjects"])
 
 
-def test_terminating_everything_mails_one_digest_per_team(summary):
+def test_terminating_everything_mails_one_digest_per_team(summary, run):
     """The burst: 20 terminations (the ignored instance's 2 are dropped) reach the emailer together;
     team payments (web-01 and 4 workers) and team data (4 workers) get one digest each."""
     digests = {tuple(to): s for s, to in zip(summary["email_subjects"], summary["email_recipients"])
@@ -66,7 +66,7 @@ def test_terminating_everything_mails_one_digest_per_team(summary):
     # 34 state changes and 3 notices: 16 + 3 single mails and 2 digests holding 18 changes.
     assert summary["emails"] == 16 + 4 + 3 + 2
     assert summary["mails_saved"] == 41 - 25
-    texts = {p.name: p.read_text() for p in (OUT / "emails").glob("*.txt")}
+    texts = {p.name: p.read_text() for p in (run.folder / "emails").glob("*.txt")}
     [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
     # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
     assert payments.count("payments-worker-") == 4 * 2 * 3
@@ -82,9 +82,9 @@ def test_rule_filters_and_malformed_event_is_dead_lettered(summary):
     assert summary["dlq_depth"] == {"normalizer": 1, "csv-formatter": 0, "emailer": 0}
 
 
-def test_failures_are_logged_as_structured_json(summary):
+def test_failures_are_logged_as_structured_json(summary, run):
     """The README's log claims: JSON lines, one per failed record, naming message id and kind."""
-    lines = (OUT / "logs" / "normalizer.log").read_text().splitlines()
+    lines = (run.folder / "logs" / "normalizer.log").read_text().splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert records, "no JSON log lines from the normalizer"
     failures = [r["fields"] for r in records if r.get("level") == "ERROR"]
@@ -105,10 +105,10 @@ def test_the_canary_went_through_every_hop(summary):
     # Consumers record it and send nothing: the mail and CSV counts above are the 8 transitions.
 
 
-def test_each_function_logged_the_heartbeat_and_its_metrics(summary):
+def test_each_function_logged_the_heartbeat_and_its_metrics(summary, run):
     heartbeat_id = summary["canary"]["heartbeat_id"]
     for log in ("normalizer", "csv-formatter", "emailer"):
-        lines = [json.loads(line) for line in (OUT / "logs" / f"{log}.log").read_text().splitlines()
+        lines = [json.loads(line) for line in (run.folder / "logs" / f"{log}.log").read_text().splitlines()
                  if line.startswith("{")]
         seen = [r for r in lines if r.get("fields", {}).get("heartbeat_id") == heartbeat_id]
         assert len(seen) == 1, f"{log}: {len(seen)} heartbeat lines"
@@ -139,25 +139,25 @@ def test_late_events_say_so_and_leave_the_newest_state_current(summary):
     assert [e[2] for e in summary["history"][reversed_]["events"]] == [True, True, True, False], "oldest first"
 
 
-def test_a_flapping_instance_is_flagged_once_per_window(summary):
+def test_a_flapping_instance_is_flagged_once_per_window(summary, run):
     flapping = summary["flapping_instance"]
     flagged = [t["flapping"] for k, t in summary["timing"].items() if k.startswith(flapping) and t.get("flapping")]
     assert flagged == [{"transitions": 4, "window_seconds": 600}], "FlappingTransitions=4 in 10 minutes, once"
-    texts = [p.read_text() for p in (OUT / "emails").glob("*.txt")]
+    texts = [p.read_text() for p in (run.folder / "emails").glob("*.txt")]
     assert sum("Flapping: 4 state changes within 10 min." in t for t in texts) == 1
 
 
-def test_csv_and_mail_show_the_timing(summary):
-    rows = list(csv.DictReader(io.StringIO((OUT / "csv-records.csv").read_text(), newline="")))
+def test_csv_and_mail_show_the_timing(summary, run):
+    rows = list(csv.DictReader(io.StringIO((run.folder / "csv-records.csv").read_text(), newline="")))
     stopped = [r for r in rows if r["state"] == "stopping" and r["previous_state"] == "running"
                and r["previous_state_seconds"] == str(192 * 60)]
     assert len(stopped) == 1, "web-01 stopping after running 3 h 12 min"
     assert sum(r["late"] == "true" for r in rows) == 3
     assert sum(r["flapping_transitions"] == "4" for r in rows) == 1
-    texts = [p.read_text() for p in (OUT / "emails").glob("*.txt")]
+    texts = [p.read_text() for p in (run.folder / "emails").glob("*.txt")]
     assert sum("Was running for 3 h 12 min" in t for t in texts) == 1
     assert sum("Late event" in t for t in texts) == 3
-    html = [p.read_text() for p in (OUT / "emails").glob("*.html")]
+    html = [p.read_text() for p in (run.folder / "emails").glob("*.html")]
     assert sum("Was running for 3 h 12 min" in h for h in html) == 1
 
 
@@ -167,27 +167,27 @@ def test_every_standard_message_is_archived_once(summary):
     assert len(archived) == len(set(archived)) == summary["normalized_messages"] + summary["notice_count"]
 
 
-def test_the_history_command_answers_from_the_state_table(summary):
+def test_the_history_command_answers_from_the_state_table(summary, run):
     for instance, history in summary["history"].items():
         assert all(published for *_, published in history["events"]), instance
-        text = (OUT / f"history-{instance}.txt").read_text()
+        text = (run.folder / f"history-{instance}.txt").read_text()
         place = "us-east-1:222233334444" if instance == summary["member_instance"] else "eu-west-1:123456789012"
         assert text.startswith(f"arn:aws:ec2:{place}:instance/{instance}")
     web = [i for i, h in summary["history"].items() if len(h["events"]) == 8]
     assert len(web) == 1 and summary["history"][web[0]]["current"] == "terminated"
     # web-01's retirement notice is remembered beside its history, not in it.
     [retirement] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.change-scheduled"]
-    assert f"notice published: {retirement['id']}" in (OUT / f"history-{web[0]}.txt").read_text()
+    assert f"notice published: {retirement['id']}" in (run.folder / f"history-{web[0]}.txt").read_text()
 
 
-def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary):
+def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run):
     """Each notice's AWS event was delivered twice: the state table knows it went out."""
     assert sorted(map(tuple, summary["notices"])) == sorted(map(tuple, summary["expected_notices"]))
     for message in summary["notice_messages"]:
         assert message["data"]["enrichment"] == "enriched", message["type"]
         assert message["data"]["instance"]["name"] in ("web-01", "batch-spot-07")
         assert "state" not in message["data"] and "timing" not in message["data"]
-    rows = list(csv.DictReader(io.StringIO((OUT / "csv-records.csv").read_text(), newline="")))
+    rows = list(csv.DictReader(io.StringIO((run.folder / "csv-records.csv").read_text(), newline="")))
     retirement = [r for r in rows if r["message_type"] == "org.ore.resource.change-scheduled"]
     assert len(retirement) == 1
     assert retirement[0]["notice_code"] == "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"
@@ -206,14 +206,14 @@ def test_notice_mails_say_what_will_happen_and_when(summary):
     assert sum("Rebalance recommended: batch-spot-07" in s for s in subjects) == 1
 
 
-def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary):
+def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary, run):
     """The .ics ORE attaches, read with the Python icalendar library (independent of the Rust
     crate that wrote it): one event, the maintenance window, the message's id as its UID."""
     import datetime as dt
 
     import icalendar
 
-    [ics] = sorted((OUT / "emails").glob("*.ics"))
+    [ics] = sorted((run.folder / "emails").glob("*.ics"))
     calendar = icalendar.Calendar.from_ical(ics.read_text())
     assert str(calendar["METHOD"]) == "PUBLISH"
     [event] = calendar.walk("VEVENT")
@@ -227,7 +227,7 @@ def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary):
     assert "EC2 has detected degradation" in str(event["DESCRIPTION"])
 
 
-def test_the_member_accounts_instance_is_forwarded_and_enriched_in_its_own_account(summary):
+def test_the_member_accounts_instance_is_forwarded_and_enriched_in_its_own_account(summary, run):
     """member/template.yaml's forwarding rule and enrichment role, the central bus policy
     (MemberAccountIds) and EnrichmentRoleName: the member's instance, in us-east-1, is described
     with its own tags through the role, and its account is named (AccountNames)."""
@@ -243,21 +243,21 @@ def test_the_member_accounts_instance_is_forwarded_and_enriched_in_its_own_accou
         assert data["instance"]["name"] == "ledger-01" and data["instance"]["instance_type"] == "m7g.large"
         assert data["instance"]["tags"]["team"] == "payments"
         assert message["source"] == "urn:ore:aws:222233334444:us-east-1"
-    rows = [r for r in csv.DictReader(io.StringIO((OUT / "csv-records.csv").read_text(), newline=""))
+    rows = [r for r in csv.DictReader(io.StringIO((run.folder / "csv-records.csv").read_text(), newline=""))
             if r["resource_id"] == summary["member_instance"]]
     assert len(rows) == 4 and all(r["account_name"] == "payments-prod" and r["name"] == "ledger-01" for r in rows)
     mails = [(s, to) for s, to in zip(summary["email_subjects"], summary["email_recipients"]) if "ledger-01" in s]
     assert len(mails) == 4 and all(to == ["payments@example.com"] for _, to in mails), mails
-    texts = [p.read_text() for p in (OUT / "emails").glob("*.txt") if "ledger-01" in p.read_text()]
+    texts = [p.read_text() for p in (run.folder / "emails").glob("*.txt") if "ledger-01" in p.read_text()]
     assert len(texts) == 4 and all("payments-prod (222233334444)" in t for t in texts)
     # Central instances are not named: AccountNames names only the member.
     assert all("account_name" not in m["data"] for m in summary["notice_messages"])
 
 
-def test_the_log_volume_per_event_is_within_the_organisation_models(summary):
+def test_the_log_volume_per_event_is_within_the_organisation_models(summary, run):
     """README "Running for an organisation" prices CloudWatch Logs at org_scale.LOG_BYTES_PER_EVENT
     bytes per state change: the functions' logs of the whole demo stay under that per message."""
     from ore_harness import org_scale
-    logged = sum(p.stat().st_size for p in (OUT / "logs").iterdir() if p.is_file())
+    logged = sum(p.stat().st_size for p in (run.folder / "logs").iterdir() if p.is_file())
     messages = summary["normalized_messages"] + summary["notice_count"]
     assert logged / messages <= org_scale.LOG_BYTES_PER_EVENT, f"{logged / messages:.0f} bytes per message"

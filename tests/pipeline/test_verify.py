@@ -1,20 +1,23 @@
-"""verify-deployment against the emulator: scripts/demo.sh --canary-only --verify-mail-to ops@example.com
---verify-archive-record (run by scripts/test.sh just before) follows the heartbeat, then checks every sink
+"""verify-deployment against the emulator: the run "verify" (demo_run.RUNS: scripts/demo.sh --canary-only
+--verify-mail-to ops@example.com --verify-archive-record) follows the heartbeat, then checks every sink
 through the same code a deployer runs after `sam deploy`: a test mail of each kind through the emailer, a
 test record through the archive, the two tables, and what each alarm watches. Each ends as one line."""
 import pytest
 
-import demo_run
 from ore_harness.template import Template, of_type
 
-OUT = demo_run.run_folder("ORE_DEMO_VERIFY_OUT", "target/demo-verify")
 SINKS = ["heartbeat (rule, topics, queues, functions)", "metric lines (EMF)", "mail: state change", "mail: digest",
          "mail: scheduled change (.ics, raw)", "archive", "table MailLedgerTable", "table StateTable", "alarms"]
 
 
 @pytest.fixture(scope="module")
-def summary():
-    return demo_run.summary(OUT, "--canary-only --verify-mail-to ops@example.com --verify-archive-record")
+def run(pipeline_runs):
+    return pipeline_runs.get("verify")
+
+
+@pytest.fixture(scope="module")
+def summary(run):
+    return run.summary
 
 
 def test_every_sink_has_its_line_and_each_is_ok(summary):
@@ -23,11 +26,11 @@ def test_every_sink_has_its_line_and_each_is_ok(summary):
     assert all(s["ok"] for s in sinks), [s for s in sinks if not s["ok"]]
 
 
-def test_a_mail_of_each_kind_went_out_through_the_emailer_the_notice_with_its_calendar(summary):
+def test_a_mail_of_each_kind_went_out_through_the_emailer_the_notice_with_its_calendar(summary, run):
     assert summary["emails"] == 3 and summary["digests"] == 1
     assert all(to == ["ops@example.com", "sre@example.com"] for to in summary["email_recipients"])
     assert all("ore-verify-deployment" in s or s.startswith("[ORE] ") for s in summary["email_subjects"])
-    [calendar] = list((OUT / "emails").glob("*.ics"))
+    [calendar] = list((run.folder / "emails").glob("*.ics"))
     assert "BEGIN:VCALENDAR" in calendar.read_text()
 
 
