@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ORE's one test command: sets up everything on a fresh machine (Python venv with the AWS API
-# emulator, SAM CLI, cargo-lambda, linters), then runs the format check, clippy with -D warnings,
-# the template checks, every test, the local pipeline, sam build and sam local invoke.
+# emulator, SAM CLI, cargo-lambda, linters), then runs the format check, the template checks,
+# clippy with -D warnings (in the tests' build), every test, the local pipeline, sam build and sam
+# local invoke.
 # Each step prints how long the run has taken so far.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -18,6 +19,7 @@ export SAM_CLI_TELEMETRY=0
 release_builds=()
 stop_release_builds() {
   for pid in "${release_builds[@]}"; do
+    [ -n "$pid" ] || continue
     kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
   done
 }
@@ -47,9 +49,6 @@ python -m ore_harness.env_vars | diff - local/env.json
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
-log "cargo clippy (all targets, -D warnings)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
 log "templates (central, and member/template.yaml, the StackSet): sam validate --lint, cfn-lint, checkov"
 sam validate --lint
 cfn-lint template.yaml member/template.yaml
@@ -65,7 +64,11 @@ python -m pytest -q tests/verify tests/harness
 
 start_emulator
 
-log "cargo test (unit, sample events, schema, emulator integration)"
+# Clippy lints while the tests build: ORE's crates are compiled by clippy-driver with -D warnings
+# (scripts/lib/rustc-with-clippy), the dependencies once, for the tests, not a second time in
+# `cargo clippy`'s check mode. The same build serves the benches' tests and the local pipeline's.
+export RUSTC_WORKSPACE_WRAPPER="$ORE_ROOT/scripts/lib/rustc-with-clippy"
+log "cargo test, built with Clippy's lints as errors (unit, sample events, schema, emulator integration)"
 cargo test --workspace --locked
 stop_emulator
 log "cargo bench's benches, run once each as tests (cargo bench measures them)"
@@ -82,22 +85,32 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" = 1 ]; then
   log "ORE_SKIP_SAM_BUILD=1: skipping sam build (CI never sets it)"
   exit 0
 fi
-log "sam build: waiting for the release builds started at the beginning (arm64 deployable, x86_64)"
-for index in 0 1; do
-  log_file=target/sam-build-arm64.log
+# Waits for one of the release builds started at the beginning (0: arm64, 1: x86_64); shows its log
+# if it failed.
+wait_for_release_build() {
+  local index="$1" log_file=target/sam-build-arm64.log
   [ "$index" = 1 ] && log_file=target/sam-build-x86_64.log
   if ! wait "${release_builds[$index]}"; then
     cat "$log_file" >&2
     exit 1
   fi
-done
-release_builds=()
-python -m pytest -q -s tests/build
+  release_builds[$index]=""
+}
+
+# The x86_64 build first: the cold-start benchmark and sam local invoke run it, while arm64, if it
+# is the later one, goes on compiling.
+log "sam local invoke's images: a local provided.al2023 image, and moto server's"
+scripts/local/build-invoke-image.sh
+scripts/local/build-moto-image.sh
+log "waiting for the x86_64 release build started at the beginning"
+wait_for_release_build 1
 
 log "cold-start benchmark, short run: times are reported, not asserted; memory and zip budgets are"
 ORE_BENCH_SKIP_BUILD=1 scripts/bench/cold-start.sh --short --check-sizes --out target/bench-ci
 
-log "sam local invoke: a local provided.al2023 image, moto server as a container, each function"
-scripts/local/build-invoke-image.sh
-scripts/local/build-moto-image.sh
+log "sam local invoke: each function in the local image, moto server as a container"
 python -m pytest -q tests/local_invoke
+
+log "sam build (arm64, the deployable): waiting for the release build started at the beginning"
+wait_for_release_build 0
+python -m pytest -q -s tests/build

@@ -72,8 +72,10 @@ stop_emulator() {
 
 # The functions as `sam build` builds them (release profile) for x86_64, which runs here, and the
 # cold-start floor (crates/cold-start-floor) with the same profile and the same `cargo lambda build`.
-build_x86_64_release() {
+# A subshell without scripts/test.sh's RUSTC_WORKSPACE_WRAPPER: the release build is rustc's own.
+build_x86_64_release() (
+  unset RUSTC_WORKSPACE_WRAPPER
   CARGO_TARGET_DIR="$ORE_X86_64_TARGET" sam build --parameter-overrides Architecture=x86_64 \
     --build-dir "$ORE_X86_64_BUILD" --cache-dir "$ORE_ROOT/.aws-sam/x86_64/cache"
   CARGO_TARGET_DIR="$ORE_X86_64_TARGET" cargo lambda build --release --locked --bin cold-start-floor
-}
+)
