@@ -96,6 +96,17 @@ class Function:
         except urllib.error.HTTPError as error:
             # The emulator answers a failed init or a crash with an HTTP error: a function error.
             return {"errorType": f"HTTP {error.code}", "errorMessage": error.read().decode(errors="replace")}
+        except (ConnectionError, urllib.error.URLError) as error:
+            # A runtime whose init fails exits at once, and now and then the emulator loses that race
+            # ("Unable to find an exitedChannel for 'runtime-N'", then a Go panic in its log): it
+            # closes the connection without an answer and later invokes are refused (seen once in the
+            # broken hop's run). The invoke failed, as Lambda reports a failed init; the records go
+            # back to their queue.
+            cause = getattr(error, "reason", error)  # urllib wraps a refused connection
+            if not isinstance(cause, ConnectionError):
+                raise
+            return {"errorType": "Emulator.ConnectionLost",
+                    "errorMessage": f"{type(cause).__name__}: {cause} (the function's log: {self.log_path})"}
 
     def forward_logs(self, logs, group):
         """Copy the function's new output lines to its log group, as Lambda does; returns them."""
