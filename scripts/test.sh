@@ -13,9 +13,10 @@ ensure_venv
 export SAM_CLI_TELEMETRY=0
 
 # The release builds (sam build for arm64, the deployable one, and x86_64, which runs here: sam
-# local invoke, the cold-start benchmark) take most of a run, mostly one core each: they start now,
-# at low priority, and fill the cores while the checks and tests below compile and run. Each has a
-# target directory of its own; their logs are shown if they fail.
+# local invoke, the cold-start benchmark) are the longest steps: they start now, at low priority,
+# and fill the cores while the checks and tests below compile and run. Each is one cargo invocation
+# for the three functions, in a target directory of its own (scripts/lib/common.sh); their logs are
+# shown if they fail.
 release_builds=()
 stop_release_builds() {
   for pid in "${release_builds[@]}"; do
@@ -32,7 +33,7 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" != 1 ]; then
   log "release builds start in the background: sam build arm64, and x86_64 with the cold-start floor"
   rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || rustup target list --installed | grep -q aarch64-unknown-linux-gnu
   mkdir -p target
-  setsid nice -n 10 env CARGO_TARGET_DIR="$ORE_ROOT/target/arm64" sam build >target/sam-build-arm64.log 2>&1 &
+  setsid nice -n 10 bash -c "set -euo pipefail; source scripts/lib/common.sh; build_arm64_release" >target/sam-build-arm64.log 2>&1 &
   release_builds+=($!)
   setsid nice -n 10 bash -c "set -euo pipefail; source scripts/lib/common.sh; build_x86_64_release" >target/sam-build-x86_64.log 2>&1 &
   release_builds+=($!)

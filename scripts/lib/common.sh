@@ -70,12 +70,44 @@ stop_emulator() {
   MOTO_PID=""
 }
 
+# Every function of template.yaml (and any extra binary) in ONE `cargo lambda build` for an
+# architecture, with the arguments `sam build` gives each function (`--release`, `--arm64` for arm64,
+# `--bin`, run in the workspace root, the functions' CodeUri), so their artifacts are the ones sam
+# build looks for: it then finds each binary up to date and copies it. One invocation lets Cargo
+# schedule the whole graph at once (aws-sdk-ec2, the longest unit, starts as soon as its
+# dependencies are built; the functions' link-time optimizations run side by side), where sam
+# build's three builds would take turns at the target directory's lock in whatever order they
+# reached it. CARGO_TARGET_DIR is the architecture's own.
+#   build_functions_release ARCH [EXTRA_BINARY...]
+build_functions_release() {
+  local arch="$1" binary arguments=(--release --locked)
+  shift
+  [ "$arch" = arm64 ] && arguments+=(--arm64)
+  for binary in $(cd "$ORE_ROOT" && "$ORE_VENV/bin/python" -c \
+      'from ore_harness.template import Template; print(" ".join(f.binary for f in Template().functions))') "$@"; do
+    arguments+=(--bin "$binary")
+  done
+  log "cargo lambda build ${arguments[*]}"
+  (cd "$ORE_ROOT" && cargo lambda build "${arguments[@]}")
+}
+
+# sam build for arm64, the deployable, into .aws-sam/build, in a subshell without scripts/test.sh's
+# RUSTC_WORKSPACE_WRAPPER: the release build is rustc's own.
+build_arm64_release() (
+  unset RUSTC_WORKSPACE_WRAPPER
+  export CARGO_TARGET_DIR="$ORE_ROOT/target/arm64"
+  build_functions_release arm64
+  log "sam build (arm64)"
+  cd "$ORE_ROOT" && sam build
+)
+
 # The functions as `sam build` builds them (release profile) for x86_64, which runs here, and the
 # cold-start floor (crates/cold-start-floor) with the same profile and the same `cargo lambda build`.
-# A subshell without scripts/test.sh's RUSTC_WORKSPACE_WRAPPER: the release build is rustc's own.
 build_x86_64_release() (
   unset RUSTC_WORKSPACE_WRAPPER
-  CARGO_TARGET_DIR="$ORE_X86_64_TARGET" sam build --parameter-overrides Architecture=x86_64 \
+  export CARGO_TARGET_DIR="$ORE_X86_64_TARGET"
+  build_functions_release x86_64 cold-start-floor
+  log "sam build (x86_64)"
+  cd "$ORE_ROOT" && sam build --parameter-overrides Architecture=x86_64 \
     --build-dir "$ORE_X86_64_BUILD" --cache-dir "$ORE_ROOT/.aws-sam/x86_64/cache"
-  CARGO_TARGET_DIR="$ORE_X86_64_TARGET" cargo lambda build --release --locked --bin cold-start-floor
 )
