@@ -5,7 +5,7 @@
 pub mod record;
 pub mod service;
 
-pub use record::{csv_record, CSV_COLUMNS, CSV_SCHEMA_VERSION};
+pub use record::{csv_columns, csv_record, CSV_SCHEMA_VERSION};
 pub use service::{CsvFormatter, CONTENT_TYPE};
 
 /// Where CSV records go (required).

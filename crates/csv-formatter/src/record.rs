@@ -1,6 +1,10 @@
 //! Standard message -> one CSV record (RFC 4180, written by the `csv` crate). The columns are a
 //! versioned contract: adding a column at the end keeps version 1, anything else bumps it. State
 //! changes and notices share the columns: a cell that does not apply to a message is empty.
+//!
+//! [`CsvRow`] is the one home of the columns: its fields, in order, are the header (serde names
+//! them, as in the `csv` crate's cookbook), so a new column is a new field at the end and the value
+//! that fills it.
 
 use std::borrow::Cow;
 
@@ -8,53 +12,94 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use ore_lambda::RecordError;
 use ore_model::notice::{Notice, NoticeMessage};
 use ore_model::standard::{Resource, StandardMessage};
-use ore_model::timing::Timing;
+use serde::{Serialize, Serializer};
 
 /// The `csv_schema_version` attribute and first cell of every record.
 pub const CSV_SCHEMA_VERSION: &str = "1";
 
-/// The header, in order. Also committed as `schemas/csv-record.v1.csv`. Appended within
-/// version 1: the six timing columns (ORE 0.2), empty when a message has no timing; the seven
-/// notice columns (ORE 0.3), empty for a state change; the account's name (ORE 0.4), empty when
-/// the deployment's `AccountNames` has none.
-pub const CSV_COLUMNS: [&str; 36] = [
-    "schema_version",
-    "message_id",
-    "event_time",
-    "processed_at",
-    "account",
-    "region",
-    "resource_type",
-    "resource_id",
-    "resource_arn",
-    "state",
-    "enrichment",
-    "name",
-    "instance_type",
-    "availability_zone",
-    "private_ip",
-    "public_ip",
-    "vpc_id",
-    "subnet_id",
-    "launch_time",
-    "platform",
-    "architecture",
-    "tags",
-    "previous_state",
-    "previous_state_since",
-    "previous_state_seconds",
-    "late",
-    "current_state",
-    "flapping_transitions",
-    "message_type",
-    "window_start",
-    "window_end",
-    "notice_code",
-    "notice_status",
-    "notice_ref",
-    "notice_description",
-    "account_name",
-];
+/// One CSV record. The field order is the header, also committed as `schemas/csv-record.v1.csv`.
+/// Appended within version 1: the six timing columns (ORE 0.2), empty when a message has no
+/// timing; the seven notice columns (ORE 0.3), empty for a state change; the account's name
+/// (ORE 0.4), empty when the deployment's `AccountNames` has none.
+#[derive(Serialize, Default)]
+struct CsvRow<'a> {
+    schema_version: Cell<'a>,
+    message_id: Cell<'a>,
+    event_time: Cell<'a>,
+    processed_at: Cell<'a>,
+    account: Cell<'a>,
+    region: Cell<'a>,
+    resource_type: Cell<'a>,
+    resource_id: Cell<'a>,
+    resource_arn: Cell<'a>,
+    state: Cell<'a>,
+    enrichment: Cell<'a>,
+    name: Cell<'a>,
+    instance_type: Cell<'a>,
+    availability_zone: Cell<'a>,
+    private_ip: Cell<'a>,
+    public_ip: Cell<'a>,
+    vpc_id: Cell<'a>,
+    subnet_id: Cell<'a>,
+    launch_time: Cell<'a>,
+    platform: Cell<'a>,
+    architecture: Cell<'a>,
+    tags: Cell<'a>,
+    previous_state: Cell<'a>,
+    previous_state_since: Cell<'a>,
+    previous_state_seconds: Cell<'a>,
+    late: Cell<'a>,
+    current_state: Cell<'a>,
+    flapping_transitions: Cell<'a>,
+    message_type: Cell<'a>,
+    window_start: Cell<'a>,
+    window_end: Cell<'a>,
+    notice_code: Cell<'a>,
+    notice_status: Cell<'a>,
+    notice_ref: Cell<'a>,
+    notice_description: Cell<'a>,
+    account_name: Cell<'a>,
+}
+
+/// A cell's text, written through the formula guard: no value reaches the file unguarded.
+#[derive(Default)]
+struct Cell<'a>(Cow<'a, str>);
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&guard_formula(&self.0))
+    }
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(text: &'a str) -> Self {
+        Cell(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Cell<'_> {
+    fn from(text: String) -> Self {
+        Cell(Cow::Owned(text))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Cell<'a> {
+    fn from(text: Option<&'a str>) -> Self {
+        text.unwrap_or_default().into()
+    }
+}
+
+impl From<Option<&DateTime<Utc>>> for Cell<'_> {
+    fn from(time: Option<&DateTime<Utc>>) -> Self {
+        time.map(timestamp).unwrap_or_default().into()
+    }
+}
+
+impl From<Option<u64>> for Cell<'_> {
+    fn from(number: Option<u64>) -> Self {
+        number.map(|n| n.to_string()).unwrap_or_default().into()
+    }
+}
 
 /// Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection list).
 const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -73,160 +118,122 @@ fn timestamp(time: &DateTime<Utc>) -> String {
 }
 
 /// One CSV record of a state change, CRLF-terminated, no header. Every cell passes the formula
-/// guard; cells are borrowed from the message, only timestamps and the tags' JSON are built.
+/// guard; cells are borrowed from the message, only timestamps, numbers and the tags' JSON are
+/// built.
 pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     let data = &message.data;
-    let mut cells = resource_cells(
+    let mut row = resource_row(
         &message.id,
         &message.time,
         &data.resource,
         data.state.as_str(),
     )?;
-    cells.extend(timing_cells(data.timing.as_ref()));
-    cells.push(Cow::Borrowed(&message.event_type));
-    cells.extend(std::iter::repeat_n(Cow::Borrowed(""), 6));
-    cells.push(account_name(&data.resource));
-    write_cells(&cells)
+    row.message_type = message.event_type.as_str().into();
+    if let Some(timing) = &data.timing {
+        row.previous_state = timing.previous_state.map(|s| s.as_str()).into();
+        row.previous_state_since = timing.previous_state_since.as_ref().into();
+        row.previous_state_seconds = timing.previous_state_seconds.into();
+        row.late = if timing.late { "true" } else { "false" }.into();
+        row.current_state = timing.current_state.map(|s| s.as_str()).into();
+        row.flapping_transitions = timing.flapping.map(|f| u64::from(f.transitions)).into();
+    }
+    write_row(&row)
 }
 
 /// One CSV record of a notice: `state` and the timing columns are empty, the notice columns
 /// hold its kind, window and AWS's words.
 pub fn notice_record(message: &NoticeMessage) -> Result<String, RecordError> {
     let data = &message.data;
-    let mut cells = resource_cells(&message.id, &message.time, &data.resource, "")?;
-    cells.extend(timing_cells(None));
-    cells.push(Cow::Borrowed(&message.event_type));
-    let optional_time =
-        |time: Option<&DateTime<Utc>>| Cow::Owned(time.map(timestamp).unwrap_or_default());
+    let mut row = resource_row(&message.id, &message.time, &data.resource, "")?;
+    row.message_type = message.event_type.as_str().into();
     match &data.notice {
-        Notice::ScheduledChange(change) => cells.extend([
-            Cow::Owned(timestamp(&change.start_time)),
-            optional_time(change.end_time.as_ref()),
-            Cow::Borrowed(change.event_type_code.as_str()),
-            Cow::Borrowed(change.status.as_str()),
-            Cow::Borrowed(change.event_arn.as_str()),
-            Cow::Borrowed(change.description.as_str()),
-        ]),
-        Notice::SpotInterruption(warning) => cells.extend([
-            Cow::Owned(timestamp(&warning.action_time)),
-            Cow::Borrowed(""),
-            Cow::Borrowed(warning.action.as_str()),
-            Cow::Borrowed(""),
-            Cow::Borrowed(""),
-            Cow::Borrowed(""),
-        ]),
-        Notice::RebalanceRecommendation(_) => {
-            cells.extend(std::iter::repeat_n(Cow::Borrowed(""), 6))
+        Notice::ScheduledChange(change) => {
+            row.window_start = timestamp(&change.start_time).into();
+            row.window_end = change.end_time.as_ref().into();
+            row.notice_code = change.event_type_code.as_str().into();
+            row.notice_status = change.status.as_str().into();
+            row.notice_ref = change.event_arn.as_str().into();
+            row.notice_description = change.description.as_str().into();
         }
+        Notice::SpotInterruption(warning) => {
+            row.window_start = timestamp(&warning.action_time).into();
+            row.notice_code = warning.action.as_str().into();
+        }
+        Notice::RebalanceRecommendation(_) => {}
     }
-    cells.push(account_name(&data.resource));
-    write_cells(&cells)
+    write_row(&row)
 }
 
-fn account_name(resource: &Resource) -> Cow<'_, str> {
-    Cow::Borrowed(resource.account_name.as_deref().unwrap_or_default())
-}
-
-fn resource_cells<'a>(
+/// The columns every message fills from its resource (the first 22 and the account's name); the
+/// others start empty.
+fn resource_row<'a>(
     message_id: &'a str,
     time: &DateTime<Utc>,
     resource: &'a Resource,
     state: &'a str,
-) -> Result<Vec<Cow<'a, str>>, RecordError> {
+) -> Result<CsvRow<'a>, RecordError> {
     let instance = &resource.instance;
-    fn text(value: &Option<String>) -> Cow<'_, str> {
-        Cow::Borrowed(value.as_deref().unwrap_or_default())
-    }
     let tags = serde_json::to_string(&instance.tags)
         .map_err(|e| RecordError::local("write the tags of a CSV record", e))?;
-    let mut cells = Vec::with_capacity(CSV_COLUMNS.len());
-    cells.extend([
-        Cow::Borrowed(CSV_SCHEMA_VERSION),
-        Cow::Borrowed(message_id),
-        Cow::Owned(timestamp(time)),
-        Cow::Owned(timestamp(&resource.processed_at)),
-        Cow::Borrowed(resource.account.as_str()),
-        Cow::Borrowed(resource.region.as_str()),
-        Cow::Borrowed(resource.resource_type.as_str()),
-        Cow::Borrowed(resource.resource_id.as_str()),
-        Cow::Borrowed(resource.resource_arn.as_str()),
-        Cow::Borrowed(state),
-        Cow::Borrowed(resource.enrichment.as_str()),
-        text(&instance.name),
-        text(&instance.instance_type),
-        text(&instance.availability_zone),
-        text(&instance.private_ip),
-        text(&instance.public_ip),
-        text(&instance.vpc_id),
-        text(&instance.subnet_id),
-        Cow::Owned(
-            instance
-                .launch_time
-                .as_ref()
-                .map(timestamp)
-                .unwrap_or_default(),
-        ),
-        text(&instance.platform),
-        text(&instance.architecture),
-        Cow::Owned(tags),
-    ]);
-    Ok(cells)
+    Ok(CsvRow {
+        schema_version: CSV_SCHEMA_VERSION.into(),
+        message_id: message_id.into(),
+        event_time: timestamp(time).into(),
+        processed_at: timestamp(&resource.processed_at).into(),
+        account: resource.account.as_str().into(),
+        region: resource.region.as_str().into(),
+        resource_type: resource.resource_type.as_str().into(),
+        resource_id: resource.resource_id.as_str().into(),
+        resource_arn: resource.resource_arn.as_str().into(),
+        state: state.into(),
+        enrichment: resource.enrichment.as_str().into(),
+        name: instance.name.as_deref().into(),
+        instance_type: instance.instance_type.as_deref().into(),
+        availability_zone: instance.availability_zone.as_deref().into(),
+        private_ip: instance.private_ip.as_deref().into(),
+        public_ip: instance.public_ip.as_deref().into(),
+        vpc_id: instance.vpc_id.as_deref().into(),
+        subnet_id: instance.subnet_id.as_deref().into(),
+        launch_time: instance.launch_time.as_ref().into(),
+        platform: instance.platform.as_deref().into(),
+        architecture: instance.architecture.as_deref().into(),
+        tags: tags.into(),
+        account_name: resource.account_name.as_deref().into(),
+        ..CsvRow::default()
+    })
 }
 
-fn timing_cells(timing: Option<&Timing>) -> [Cow<'_, str>; 6] {
-    let number = |n: Option<u64>| -> Cow<'_, str> {
-        n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
-    };
-    [
-        Cow::Borrowed(
-            timing
-                .and_then(|t| t.previous_state)
-                .map_or("", |s| s.as_str()),
-        ),
-        Cow::Owned(
-            timing
-                .and_then(|t| t.previous_state_since.as_ref())
-                .map(timestamp)
-                .unwrap_or_default(),
-        ),
-        number(timing.and_then(|t| t.previous_state_seconds)),
-        Cow::Borrowed(match timing {
-            Some(t) if t.late => "true",
-            Some(_) => "false",
-            None => "",
-        }),
-        Cow::Borrowed(
-            timing
-                .and_then(|t| t.current_state)
-                .map_or("", |s| s.as_str()),
-        ),
-        number(
-            timing
-                .and_then(|t| t.flapping)
-                .map(|f| u64::from(f.transitions)),
-        ),
-    ]
+fn write_row(row: &CsvRow<'_>) -> Result<String, RecordError> {
+    write_csv(false, row)
 }
 
-fn write_cells(cells: &[Cow<'_, str>]) -> Result<String, RecordError> {
-    debug_assert_eq!(cells.len(), CSV_COLUMNS.len());
+fn write_csv(with_header: bool, row: &CsvRow<'_>) -> Result<String, RecordError> {
     let failed =
         |e: &dyn std::fmt::Display| RecordError::local("write a CSV record", e.to_string());
     let mut writer = csv::WriterBuilder::new()
+        .has_headers(with_header)
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(512));
-    for cell in cells {
-        let guarded: &str = &guard_formula(cell);
-        writer.write_field(guarded).map_err(|e| failed(&e))?;
-    }
-    writer.write_record(None::<&[u8]>).map_err(|e| failed(&e))?;
+    writer.serialize(row).map_err(|e| failed(&e))?;
     let bytes = writer.into_inner().map_err(|e| failed(&e))?;
     String::from_utf8(bytes).map_err(|e| failed(&e))
 }
 
+/// The column names, in order: the field names of [`CsvRow`].
+pub fn csv_columns() -> Vec<String> {
+    csv_header()
+        .trim_end()
+        .split(',')
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The header line, CRLF-terminated, for consumers that want it with the records.
 pub fn csv_header() -> String {
-    format!("{}\r\n", CSV_COLUMNS.join(","))
+    // The `csv` writer names the columns from the row's fields; an empty row's line follows it.
+    let with_empty_row = write_csv(true, &CsvRow::default()).unwrap_or_default();
+    let header_end = with_empty_row.find("\r\n").map_or(0, |end| end + 2);
+    with_empty_row[..header_end].to_owned()
 }
 
 #[cfg(test)]
@@ -254,10 +261,14 @@ mod tests {
     fn header_has_every_column_once() {
         let header = csv_header();
         assert!(header.ends_with("\r\n"));
+        assert_eq!(header.matches("\r\n").count(), 1);
+        let columns = csv_columns();
         let mut seen = std::collections::HashSet::new();
-        for column in CSV_COLUMNS {
+        for column in &columns {
             assert!(seen.insert(column), "duplicate column {column}");
         }
-        assert_eq!(header.trim_end().split(',').count(), CSV_COLUMNS.len());
+        assert_eq!(columns.len(), 36);
+        assert_eq!(columns[0], "schema_version");
+        assert_eq!(columns[35], "account_name");
     }
 }

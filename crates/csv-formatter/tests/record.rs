@@ -3,8 +3,8 @@
 use ore_model::Payload;
 use std::collections::BTreeMap;
 
+use csv_formatter::csv_columns;
 use csv_formatter::record::csv_record;
-use csv_formatter::CSV_COLUMNS;
 use ore_model::standard::StandardMessage;
 use test_support::{load_json, repo_root};
 
@@ -22,9 +22,9 @@ fn parse(record: &str) -> Vec<String> {
 }
 
 fn column(cells: &[String], name: &str) -> String {
-    let index = CSV_COLUMNS
+    let index = csv_columns()
         .iter()
-        .position(|c| *c == name)
+        .position(|c| c == name)
         .expect("known column");
     cells[index].clone()
 }
@@ -42,7 +42,7 @@ fn sample_record_matches_the_golden_file() {
 fn sample_record_round_trips_through_a_csv_reader() {
     let message = sample();
     let cells = parse(&csv_record(&message).unwrap());
-    assert_eq!(cells.len(), CSV_COLUMNS.len());
+    assert_eq!(cells.len(), csv_columns().len());
     assert_eq!(column(&cells, "schema_version"), "1");
     assert_eq!(column(&cells, "message_id"), message.id);
     assert_eq!(column(&cells, "event_time"), "2026-11-26T09:13:21Z");
@@ -101,7 +101,7 @@ fn hostile_values_are_quoted_and_formula_guarded() {
         let cells = parse(&record);
         assert_eq!(
             cells.len(),
-            CSV_COLUMNS.len(),
+            csv_columns().len(),
             "{value:?} broke the columns"
         );
         let name = column(&cells, "name");
@@ -151,7 +151,7 @@ fn timing_columns_carry_the_previous_state_late_and_flapping() {
     let mut untimed = sample();
     untimed.data.timing = None;
     let cells = parse(&csv_record(&untimed).unwrap());
-    for name in &CSV_COLUMNS[22..28] {
+    for name in &csv_columns()[22..28] {
         assert_eq!(column(&cells, name), "", "{name} is empty without timing");
     }
 }
@@ -161,7 +161,7 @@ fn version_one_columns_keep_their_positions() {
     // Appending keeps version 1 (README, "Versioning"): the first 22 columns never move.
     let committed = std::fs::read_to_string(repo_root().join("schemas/csv-record.v1.csv")).unwrap();
     let header: Vec<&str> = committed.trim_end().split(',').collect();
-    assert_eq!(header, CSV_COLUMNS);
+    assert_eq!(header, csv_columns());
     assert_eq!(header[0], "schema_version");
     assert_eq!(header[21], "tags");
 }
@@ -181,7 +181,7 @@ fn notice_records_match_their_golden_files() {
             &format!("crates/csv-formatter/tests/golden/notice-{name}.csv"),
             &record,
         );
-        assert_eq!(parse(&record).len(), CSV_COLUMNS.len());
+        assert_eq!(parse(&record).len(), csv_columns().len());
     }
 }
 
@@ -192,7 +192,29 @@ fn the_account_name_is_the_last_column_and_formula_guarded() {
     assert_eq!(column(&cells, "account_name"), "");
     message.data.resource.account_name = Some("+payments prod".into());
     let cells = parse(&csv_record(&message).unwrap());
-    assert_eq!(cells.len(), CSV_COLUMNS.len());
+    assert_eq!(cells.len(), csv_columns().len());
     assert_eq!(cells.last().unwrap(), "'+payments prod");
     assert_eq!(column(&cells, "account"), message.data.resource.account);
+}
+
+#[test]
+fn the_readme_lists_every_column_in_order() {
+    // README, "csv-formatter": a row `| N | `column` | meaning | example |` per column.
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## csv-formatter\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has a csv-formatter section");
+    let listed: Vec<(usize, String)> = section
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| ")?.split(" | ");
+            let number = cells.next()?.parse().ok()?;
+            let name = cells.next()?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((number, name.to_owned()))
+        })
+        .collect();
+    let columns: Vec<(usize, String)> = (1..).zip(csv_columns()).collect();
+    assert_eq!(listed, columns);
 }
