@@ -5,6 +5,23 @@ import threading
 from ore_harness.lambda_rie import Function
 
 
+def read_request(connection):
+    """Read one whole HTTP request, headers and body (Content-Length). urllib may send the body
+    in a send of its own: closing with it unread would reset the connection (a different error)
+    instead of closing it cleanly."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+
+
 def answering_once(reply):
     """A 127.0.0.1 server that reads one request and answers it with `reply` (None: closes the
     connection without an answer); returns its invoke URL."""
@@ -15,7 +32,7 @@ def answering_once(reply):
             connection, _ = server.accept()
             with connection:
                 connection.settimeout(5)
-                connection.recv(65536)
+                read_request(connection)
                 if reply is not None:
                     connection.sendall(reply)
 
