@@ -5,7 +5,7 @@
 use csv_formatter::{csv_columns, CsvFormatter, CONTENT_TYPE};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_model::from_sqs_body;
-use ore_model::heartbeat::OreMessage;
+use ore_model::message::OreMessage;
 use test_support::{heartbeat_message_body, load_json, repo_root, Fault, RecordingPublisher};
 
 fn deadline() -> tokio::time::Instant {

@@ -12,7 +12,7 @@ use futures_util::future::join_all;
 use ore_lambda::batch::{Consumer, Outcome, Record};
 use ore_lambda::ports::{Claim, MailLedger};
 use ore_lambda::RecordError;
-use ore_model::heartbeat::OreMessage;
+use ore_model::message::OreMessage;
 use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use tokio::time::Instant;

@@ -6,7 +6,7 @@ use ore_lambda::batch::RecordHandler;
 use ore_lambda::dynamodb::DynamoMailLedger;
 use ore_lambda::error::Chain;
 use ore_lambda::RecordError;
-use ore_model::heartbeat::OreMessage;
+use ore_model::message::OreMessage;
 use test_support::{
     create_table, decode_record, emulator_config, failed_ids, load_sqs_event, message_ids,
     sent_emails, sent_raw_emails, unique_name, SdkConfig,

@@ -11,7 +11,7 @@ use emailer::{Emailer, Pacer, Renderer, RoutingTable};
 use ore_lambda::batch::{Outcome, RecordHandler};
 use ore_lambda::RecordError;
 use ore_model::from_sqs_body;
-use ore_model::heartbeat::OreMessage;
+use ore_model::message::OreMessage;
 use test_support::{heartbeat_message_body, load_json, Fault, RecordingMailer};
 use tokio::time::Instant;
 

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::adapters::{Ec2Event, InstanceDetail};
 use crate::envelope::Payload;
 use crate::InputError;
 
@@ -137,6 +136,42 @@ impl Ec2StateChange {
             instance_id: self.instance_id.clone(),
             instance_arn: self.instance_arn.clone(),
         }
+    }
+}
+
+/// An EC2 event about one instance as EventBridge delivers it, with only the fields the EC2
+/// adapters read.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Ec2Event<D> {
+    id: String,
+    account: String,
+    time: DateTime<Utc>,
+    region: String,
+    #[serde(default)]
+    resources: Vec<String>,
+    detail: D,
+}
+
+/// The `detail` of an EC2 event about one instance.
+pub(crate) trait InstanceDetail {
+    /// `detail.instance-id`, moved out.
+    fn take_instance_id(&mut self) -> String;
+}
+
+impl<D: InstanceDetail + serde::de::DeserializeOwned> Ec2Event<D> {
+    /// Parse the event, check its identifiers: the instance it names and the rest of its detail.
+    pub(crate) fn parse(payload: Value) -> Result<(InstanceRef, D), InputError> {
+        let mut event: Ec2Event<D> = serde_json::from_value(payload).map_err(InputError::Shape)?;
+        let instance_id = event.detail.take_instance_id();
+        let target = InstanceRef::checked(
+            event.id,
+            event.account,
+            event.region,
+            event.time,
+            instance_id,
+            &event.resources,
+        )?;
+        Ok((target, event.detail))
     }
 }
 

@@ -172,39 +172,13 @@ impl HeartbeatMessage {
     }
 }
 
-/// What the consumers (csv-formatter, emailer) read from the normalized topic.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OreMessage {
-    /// A resource changed state.
-    StateChanged(Box<crate::standard::StandardMessage>),
-    /// Something will happen to a resource (scheduled change, Spot warning, rebalance).
-    Notice(Box<crate::notice::NoticeMessage>),
-    /// ORE's canary.
-    Heartbeat(Box<HeartbeatMessage>),
-}
-
-impl Payload for OreMessage {
+/// A heartbeat message as the consumers read it: the CloudEvent, then its checks.
+impl Payload for HeartbeatMessage {
     fn from_payload(payload: Value) -> Result<Self, InputError> {
-        let is_heartbeat = payload.get("type").and_then(Value::as_str) == Some(HEARTBEAT_TYPE)
-            && payload.get("dataschema").and_then(Value::as_str) == Some(HEARTBEAT_SCHEMA)
-            && payload.get("specversion").and_then(Value::as_str) == Some(SPEC_VERSION);
-        if is_heartbeat {
-            let message: HeartbeatMessage =
-                serde_json::from_value(payload).map_err(InputError::Shape)?;
-            message.check()?;
-            return Ok(OreMessage::Heartbeat(Box::new(message)));
-        }
-        let is_notice = payload
-            .get("type")
-            .and_then(Value::as_str)
-            .and_then(crate::notice::NoticeKind::from_event_type)
-            .is_some();
-        if is_notice {
-            return crate::notice::NoticeMessage::from_payload(payload)
-                .map(|m| OreMessage::Notice(Box::new(m)));
-        }
-        crate::standard::StandardMessage::from_payload(payload)
-            .map(|m| OreMessage::StateChanged(Box::new(m)))
+        let message: HeartbeatMessage =
+            serde_json::from_value(payload).map_err(InputError::Shape)?;
+        message.check()?;
+        Ok(message)
     }
 }
 
@@ -233,9 +207,14 @@ mod tests {
         };
         assert_eq!(event.origin, "schedule");
         let message = HeartbeatMessage::new(&event, Utc::now());
-        let parsed =
-            crate::from_sqs_body::<OreMessage>(&serde_json::to_string(&message).unwrap()).unwrap();
-        assert_eq!(parsed, OreMessage::Heartbeat(Box::new(message.clone())));
+        let parsed = crate::from_sqs_body::<crate::message::OreMessage>(
+            &serde_json::to_string(&message).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            parsed,
+            crate::message::OreMessage::Heartbeat(Box::new(message.clone()))
+        );
         assert_eq!(message.data.source_event_id, event.event_id);
         let later = message.time + chrono::Duration::milliseconds(1500);
         assert_eq!(message.delay_ms(later), 1500);

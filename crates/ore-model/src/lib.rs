@@ -11,8 +11,10 @@ pub mod ec2;
 pub mod envelope;
 pub mod error;
 pub mod heartbeat;
+pub mod message;
 pub mod notice;
 pub mod standard;
+pub mod text;
 pub mod timing;
 
 pub use envelope::{from_sqs_body, Payload};

@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
 use crate::ec2::InstanceRef;
 use crate::envelope::Payload;
-use crate::standard::{message_id, within, Lookup, Resource};
+use crate::standard::{message_id, Lookup, Resource};
+use crate::text::within;
 use crate::InputError;
 
 /// AWS's description of a scheduled change is free text from elsewhere; past this it is cut
@@ -363,17 +364,4 @@ impl Payload for NoticeMessage {
         message.check()?;
         Ok(message)
     }
-}
-
-/// Keep printable text and line breaks, cut at `max` characters with an ellipsis.
-pub fn clean_text(text: &str, max: usize) -> String {
-    let kept = text
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t');
-    let mut out: String = kept.clone().take(max).collect();
-    if kept.count() > max {
-        out.push('…');
-    }
-    out
 }

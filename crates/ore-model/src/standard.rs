@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::ec2::{is_instance_id, is_region, Ec2StateChange, InstanceRef, InstanceState};
 use crate::envelope::Payload;
+use crate::text::within;
 use crate::timing::Timing;
 use crate::InputError;
 
@@ -97,7 +98,7 @@ impl Resource {
             Lookup::NotFound => (EnrichmentStatus::NotFound, None, InstanceDetails::default()),
             Lookup::Unavailable(reason) => (
                 EnrichmentStatus::Unavailable,
-                Some(crate::notice::clean_text(&reason, MAX_FIELD_CHARS - 1)),
+                Some(crate::text::clean_text(&reason, MAX_FIELD_CHARS - 1)),
                 InstanceDetails::default(),
             ),
         };
@@ -395,17 +396,6 @@ impl StandardMessage {
         }
         self.data.resource.check_bounds()
     }
-}
-
-pub(crate) fn within(field: &'static str, value: &str, max_chars: usize) -> Result<(), InputError> {
-    let chars = value.chars().count();
-    if chars > max_chars {
-        return Err(InputError::InvalidField {
-            field,
-            reason: format!("{chars} characters, at most {max_chars} allowed"),
-        });
-    }
-    Ok(())
 }
 
 /// Deterministic: the same AWS event about the same resource always yields the same id, which

@@ -4,7 +4,7 @@
 
 use chrono::{TimeZone, Utc};
 use ore_model::adapters::RawEvent;
-use ore_model::heartbeat::OreMessage;
+use ore_model::message::OreMessage;
 use ore_model::notice::{
     HealthStatus, InstanceNotice, Notice, NoticeKind, NoticeMessage, SpotAction,
 };

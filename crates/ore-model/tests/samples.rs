@@ -232,7 +232,8 @@ fn consumers_reject_identifiers_that_would_forge_links() {
 #[test]
 fn canary_samples_are_what_the_normalizer_reads_and_writes() {
     use ore_model::adapters::RawEvent;
-    use ore_model::heartbeat::{HeartbeatMessage, OreMessage};
+    use ore_model::heartbeat::HeartbeatMessage;
+    use ore_model::message::OreMessage;
     let event = load_sqs_event("events/canary/normalizer-heartbeat-sns-envelope.json");
     let RawEvent::Heartbeat(heartbeat) = from_sqs_body::<RawEvent>(body(&event, 0)).unwrap() else {
         panic!("the canary sample is not a heartbeat");

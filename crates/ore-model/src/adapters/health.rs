@@ -17,9 +17,10 @@ use serde_json::Value;
 use super::Adapter;
 use crate::ec2::{check, is_account, is_instance_id, is_region, InstanceRef};
 use crate::notice::{
-    clean_text, HealthStatus, InstanceNotice, Notice, ScheduledChange, MAX_DESCRIPTION_CHARS,
+    HealthStatus, InstanceNotice, Notice, ScheduledChange, MAX_DESCRIPTION_CHARS,
     MAX_EVENT_ARN_CHARS,
 };
+use crate::text::clean_text;
 use crate::InputError;
 
 /// The Health `service` ORE reads.

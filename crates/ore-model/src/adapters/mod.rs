@@ -4,11 +4,9 @@
 //! publish) the same way for every kind. Adding a kind is one module, a line in
 //! [`RawEvent::from_payload`], its samples and its tests.
 
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::Value;
 
-use crate::ec2::{Ec2StateChange, InstanceRef, EC2_SOURCE, STATE_CHANGE_DETAIL_TYPE};
+use crate::ec2::{Ec2StateChange, EC2_SOURCE, STATE_CHANGE_DETAIL_TYPE};
 use crate::envelope::Payload;
 use crate::heartbeat::{HeartbeatEvent, HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SOURCE};
 use crate::notice::InstanceNotice;
@@ -91,41 +89,5 @@ impl Payload for RawEvent {
                 "source {source:?} and detail-type {detail_type:?}: no adapter reads this kind of event"
             )))
         }
-    }
-}
-
-/// An EC2 event about one instance as EventBridge delivers it, with only the fields the EC2
-/// adapters read.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Ec2Event<D> {
-    id: String,
-    account: String,
-    time: DateTime<Utc>,
-    region: String,
-    #[serde(default)]
-    resources: Vec<String>,
-    detail: D,
-}
-
-/// The `detail` of an EC2 event about one instance.
-pub(crate) trait InstanceDetail {
-    /// `detail.instance-id`, moved out.
-    fn take_instance_id(&mut self) -> String;
-}
-
-impl<D: InstanceDetail + serde::de::DeserializeOwned> Ec2Event<D> {
-    /// Parse the event, check its identifiers: the instance it names and the rest of its detail.
-    pub(crate) fn parse(payload: Value) -> Result<(InstanceRef, D), InputError> {
-        let mut event: Ec2Event<D> = serde_json::from_value(payload).map_err(InputError::Shape)?;
-        let instance_id = event.detail.take_instance_id();
-        let target = InstanceRef::checked(
-            event.id,
-            event.account,
-            event.region,
-            event.time,
-            instance_id,
-            &event.resources,
-        )?;
-        Ok((target, event.detail))
     }
 }

@@ -4,8 +4,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Adapter, Ec2Event, InstanceDetail};
+use super::Adapter;
 use crate::ec2::EC2_SOURCE;
+use crate::ec2::{Ec2Event, InstanceDetail};
 use crate::notice::{InstanceNotice, Notice, RebalanceRecommendation};
 use crate::InputError;
 
