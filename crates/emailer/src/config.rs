@@ -4,20 +4,14 @@
 use ore_lambda::config::{maybe, optional, required, ConfigError};
 use ore_lambda::sdk_config::SdkSettings;
 
-use crate::routing::{RoutingConfig, RoutingTable};
+use crate::address::{check_address, parse_recipients};
+use crate::routing::{
+    RoutingConfig, RoutingTable, EMAIL_ALLOWED_DOMAINS, EMAIL_ALWAYS_COPY, EMAIL_ROUTES,
+    EMAIL_ROUTE_TAG, EMAIL_TO,
+};
 
 /// The sender, a verified SES identity (required).
 pub const EMAIL_FROM: &str = "EMAIL_FROM";
-/// Comma-separated default recipients (required): instances no route selects.
-pub const EMAIL_TO: &str = "EMAIL_TO";
-/// The tag whose value selects a route (`team` when unset; blank disables routing).
-pub const EMAIL_ROUTE_TAG: &str = "EMAIL_ROUTE_TAG";
-/// The routing table: `name=a@example.com,b@example.com; other=c@example.com`, or blank.
-pub const EMAIL_ROUTES: &str = "EMAIL_ROUTES";
-/// Comma-separated recipients copied on every mail, or blank.
-pub const EMAIL_ALWAYS_COPY: &str = "EMAIL_ALWAYS_COPY";
-/// Comma-separated domains every configured recipient must be in (required).
-pub const EMAIL_ALLOWED_DOMAINS: &str = "EMAIL_ALLOWED_DOMAINS";
 /// How many state changes for the same recipients in one batch make a digest (2 or more).
 pub const EMAIL_DIGEST_THRESHOLD: &str = "EMAIL_DIGEST_THRESHOLD";
 /// An SES configuration set, or blank.
@@ -93,7 +87,7 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let from = required(EMAIL_FROM)?;
         check_address(EMAIL_FROM, &from)?;
-        let to = parse_recipients(&required(EMAIL_TO)?)?;
+        let to = parse_recipients(EMAIL_TO, &required(EMAIL_TO)?)?;
         let routing = RoutingTable::new(&RoutingConfig {
             tag_key: &optional(EMAIL_ROUTE_TAG, "team"),
             routes: &optional(EMAIL_ROUTES, ""),
@@ -157,71 +151,5 @@ fn parse_positive(name: &'static str, default: f64) -> Result<f64, ConfigError> 
             name,
             reason: format!("{text:?} is not a positive number"),
         }),
-    }
-}
-
-/// `a@example.com, b@example.com` -> the addresses, each checked.
-pub fn parse_recipients(list: &str) -> Result<Vec<String>, ConfigError> {
-    let to: Vec<String> = list
-        .split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if to.is_empty() {
-        return Err(ConfigError::Invalid {
-            name: EMAIL_TO,
-            reason: "no address in the list".into(),
-        });
-    }
-    for address in &to {
-        check_address(EMAIL_TO, address)?;
-    }
-    Ok(to)
-}
-
-/// A plausibility check (SES does the real one): one `@`, no whitespace or control characters
-/// that could smuggle in headers. `Name <a@example.com>` is accepted for the sender.
-pub(crate) fn check_address(name: &'static str, address: &str) -> Result<(), ConfigError> {
-    let bare = match (address.rfind('<'), address.strip_suffix('>')) {
-        (Some(open), Some(rest)) => &rest[open + 1..],
-        _ => address,
-    };
-    let plausible = bare.len() <= 254
-        && bare.matches('@').count() == 1
-        && !bare.starts_with('@')
-        && !bare.ends_with('@')
-        && !bare.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !address.chars().any(char::is_control);
-    if plausible {
-        Ok(())
-    } else {
-        Err(ConfigError::Invalid {
-            name,
-            reason: format!("{address:?} is not an email address"),
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recipients_are_split_trimmed_and_checked() {
-        assert_eq!(
-            parse_recipients(" ops@example.com, sre@example.com ,").unwrap(),
-            ["ops@example.com", "sre@example.com"]
-        );
-        assert!(parse_recipients(" , ").is_err());
-        assert!(parse_recipients("ops@example.com, not an address").is_err());
-        assert!(parse_recipients("a@example.com\r\nBcc: x@evil.example").is_err());
-    }
-
-    #[test]
-    fn sender_may_have_a_display_name() {
-        assert!(check_address(EMAIL_FROM, "ORE <ore@example.com>").is_ok());
-        assert!(check_address(EMAIL_FROM, "ore@example.com").is_ok());
-        assert!(check_address(EMAIL_FROM, "ore.example.com").is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! a routing table in configuration, never from the event (a tag only selects a route).
 #![warn(missing_docs)]
 
+pub mod address;
 pub mod calendar;
 pub mod config;
 pub mod digest;

@@ -8,9 +8,18 @@ use std::collections::BTreeMap;
 use ore_lambda::config::ConfigError;
 use ore_model::standard::Resource;
 
-use crate::config::{
-    check_address, EMAIL_ALLOWED_DOMAINS, EMAIL_ALWAYS_COPY, EMAIL_ROUTES, EMAIL_TO,
-};
+use crate::address::check_address;
+
+/// Comma-separated default recipients (required): instances no route selects.
+pub const EMAIL_TO: &str = "EMAIL_TO";
+/// The tag whose value selects a route (`team` when unset; blank disables routing).
+pub const EMAIL_ROUTE_TAG: &str = "EMAIL_ROUTE_TAG";
+/// The routing table: `name=a@example.com,b@example.com; other=c@example.com`, or blank.
+pub const EMAIL_ROUTES: &str = "EMAIL_ROUTES";
+/// Comma-separated recipients copied on every mail, or blank.
+pub const EMAIL_ALWAYS_COPY: &str = "EMAIL_ALWAYS_COPY";
+/// Comma-separated domains every configured recipient must be in (required).
+pub const EMAIL_ALLOWED_DOMAINS: &str = "EMAIL_ALLOWED_DOMAINS";
 
 /// Longest route name (AWS's longest tag value is 256 characters; routes are short names).
 const MAX_ROUTE_NAME_CHARS: usize = 128;

@@ -6,9 +6,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use emailer::config::EMAIL_ROUTES;
 use emailer::digest::digest_id;
 use emailer::routing::RoutingConfig;
+use emailer::routing::EMAIL_ROUTES;
 use emailer::{Emailer, Renderer, RoutingTable};
 use ore_lambda::batch::RecordHandler;
 use ore_model::standard::StandardMessage;
