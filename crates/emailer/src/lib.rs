@@ -12,7 +12,6 @@ pub mod notice;
 pub mod pace;
 pub mod render;
 pub mod routing;
-pub mod s3_object;
 pub mod service;
 pub mod templates;
 

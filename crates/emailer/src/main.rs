@@ -31,7 +31,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let renderer = match config.templates {
         None => Renderer::new()?,
         Some((bucket, prefix)) => {
-            let source = S3Templates::new(&sdk, &config.sdk, bucket, prefix);
+            let source = S3Templates::new(&sdk, bucket, prefix);
             let (renderer, refused, applied) = templates::load(&source).await?;
             let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
             let now_ms = chrono::Utc::now().timestamp_millis();

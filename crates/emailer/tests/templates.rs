@@ -5,7 +5,6 @@
 //! start on a routing table with an address outside the allowed domains.
 
 use emailer::templates::{self, S3Templates};
-use ore_lambda::sdk_config::SdkSettings;
 use ore_model::standard::StandardMessage;
 use ore_model::Payload;
 use test_support::{emulator_config, load_json, s3_bucket_with, unique_name};
@@ -33,7 +32,7 @@ async fn good_replacements_are_used_and_broken_ones_fall_back_to_the_compiled_in
             ("mail/footer.txt", b"ignored"),
         ],
     );
-    let source = S3Templates::new(&config, &SdkSettings::default(), bucket, "mail/".into());
+    let source = S3Templates::new(&config, bucket, "mail/".into());
     let (renderer, refused, applied) = templates::load(&source).await.unwrap();
     assert_eq!(applied, ["email.txt"]);
     let refused: Vec<(&str, &str)> = refused
@@ -63,14 +62,34 @@ async fn good_replacements_are_used_and_broken_ones_fall_back_to_the_compiled_in
 }
 
 #[tokio::test]
+async fn an_oversized_template_is_refused_from_its_size_before_its_body_is_read() {
+    let config = emulator_config().await;
+    let bucket = unique_name("ore-templates");
+    let oversized = vec![b'x'; templates::MAX_TEMPLATE_BYTES + 1];
+    s3_bucket_with(&bucket, &[("mail/email.txt", &oversized)]);
+    let source = S3Templates::new(&config, bucket, "mail/".into());
+    let (_, refused, applied) = templates::load(&source).await.unwrap();
+    assert!(applied.is_empty());
+    let [refusal] = refused.as_slice() else {
+        panic!("one refusal: {refused:?}");
+    };
+    // The S3 source's refusal ("unreadable: ..."), not the loader's check of bytes it was given.
+    assert_eq!(refusal.template, "email.txt");
+    assert!(
+        refusal.reason.starts_with("unreadable")
+            && refusal.reason.contains(&format!(
+                "{} bytes, more than {}",
+                templates::MAX_TEMPLATE_BYTES + 1,
+                templates::MAX_TEMPLATE_BYTES
+            )),
+        "{refusal:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_unreadable_bucket_keeps_every_compiled_in_template() {
     let config = emulator_config().await;
-    let source = S3Templates::new(
-        &config,
-        &SdkSettings::default(),
-        unique_name("no-such-bucket"),
-        "mail/".into(),
-    );
+    let source = S3Templates::new(&config, unique_name("no-such-bucket"), "mail/".into());
     let (renderer, refused, applied) = templates::load(&source).await.unwrap();
     assert!(applied.is_empty());
     assert_eq!(

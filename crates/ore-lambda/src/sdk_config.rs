@@ -210,25 +210,6 @@ pub async fn load_sdk_config_at(settings: &SdkSettings, endpoint_url: &str) -> S
     loader(settings).endpoint_url(endpoint_url).load().await
 }
 
-/// An HTTPS connector like the SDK clients' (rustls with ring, the same trust roots, the connect
-/// timeout and each attempt's timeout as the read timeout), for the one request ORE signs itself
-/// instead of linking a whole service SDK for it (the emailer's template reads from S3).
-pub fn https_connector(settings: &SdkSettings, sdk: &SdkConfig) -> SharedHttpConnector {
-    let timeouts = HttpConnectorSettings::builder()
-        .connect_timeout(settings.timeouts.connect)
-        .read_timeout(settings.timeouts.attempt)
-        .build();
-    let mut builder = aws_smithy_http_client::Connector::builder().connector_settings(timeouts);
-    if let Some(sleep) = sdk.sleep_impl() {
-        builder = builder.sleep_impl(sleep);
-    }
-    let connector = builder
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .tls_context(tls_context(settings))
-        .build();
-    SharedHttpConnector::new(connector)
-}
-
 fn tls_context(settings: &SdkSettings) -> TlsContext {
     TlsContext::builder()
         .with_trust_store(settings.trust.trust_store())

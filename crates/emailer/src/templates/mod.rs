@@ -7,11 +7,12 @@
 
 use std::future::Future;
 
-use ore_lambda::sdk_config::SdkSettings;
 use ore_lambda::RecordError;
 
 use crate::render::{Renderer, TEMPLATES};
-use crate::s3_object::S3Reader;
+
+mod s3;
+pub use s3::S3Templates;
 
 /// A template larger than this is refused (the compiled-in ones are a few KiB).
 pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
@@ -23,41 +24,6 @@ pub trait TemplateSource {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, RecordError>> + Send;
-}
-
-/// Templates in an S3 bucket under a prefix (`s3:GetObject` on `prefix*`, and `s3:ListBucket`
-/// limited to the prefix, so a missing template is a 404, not a 403).
-#[derive(Debug, Clone)]
-pub struct S3Templates {
-    reader: S3Reader,
-    bucket: String,
-    prefix: String,
-}
-
-impl S3Templates {
-    /// Templates at `s3://bucket/prefix<name>`, read with the function's credentials on the
-    /// connector its SDK clients use.
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        settings: &SdkSettings,
-        bucket: String,
-        prefix: String,
-    ) -> Self {
-        S3Templates {
-            reader: S3Reader::new(sdk, settings),
-            bucket,
-            prefix,
-        }
-    }
-}
-
-impl TemplateSource for S3Templates {
-    async fn template(&self, name: &str) -> Result<Option<Vec<u8>>, RecordError> {
-        let key = format!("{}{name}", self.prefix);
-        self.reader
-            .get(&self.bucket, &key, MAX_TEMPLATE_BYTES)
-            .await
-    }
 }
 
 /// A template from the source that is not used, and why.
