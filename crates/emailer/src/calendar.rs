@@ -7,7 +7,7 @@ use icalendar::{Calendar, Component, Event, EventLike};
 use ore_lambda::ports::Attachment;
 use ore_model::notice::{NoticeMessage, ScheduledChange};
 
-use crate::render::console_url;
+use crate::format::console_url;
 
 /// The attachment's MIME type: a published (not invited) event.
 pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8; method=PUBLISH";

@@ -10,8 +10,10 @@ use ore_model::standard::StandardMessage;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::render::{self, EmailView, StateStyle};
+use crate::format::{console_url, human_time};
+use crate::instance::StateStyle;
 use crate::routing::Recipients;
+use crate::state_change::StateChangeView;
 
 /// The namespace of digest ids (a UUID v5 of the members' sorted message ids).
 const DIGEST_NAMESPACE: Uuid = Uuid::from_u128(0x6f72_652d_6469_6765_7374_2d69_6473_0001);
@@ -35,7 +37,7 @@ pub(crate) struct DigestView<'a> {
     pub route: &'a str,
     pub groups: Vec<Group<'a>>,
     /// Each change in full, in event time order.
-    pub changes: Vec<EmailView<'a>>,
+    pub changes: Vec<StateChangeView<'a>>,
     pub digest_id: String,
     pub first_time: String,
     pub last_time: String,
@@ -107,8 +109,8 @@ impl<'a> DigestView<'a> {
                     .instance_type
                     .as_deref()
                     .unwrap_or("-"),
-                time: render::human_time(&message.time),
-                console_url: render::console_url(
+                time: human_time(&message.time),
+                console_url: console_url(
                     &data.resource.partition,
                     &data.resource.region,
                     &data.resource.resource_id,
@@ -129,10 +131,13 @@ impl<'a> DigestView<'a> {
             count: ordered.len(),
             route: recipients.route_name(),
             groups: grouped.into_values().collect(),
-            changes: ordered.iter().map(|m| EmailView::new(m, now)).collect(),
+            changes: ordered
+                .iter()
+                .map(|m| StateChangeView::new(m, now))
+                .collect(),
             digest_id: digest_id(&ids),
-            first_time: render::human_time(&first),
-            last_time: render::human_time(&last),
+            first_time: human_time(&first),
+            last_time: human_time(&last),
             summary,
         }
     }

@@ -7,12 +7,15 @@ pub mod address;
 pub mod calendar;
 pub mod config;
 pub mod digest;
+pub mod format;
+pub mod instance;
 pub mod mail;
 pub mod notice;
 pub mod pace;
 pub mod render;
 pub mod routing;
 pub mod service;
+pub mod state_change;
 pub mod templates;
 
 pub use config::Config;

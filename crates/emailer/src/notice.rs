@@ -9,9 +9,8 @@ use ore_model::notice::{Notice, NoticeMessage, ScheduledChange, SpotAction};
 use ore_model::standard::EnrichmentStatus;
 use serde::Serialize;
 
-use crate::render::{
-    ago, console_url, human_time, instance_details, instance_tags, span, subject_who,
-};
+use crate::format::{ago, console_url, human_time, span};
+use crate::instance::{instance_details, instance_tags, subject_who};
 
 /// Everything the notice templates show, already formatted.
 #[derive(Debug, Serialize)]

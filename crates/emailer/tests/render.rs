@@ -1,7 +1,7 @@
 //! Rendering: the subject, golden text and HTML bodies, and escaping of hostile tag values.
 
 use chrono::{DateTime, Duration, Utc};
-use emailer::render::subject;
+use emailer::state_change::subject;
 use emailer::Renderer;
 use ore_model::standard::{EnrichmentStatus, StandardMessage};
 use ore_model::Payload;

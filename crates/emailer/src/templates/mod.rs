@@ -9,7 +9,7 @@ use std::future::Future;
 
 use ore_lambda::RecordError;
 
-use crate::render::{Renderer, TEMPLATES};
+use crate::render::{Refused, Renderer, TEMPLATES};
 
 mod s3;
 pub use s3::S3Templates;
@@ -24,15 +24,6 @@ pub trait TemplateSource {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, RecordError>> + Send;
-}
-
-/// A template from the source that is not used, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
-    /// The template's name (`email.html`).
-    pub template: String,
-    /// Why it is not used.
-    pub reason: String,
 }
 
 /// The renderer to use: the compiled-in templates with each good replacement from `source`,

@@ -1,0 +1,92 @@
+//! How the mails write times, durations and links: one place, so every view says "2 hours ago"
+//! and links the console the same way.
+
+use chrono::{DateTime, Utc};
+
+/// `2026-11-26 09:15:02 UTC`.
+pub fn human_time(time: &DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// "just now", "5 minutes ago", "2 hours ago"; a future time (clock skew) says so.
+pub fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds();
+    if seconds < -60 {
+        return format!("{} from now (clock skew?)", span(-seconds));
+    }
+    if seconds < 60 {
+        return "just now".to_owned();
+    }
+    format!("{} ago", span(seconds))
+}
+
+/// `1 minute`, `3 hours`, `2 days`: the largest whole unit.
+pub fn span(seconds: i64) -> String {
+    let (count, unit) = match seconds {
+        s if s < 3_600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3_600, "hour"),
+        s => (s / 86_400, "day"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
+}
+
+/// The instance's page in the EC2 console of its partition and region.
+pub fn console_url(partition: &str, region: &str, instance_id: &str) -> Option<String> {
+    let host = match partition {
+        "aws" => format!("{region}.console.aws.amazon.com"),
+        "aws-cn" => format!("{region}.console.amazonaws.cn"),
+        "aws-us-gov" => "console.amazonaws-us-gov.com".to_owned(),
+        _ => return None,
+    };
+    Some(format!(
+        "https://{host}/ec2/home?region={region}#InstanceDetails:instanceId={instance_id}"
+    ))
+}
+
+/// `text` cut to `max_chars` characters, the cut marked with an ellipsis.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max_chars - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn ago_reads_naturally() {
+        let then = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        let at = |s: i64| then + chrono::Duration::seconds(s);
+        assert_eq!(ago(at(5), then), "just now");
+        assert_eq!(ago(at(60), then), "1 minute ago");
+        assert_eq!(ago(at(3 * 60 + 59), then), "3 minutes ago");
+        assert_eq!(ago(at(2 * 3600), then), "2 hours ago");
+        assert_eq!(ago(at(3 * 86400), then), "3 days ago");
+        assert_eq!(ago(at(-600), then), "10 minutes from now (clock skew?)");
+    }
+
+    #[test]
+    fn console_links_follow_the_partition() {
+        assert_eq!(
+            console_url("aws", "eu-west-1", "i-0abc1234def567890").unwrap(),
+            "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc1234def567890"
+        );
+        assert!(console_url("aws-cn", "cn-north-1", "i-1")
+            .unwrap()
+            .contains("console.amazonaws.cn"));
+        assert!(console_url("aws-iso", "us-iso-east-1", "i-1").is_none());
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,107 @@
+//! The instance as every mail shows it: what EC2 said of it, its tags, how its state looks, and
+//! how it is named in a subject line. The state-change, notice and digest views share these.
+
+use std::borrow::Cow;
+
+use ore_model::ec2::InstanceState;
+use ore_model::standard::{InstanceDetails, Resource};
+
+use crate::format::{human_time, truncate};
+
+/// Longer names are cut in the subject (the body shows them whole).
+const SUBJECT_NAME_CHARS: usize = 60;
+
+/// What EC2 said of the instance, labelled, skipping what it did not say.
+pub fn instance_details(instance: &InstanceDetails) -> Vec<(&'static str, Cow<'_, str>)> {
+    fn borrowed(value: &Option<String>) -> Option<Cow<'_, str>> {
+        value.as_deref().map(Cow::Borrowed)
+    }
+    [
+        ("Instance type", borrowed(&instance.instance_type)),
+        ("Availability zone", borrowed(&instance.availability_zone)),
+        ("Private IPv4", borrowed(&instance.private_ip)),
+        ("Public IPv4", borrowed(&instance.public_ip)),
+        ("VPC", borrowed(&instance.vpc_id)),
+        ("Subnet", borrowed(&instance.subnet_id)),
+        (
+            "Launched",
+            instance
+                .launch_time
+                .as_ref()
+                .map(|t| Cow::Owned(human_time(t))),
+        ),
+        ("Platform", borrowed(&instance.platform)),
+        ("Architecture", borrowed(&instance.architecture)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| Some((label, value?)))
+    .collect()
+}
+
+/// The instance's tags, key and value (escaped by the HTML template).
+pub fn instance_tags(instance: &InstanceDetails) -> Vec<(&str, &str)> {
+    instance
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// `web-01 (i-0abc…)`, or the id alone: control characters removed so a tag cannot break the
+/// header, long names cut.
+pub fn subject_who(resource: &Resource) -> String {
+    let name: String = resource
+        .display_name()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let name = truncate(name.trim(), SUBJECT_NAME_CHARS);
+    if name == resource.resource_id {
+        name
+    } else {
+        format!("{name} ({})", resource.resource_id)
+    }
+}
+
+/// How a state is labelled and coloured in a mail, and what it means.
+pub struct StateStyle {
+    /// `Running`, `Shutting down`.
+    pub label: &'static str,
+    /// A badge colour readable with white text on light and dark backgrounds.
+    pub color: &'static str,
+    /// One sentence on what the state means for the instance.
+    pub meaning: &'static str,
+}
+
+impl StateStyle {
+    /// The style of `state`.
+    pub fn of(state: InstanceState) -> Self {
+        let (label, color, meaning) = match state {
+            InstanceState::Pending => ("Pending", "#b7791f", "The instance is starting up."),
+            InstanceState::Running => ("Running", "#2f855a", "The instance is up and billed."),
+            InstanceState::Stopping => (
+                "Stopping",
+                "#c05621",
+                "The instance is shutting down to stopped.",
+            ),
+            InstanceState::Stopped => (
+                "Stopped",
+                "#4a5568",
+                "The instance is stopped; its EBS volumes remain.",
+            ),
+            InstanceState::ShuttingDown => (
+                "Shutting down",
+                "#c53030",
+                "The instance is being terminated.",
+            ),
+            InstanceState::Terminated => {
+                ("Terminated", "#9b2c2c", "The instance is gone for good.")
+            }
+        };
+        StateStyle {
+            label,
+            color,
+            meaning,
+        }
+    }
+}
