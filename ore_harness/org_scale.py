@@ -32,7 +32,7 @@ DAYS_PER_MONTH = 30
 # ---------------------------------------------------------------- what ORE does per event (the code)
 # Normalizer, per state change: DescribeInstances (in the instance's account and region), a Query of
 # the instance's history and a two-item TransactWriteItems (history + state) on the state table
-# (crates/ore-lambda/src/dynamodb.rs), one SNS publish of the standard message.
+# (crates/normalizer/src/store/dynamodb.rs), one SNS publish of the standard message.
 NORMALIZER_DESCRIBE_CALLS = 1
 STATE_TABLE_READ_UNITS = 1          # a strongly consistent Query of under 4 KB
 STATE_TABLE_WRITE_UNITS = 4         # two items under 1 KB, transactional: 2 units each

@@ -4,9 +4,10 @@
 
 use csv_formatter::{csv_columns, CsvFormatter, CONTENT_TYPE};
 use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::fakes::{Fault, RecordingPublisher};
 use ore_model::from_sqs_body;
 use ore_model::message::OreMessage;
-use test_support::{heartbeat_message_body, load_json, repo_root, Fault, RecordingPublisher};
+use test_support::{heartbeat_message_body, load_json, repo_root};
 
 fn deadline() -> tokio::time::Instant {
     tokio::time::Instant::now() + std::time::Duration::from_secs(20)

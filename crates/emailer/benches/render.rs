@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use chrono::{TimeDelta, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use emailer::mail::raw_mime;
+use emailer::mail::ses::raw_mime;
 use emailer::{Renderer, RoutingTable};
 use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;

@@ -3,8 +3,8 @@
 //! crate (escaping, line folding); the UID is the ORE message id, so a redelivered mail updates
 //! the same calendar entry instead of adding another.
 
+use crate::mail::Attachment;
 use icalendar::{Calendar, Component, Event, EventLike};
-use ore_lambda::ports::Attachment;
 use ore_model::notice::{NoticeMessage, ScheduledChange};
 
 use crate::format::console_url;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod digest;
 pub mod format;
 pub mod instance;
+pub mod ledger;
 pub mod mail;
 pub mod notice;
 pub mod pace;
@@ -19,8 +20,8 @@ pub mod state_change;
 pub mod templates;
 
 pub use config::Config;
-pub use mail::SesMailer;
-pub use ore_lambda::ports::{RenderedEmail, SendMail};
+pub use mail::ses::SesMailer;
+pub use mail::{RenderedEmail, SendMail};
 pub use pace::Pacer;
 pub use render::Renderer;
 pub use routing::{Recipients, RoutingTable};

@@ -1,9 +1,9 @@
 //! Lambda entrypoint: configuration, templates and the SES client are built once per cold start.
 
 use emailer::config::LEDGER_RETENTION;
+use emailer::ledger::dynamodb::DynamoMailLedger;
 use emailer::templates::{self, S3Templates};
 use emailer::{Config, Emailer, Pacer, Renderer, SesMailer};
-use ore_lambda::dynamodb::DynamoMailLedger;
 use ore_lambda::requeue::SqsRequeue;
 use ore_lambda::runtime::{init_logging, serve};
 use ore_lambda::sdk_config::load_sdk_config;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
 use ore_lambda::error::Chain;
-use ore_lambda::ports::RenderedEmail;
 use ore_lambda::RecordError;
 use ore_model::notice::{Notice, NoticeMessage};
 use ore_model::standard::StandardMessage;
@@ -15,6 +14,7 @@ use serde::Serialize;
 
 use crate::calendar;
 use crate::digest::DigestView;
+use crate::mail::RenderedEmail;
 use crate::notice::NoticeView;
 use crate::routing::Recipients;
 use crate::state_change::StateChangeView;

@@ -10,7 +10,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use ore_lambda::batch::{Consumer, Outcome, Record};
-use ore_lambda::ports::{Claim, MailLedger};
 use ore_lambda::RecordError;
 use ore_model::message::OreMessage;
 use ore_model::notice::NoticeMessage;
@@ -20,6 +19,7 @@ use tracing::Instrument;
 
 use crate::config::DEFAULT_DIGEST_THRESHOLD;
 use crate::digest::digest_id;
+use crate::ledger::{Claim, MailLedger};
 use crate::pace::Pacer;
 use crate::routing::{Recipients, RoutingTable};
 use crate::{Renderer, SendMail};

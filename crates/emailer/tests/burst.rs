@@ -4,14 +4,14 @@
 //! read from template.yaml (visibility timeout, maxReceiveCount, batch size, function timeout);
 //! time is tokio's paused clock, so minutes of pacing run in milliseconds.
 
+use emailer::ledger::memory::MemoryMailLedger;
 use std::time::Duration;
-use test_support::fakes::MemoryMailLedger;
 
+use emailer::mail::memory::RecordingMailer;
 use emailer::{Emailer, Pacer, Renderer, RoutingTable};
+use ore_lambda::fakes::{Fault, RecordingRequeue};
 use ore_lambda::runtime::{handle, REPORTING_RESERVE};
-use test_support::{
-    load_json, sqs_event, template, template_number, Fault, RecordingMailer, RecordingRequeue,
-};
+use test_support::{load_json, sqs_event, template, template_number};
 use tokio::time::Instant;
 
 /// SES that throttles two sends out of three (after the SDK's own retries).

@@ -7,16 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use emailer::digest::digest_id;
+use emailer::ledger::memory::MemoryMailLedger;
+use emailer::mail::memory::RecordingMailer;
 use emailer::routing::RoutingConfig;
 use emailer::routing::EMAIL_ROUTES;
 use emailer::{Emailer, Renderer, RoutingTable};
 use ore_lambda::batch::RecordHandler;
+use ore_lambda::fakes::Fault;
 use ore_model::standard::StandardMessage;
 use ore_model::Payload;
-use test_support::fakes::MemoryMailLedger;
-use test_support::{
-    heartbeat_message_body, load_json, sqs_event_of, team_burst, Fault, RecordingMailer,
-};
+use test_support::{heartbeat_message_body, load_json, sqs_event_of, team_burst};
 
 fn routing() -> RoutingTable {
     RoutingTable::new(&RoutingConfig {

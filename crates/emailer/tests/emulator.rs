@@ -1,9 +1,9 @@
 //! The emailer's handler against SES v2 served by the emulator, through the real SDK client.
 
 use emailer::config::LEDGER_RETENTION;
+use emailer::ledger::dynamodb::DynamoMailLedger;
 use emailer::{Emailer, Renderer, RoutingTable, SesMailer};
 use ore_lambda::batch::RecordHandler;
-use ore_lambda::dynamodb::DynamoMailLedger;
 use ore_lambda::error::Chain;
 use ore_lambda::RecordError;
 use ore_model::message::OreMessage;

@@ -1,8 +1,8 @@
 //! A hung SES endpoint through the real SDK client and ORE's SDK configuration: the batch
 //! answers well inside the emailer's timeout with exactly the mailing records failed.
 
+use emailer::ledger::memory::MemoryMailLedger;
 use std::time::Duration;
-use test_support::fakes::MemoryMailLedger;
 
 use emailer::{Emailer, Pacer, Renderer, RoutingTable, SesMailer};
 use ore_lambda::batch::{process_batch, RecordHandler};

@@ -3,11 +3,11 @@
 //! parser), and the raw MIME message SES sends (read back with a MIME parser).
 
 use chrono::{DateTime, Duration, SubsecRound, TimeZone, Utc};
-use emailer::mail::raw_mime;
+use emailer::mail::ses::raw_mime;
+use emailer::mail::RenderedEmail;
 use emailer::Renderer;
 use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, EventLike};
 use mail_parser::MimeHeaders;
-use ore_lambda::ports::RenderedEmail;
 use ore_model::notice::NoticeMessage;
 use ore_model::Payload;
 use test_support::load_json;

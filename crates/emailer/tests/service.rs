@@ -4,15 +4,17 @@
 //! one, a claim in flight defers, an abandoned claim is never mailed again, a failed send gives
 //! the claim back.
 
+use emailer::ledger::memory::MemoryMailLedger;
 use std::time::Duration;
-use test_support::fakes::MemoryMailLedger;
 
+use emailer::mail::memory::RecordingMailer;
 use emailer::{Emailer, Pacer, Renderer, RoutingTable};
 use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::fakes::Fault;
 use ore_lambda::RecordError;
 use ore_model::from_sqs_body;
 use ore_model::message::OreMessage;
-use test_support::{heartbeat_message_body, load_json, Fault, RecordingMailer};
+use test_support::{heartbeat_message_body, load_json};
 use tokio::time::Instant;
 
 fn deadline() -> Instant {

@@ -204,10 +204,11 @@ fn bench_adapters(c: &mut Criterion) {
 /// the state store's conditional writes, publishing) with the in-memory ports: what ordering a
 /// resource's records one after the other costs, and that none is deferred.
 fn bench_batch_lanes(c: &mut Criterion) {
+    use normalizer::enrich::memory::FakeDescriber;
+    use normalizer::store::memory::MemoryStateStore;
     use normalizer::{Normalizer, Settling};
     use ore_lambda::batch::{Record, RecordHandler};
-    use test_support::fakes::MemoryStateStore;
-    use test_support::{FakeDescriber, RecordingPublisher};
+    use ore_lambda::fakes::RecordingPublisher;
 
     let states = ["pending", "running", "stopping", "stopped"];
     let events = |round: usize| -> Vec<Record<RawEvent>> {

@@ -7,11 +7,13 @@ pub mod decide;
 pub mod enrich;
 pub mod lanes;
 pub mod service;
+pub mod store;
 pub mod timing;
 
 pub use config::Config;
 pub use decide::{decide, Decision, IgnoreRule, Settling};
-pub use enrich::Ec2Describer;
-pub use ore_lambda::ports::{DescribeInstance, StateStore};
+pub use enrich::ec2::Ec2Describer;
+pub use enrich::DescribeInstance;
 pub use service::Normalizer;
+pub use store::StateStore;
 pub use timing::{assess, Assessment, FlappingRule};

@@ -1,7 +1,7 @@
 //! Lambda entrypoint: configuration and SDK clients are built once per cold start.
 
+use normalizer::store::dynamodb::DynamoStateStore;
 use normalizer::{Config, Ec2Describer, Normalizer};
-use ore_lambda::dynamodb::DynamoStateStore;
 use ore_lambda::requeue::SqsRequeue;
 use ore_lambda::runtime::{init_logging, serve};
 use ore_lambda::sdk_config::load_sdk_config;

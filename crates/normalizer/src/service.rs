@@ -9,7 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use ore_lambda::batch::{Outcome, Record, RecordHandler};
-use ore_lambda::ports::{Publish, Recorded, StateStore};
+use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
 use ore_model::accounts::AccountNames;
 use ore_model::adapters::RawEvent;
@@ -23,6 +23,7 @@ use tracing::Instrument;
 
 use crate::decide::{decide_notice, settle, Settling};
 use crate::lanes::lanes;
+use crate::store::{Recorded, StateStore};
 use crate::timing::{assess, Assessment, Event, FlappingRule};
 use crate::{decide, Decision, DescribeInstance, IgnoreRule};
 

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+use normalizer::enrich::DescribeInstance;
 use normalizer::Ec2Describer;
-use ore_lambda::ports::DescribeInstance;
 use ore_lambda::sdk_config::{load_sdk_config_at, SdkSettings};
 use ore_model::standard::Lookup;
 use test_support::{emulator_config, SdkConfig};

@@ -4,9 +4,9 @@
 
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+use normalizer::store::dynamodb::DynamoStateStore;
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
 use ore_lambda::batch::RecordHandler;
-use ore_lambda::dynamodb::DynamoStateStore;
 use ore_lambda::sns::SnsTopic;
 use ore_model::ec2::InstanceState;
 use serde_json::Value;

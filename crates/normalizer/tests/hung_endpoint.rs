@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
 use ore_lambda::batch::{process_batch, RecordHandler};
-use test_support::{
-    black_hole_config, failed_kinds, load_sqs_event, sqs_event, template_number, RecordingPublisher,
-};
+use ore_lambda::fakes::RecordingPublisher;
+use test_support::{black_hole_config, failed_kinds, load_sqs_event, sqs_event, template_number};
 
 #[tokio::test]
 async fn a_hung_ec2_fails_only_the_records_that_called_it_and_in_time() {
@@ -16,7 +15,7 @@ async fn a_hung_ec2_fails_only_the_records_that_called_it_and_in_time() {
     let normalizer = Normalizer::new(
         Ec2Describer::new(aws_sdk_ec2::Client::new(&config)),
         RecordingPublisher::default(),
-        test_support::fakes::MemoryStateStore::default(),
+        normalizer::store::memory::MemoryStateStore::default(),
         IgnoreRule::new("ore:ignore", "true"),
         Settling::default(),
     );

@@ -7,8 +7,11 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use normalizer::enrich::memory::FakeDescriber;
+use normalizer::store::memory::{MemoryStateStore, StoreFault};
 use normalizer::{IgnoreRule, Normalizer, Settling, StateStore};
 use ore_lambda::batch::{Outcome, RecordHandler};
+use ore_lambda::fakes::{Fault, RecordingPublisher};
 use ore_lambda::RecordError;
 use ore_model::accounts::AccountNames;
 use ore_model::adapters::RawEvent;
@@ -16,8 +19,7 @@ use ore_model::from_sqs_body;
 use ore_model::heartbeat::HEARTBEAT_TYPE;
 use ore_model::standard::InstanceDetails;
 use serde_json::json;
-use test_support::fakes::{MemoryStateStore, StoreFault};
-use test_support::{FakeDescriber, Fault, RecordingPublisher, StandardSchema};
+use test_support::StandardSchema;
 
 const EVENT_TIME: &str = "2026-11-26T09:10:00Z";
 

@@ -11,6 +11,8 @@ pub mod config;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod error;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fakes;
 pub mod metrics;
 pub mod ports;
 pub mod requeue;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use aws_lambda_events::sqs::SqsEvent;
 use ore_lambda::batch::{process_batch, requeue_deferred, Outcome, RecordResult};
+use ore_lambda::fakes::{Fault, RecordingRequeue};
 use ore_lambda::{AwsFailure, RecordError};
 use ore_model::{InputError, Payload};
-use test_support::{Fault, RecordingRequeue};
 
 /// A test payload: a JSON string naming what the record should do.
 struct Word(String);

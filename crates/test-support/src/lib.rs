@@ -13,9 +13,6 @@ use serde_json::{json, Value};
 pub use aws_config::SdkConfig;
 pub use aws_lambda_events::sqs::SqsEvent;
 
-pub mod fakes;
-pub use fakes::{FakeDescriber, Fault, RecordingMailer, RecordingPublisher, RecordingRequeue};
-
 /// The repository root (tests run with the crate as working directory).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
+use super::DescribeInstance;
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use chrono::DateTime;
 use ore_lambda::aws_error::record_error;
-use ore_lambda::ports::DescribeInstance;
 use ore_lambda::RecordError;
 use ore_model::standard::{InstanceDetails, Lookup};
 use tokio::time::Instant;

@@ -1,13 +1,13 @@
-//! The DynamoDB adapters of the state store and the mail ledger against the emulator's DynamoDB,
-//! through the real SDK client, on tables with the key schema template.yaml gives them: the
-//! conditional writes that keep redeliveries and concurrent events from corrupting the record.
+//! The state store's DynamoDB adapter against the emulator's DynamoDB, through the real SDK
+//! client, on a table with the key schema template.yaml gives it: the conditional writes that
+//! keep redeliveries and concurrent events from corrupting the record.
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
-use ore_lambda::dynamodb::{DynamoMailLedger, DynamoStateStore, PARTITION_KEY, SORT_KEY};
-use ore_lambda::ports::{Claim, MailLedger, Recorded, StateStore};
+use normalizer::store::dynamodb::{DynamoStateStore, PARTITION_KEY, SORT_KEY};
+use normalizer::store::{Recorded, StateStore};
 use ore_model::ec2::InstanceState;
 use ore_model::timing::{CurrentState, Flapping, HistoryEntry, Timing};
 use test_support::{create_table, emulator_config};
@@ -155,31 +155,6 @@ async fn the_state_store_writes_each_event_once_and_the_current_state_only_as_re
     let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
     assert_eq!(snapshot.unreadable, 1);
     assert_eq!(snapshot.history.len(), 3);
-}
-
-#[tokio::test]
-async fn the_mail_ledger_grants_one_claim_and_remembers_the_send() {
-    let config = emulator_config().await;
-    let table = create_table(&config, "MailLedgerTable").await;
-    let ledger = DynamoMailLedger::new(
-        aws_sdk_dynamodb::Client::new(&config),
-        table,
-        Duration::from_secs(86_400),
-    );
-    let now = at(0);
-    assert_eq!(ledger.claim("m1", now).await.unwrap(), Claim::Granted);
-    assert_eq!(
-        ledger.claim("m1", at(1)).await.unwrap(),
-        Claim::Pending { claimed_at: now }
-    );
-    // SES refused: released, claimable again.
-    ledger.release("m1").await.unwrap();
-    assert_eq!(ledger.claim("m1", at(2)).await.unwrap(), Claim::Granted);
-    ledger.confirm("m1").await.unwrap();
-    assert_eq!(ledger.claim("m1", at(3)).await.unwrap(), Claim::Sent);
-    // A sent mail is never released.
-    ledger.release("m1").await.unwrap();
-    assert_eq!(ledger.claim("m1", at(4)).await.unwrap(), Claim::Sent);
 }
 
 #[tokio::test]

@@ -1,13 +1,13 @@
-//! The mail port ([`SendMail`]) on SES v2.
+//! The mail port on SES v2.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::{RenderedEmail, SendMail};
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, RawMessage};
 use mail_builder::MessageBuilder;
 use ore_lambda::aws_error::record_error;
-use ore_lambda::ports::{RenderedEmail, SendMail};
 use ore_lambda::RecordError;
 
 /// SES v2 `SendEmail` to the recipients routing chose. Throttling and 5xx come back as transient

@@ -1,0 +1,90 @@
+//! `DescribeInstances` in memory: answers from a script, for the service's unit tests.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+use ore_lambda::fakes::Fault;
+use ore_lambda::RecordError;
+use ore_model::standard::{InstanceDetails, Lookup};
+
+use super::DescribeInstance;
+
+/// One answer of [`FakeDescriber`]: what EC2 said (`Some` or `None`), or a fault.
+pub type DescribeAnswer = Result<Option<InstanceDetails>, Fault>;
+
+/// What the fake holds: EC2's answer, or a lookup that never reached EC2.
+#[derive(Debug, Clone)]
+enum Answer {
+    Ec2(Option<InstanceDetails>),
+    Known(Lookup),
+}
+
+/// `DescribeInstances` answering from a script, one answer per call; the last answer repeats.
+pub struct FakeDescriber {
+    answers: Mutex<VecDeque<Result<Answer, Fault>>>,
+    calls: AtomicU32,
+}
+
+impl FakeDescriber {
+    /// Answers `answers` in order, then the last one forever.
+    pub fn scripted(answers: Vec<DescribeAnswer>) -> Self {
+        assert!(!answers.is_empty(), "a script needs at least one answer");
+        FakeDescriber {
+            answers: Mutex::new(answers.into_iter().map(|a| a.map(Answer::Ec2)).collect()),
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    /// The instance's account cannot be asked (no enrichment role there), for `reason`.
+    pub fn unavailable(reason: &str) -> Self {
+        FakeDescriber {
+            answers: Mutex::new(VecDeque::from([Ok(Answer::Known(Lookup::Unavailable(
+                reason.to_owned(),
+            )))])),
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    /// EC2 knows the instance.
+    pub fn knows(instance: InstanceDetails) -> Self {
+        Self::scripted(vec![Ok(Some(instance))])
+    }
+
+    /// EC2 does not know the instance (`InvalidInstanceID.NotFound`).
+    pub fn unknown() -> Self {
+        Self::scripted(vec![Ok(None)])
+    }
+
+    /// Every call fails with `fault`.
+    pub fn failing(fault: Fault) -> Self {
+        Self::scripted(vec![Err(fault)])
+    }
+
+    /// How many times the service asked.
+    pub fn calls(&self) -> u32 {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl DescribeInstance for FakeDescriber {
+    async fn describe(
+        &self,
+        _account: &str,
+        _region: &str,
+        _instance_id: &str,
+    ) -> Result<Lookup, RecordError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut answers = self.answers.lock().expect("describer lock");
+        let answer = if answers.len() > 1 {
+            answers.pop_front()
+        } else {
+            answers.front().cloned()
+        };
+        match answer.expect("a scripted answer") {
+            Ok(Answer::Known(lookup)) => Ok(lookup),
+            Ok(Answer::Ec2(instance)) => Ok(instance.into()),
+            Err(fault) => Err(fault.error("ec2:DescribeInstances")),
+        }
+    }
+}

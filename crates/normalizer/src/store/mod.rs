@@ -1,0 +1,67 @@
+//! The resources' recorded states and history: the normalizer's memory, as a port
+//! ([`StateStore`]) with its DynamoDB adapter (`dynamodb`) and its in-memory fake (`memory`,
+//! feature `test-util`).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use ore_lambda::RecordError;
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
+
+pub mod dynamodb;
+#[cfg(any(test, feature = "test-util"))]
+pub mod memory;
+
+/// A write that depended on what was read, and found it changed: read again and decide again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Everything was written.
+    Written,
+    /// Nothing was written: the entry exists already, or the current state moved on since it
+    /// was read.
+    Conflict,
+}
+
+/// The resources' recorded states and history (the normalizer's memory). Keys are resource
+/// ARNs, unique across accounts and regions.
+pub trait StateStore {
+    /// The current state and the history entries from `from` on, oldest first.
+    fn load(
+        &self,
+        resource: &str,
+        from: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Snapshot, RecordError>> + Send;
+
+    /// Record `entry` (once per event id) and, when `current` is given, make it the current
+    /// state provided the stored one is still the one with event id `expected` (`None`: none
+    /// stored). Both writes happen or neither does.
+    fn record(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+        current: Option<(&CurrentState, Option<&str>)>,
+    ) -> impl Future<Output = Result<Recorded, RecordError>> + Send;
+
+    /// Note that the entry's message went out, so a redelivery publishes nothing.
+    fn mark_published(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry,
+    ) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// Whether the notice with this message id went out before (its AWS event redelivered).
+    /// Notices are kept apart from the history: they do not change the resource's state.
+    fn notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+    ) -> impl Future<Output = Result<bool, RecordError>> + Send;
+
+    /// Note that the notice went out (kept as long as the history, from `event_time`).
+    fn mark_notice_published(
+        &self,
+        resource: &str,
+        message_id: &str,
+        event_time: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RecordError>> + Send;
+}
