@@ -7,7 +7,7 @@ The table is the stack's `StateTableName` output (or `--table`); the instance's 
 the account and region of the credentials (or `--account`, `--region`). Reads only: `dynamodb:Query`
 on the table (and `cloudformation:DescribeStacks`, `sts:GetCallerIdentity` when they are needed).
 For anything older than the table keeps (StateHistoryDays), query the S3 archive with Athena
-(README, "Querying the record").
+(docs/deploying.md, "Querying the record").
 """
 import argparse
 import datetime as dt

@@ -2,7 +2,7 @@
 emulator's multi-account support. Its EC2 instances live in its own account (and here another
 region); its enrichment role is the template's (name, trust and permission policy) in its IAM;
 its forwarding rules are the template's patterns. The hop from its default bus to the central
-one is emulated (README "Emulated hops": the emulator's EventBridge delivers no event to another
+one is emulated (docs/local-pipeline.md "Emulated hops": the emulator's EventBridge delivers no event to another
 account's bus): an event that a forwarding rule matches is put on the central bus unchanged,
 keeping its own account and region, as EventBridge delivers it."""
 import json

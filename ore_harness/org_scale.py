@@ -1,10 +1,10 @@
 """ORE for an organisation, in numbers: events per day for N accounts, the concurrency that keeps up,
 the STS and EC2 call rates against their quotas, and the monthly bill. One model, printed as the
-tables of the README's "Running for an organisation" (tests/bench/test_org_scale.py keeps the README
+tables of docs/organisation.md, "Running for an organisation" (tests/bench/test_org_scale.py keeps that page
 equal to this output, and holds the model's measured inputs to what the benchmarks and the local
 pipeline measure).
 
-    python -m ore_harness.org_scale            # the README tables
+    python -m ore_harness.org_scale            # the tables of docs/organisation.md
     python -m ore_harness.org_scale --instances 400 --changes 10 --accounts 50
 
 Every input is a named constant below with where it comes from: a list price (us-east-1, on-demand,
@@ -65,7 +65,7 @@ ARCHIVE_RECORD_BILLED_KB = 5        # Firehose bills each record rounded up to 5
 # Billed time of one batch: the records of a batch are handled concurrently (ore-lambda's batch
 # helper), so a batch lasts about as long as its slowest record's AWS calls. CPU per message is
 # microseconds (cargo bench: normalizer >= 100,000 messages/s/core, csv >= 300,000, emailer >=
-# 20,000: README "Benchmarks"), so these are AWS latencies: DescribeInstances across accounts and
+# 20,000: docs/benchmarks.md "Benchmarks"), so these are AWS latencies: DescribeInstances across accounts and
 # regions ~100 ms, DynamoDB ~10 ms a call, SNS/SES ~20-50 ms.
 BATCH_SECONDS = {"normalizer": 0.20, "csv-formatter": 0.05, "emailer": 0.30}
 # Log bytes per state change, the three functions together: the local pipeline's measured volume

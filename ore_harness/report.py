@@ -6,7 +6,7 @@ FLOOR = "cold-start-floor"  # the empty runtime: crates/cold-start-floor
 BATCH = 10
 # The architecture `sam deploy` ships (template.yaml's Architecture default; its Rules refuse x86_64).
 DEPLOYED_ARCH = "arm64"
-# The budgets; README.md states them with the measured values.
+# The budgets; docs/benchmarks.md states them with the measured values.
 BUDGETS = {
     "init_ratio": 2.0,          # init of each function / init of the floor
     "peak_rss_mb": 32.0,        # under a 10-record batch (MemorySize is 128)

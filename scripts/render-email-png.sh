@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Render the golden sample emails (crates/emailer/tests/golden/<name>.html) to docs/<name>.png
-# with headless Chromium, for the README. Needs Debian's `chromium` (apt-get install chromium).
+# with headless Chromium, for docs/. Needs Debian's `chromium` (apt-get install chromium).
 # Regenerate after changing the HTML template and its golden files: with names (e.g.
 # notice-health-scheduled-change), only those; with none, every one.
 set -euo pipefail

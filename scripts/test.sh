@@ -58,6 +58,8 @@ checkov --file member/template.yaml --framework cloudformation --quiet --compact
 
 log "templates: wiring, least privilege and event pattern tests (central and member)"
 python -m pytest -q tests/template
+log "docs: every link and anchor of the README and docs/ resolves; the README stays short"
+python -m pytest -q tests/docs
 log "cold-start harness: its budget verdicts and report on made-up figures"
 python -m pytest -q tests/bench
 log "verify-deployment's verdicts when a real account refuses (fakes of its answers); the emulator recording reader"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ORE's cold-start, memory and package-size benchmark, one command (README, "Benchmarks"):
+# ORE's cold-start, memory and package-size benchmark, one command (docs/benchmarks.md, "Benchmarks"):
 #   scripts/bench/cold-start.sh                 20 fresh starts of each function and of the floor
 #   scripts/bench/cold-start.sh --short         3 fresh starts, 2 warm batches: proves it works (CI)
 #   scripts/bench/cold-start.sh --starts 50 ... any other option goes to ore_harness/bench.py (--compare-trust-stores, --check-sizes, ...)

@@ -1,4 +1,4 @@
-"""The README's "Running for an organisation" numbers are ore_harness.org_scale's output, and the
+"""The numbers of docs/organisation.md, "Running for an organisation", are ore_harness.org_scale's output, and the
 model's inputs that the repository defines or measures elsewhere agree with it."""
 import pathlib
 import re
@@ -10,9 +10,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def readme_block():
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "organisation.md").read_text()
     found = re.search(r"<!-- org-scale:begin -->\n(.*?)<!-- org-scale:end -->", text, re.S)
-    assert found, "README has the org-scale block"
+    assert found, "docs/organisation.md has the org-scale block"
     return found.group(1)
 
 
@@ -35,12 +35,12 @@ def test_every_size_stays_inside_the_quotas_and_the_defaults_say_when_to_raise_c
         scale = org_scale.Scale(accounts)
         assert scale.sts_per_second() < org_scale.STS_REQUESTS_PER_SECOND_QUOTA / 100
         assert scale.describe_per_second_per_account() < org_scale.EC2_DESCRIBE_REFILL_PER_SECOND / 10
-    # The README's advice: the default normalizer concurrency keeps up with 100 accounts' bursts,
+    # The page's advice: the default normalizer concurrency keeps up with 100 accounts' bursts,
     # not with 1,000 accounts' (5 does).
     assert org_scale.Scale(100).concurrency("normalizer") <= org_scale.MAXIMUM_CONCURRENCY["normalizer"]
     big = org_scale.Scale(1000).concurrency("normalizer")
     assert org_scale.MAXIMUM_CONCURRENCY["normalizer"] < big <= 5
-    assert "`NormalizerMaxConcurrency` to 5" in (ROOT / "README.md").read_text()
+    assert "`NormalizerMaxConcurrency` to 5" in (ROOT / "docs" / "organisation.md").read_text()
 
 
 def test_costs_grow_with_the_organisation_and_every_line_is_priced():

@@ -104,7 +104,7 @@ def test_emailer_notices(local):
      '"subject": "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"'),
 ])
 def test_one_command_invokes_and_shows_the_side_effect(function, event, side_effect):
-    """scripts/local-invoke.sh FUNCTION EVENT, as the README shows it first: with the build and
+    """scripts/local-invoke.sh FUNCTION EVENT, as docs/local-pipeline.md shows it first: with the build and
     images in place it starts its own emulator, creates the resources, invokes, and prints the
     response and what the function published or mailed."""
     before = emulator_containers()

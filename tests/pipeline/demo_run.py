@@ -19,7 +19,7 @@ RUNS = {
                "--verify-mail-to", "ops@example.com"],
     # verify-deployment's sinks: a test mail of each kind, an archive record, the tables and alarms.
     "verify": ["--canary-only", "--verify-mail-to", "ops@example.com", "--verify-archive-record"],
-    # Replacement mail templates, one good and one broken (README, "Changing the mail").
+    # Replacement mail templates, one good and one broken (docs/emailer.md, "Changing the mail").
     "templates": ["--templates", "tests/pipeline/mail-templates", "events/eventbridge/ec2-instance-stopped.json"],
 }
 LOG_TAIL_LINES = 80

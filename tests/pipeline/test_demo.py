@@ -83,7 +83,7 @@ def test_rule_filters_and_malformed_event_is_dead_lettered(summary):
 
 
 def test_failures_are_logged_as_structured_json(summary, run):
-    """The README's log claims: JSON lines, one per failed record, naming message id and kind."""
+    """docs/deploying.md's log claims ("Failure handling"): JSON lines, one per failed record, naming message id and kind."""
     lines = (run.folder / "logs" / "normalizer.log").read_text().splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert records, "no JSON log lines from the normalizer"
@@ -162,7 +162,7 @@ def test_csv_and_mail_show_the_timing(summary, run):
 
 
 def test_every_standard_message_is_archived_once(summary):
-    """SNS -> Firehose -> S3 (the SNS hop emulated, README "Emulated hops"), heartbeats filtered out."""
+    """SNS -> Firehose -> S3 (the SNS hop emulated, docs/local-pipeline.md "Emulated hops"), heartbeats filtered out."""
     archived = summary["archived_messages"]
     assert len(archived) == len(set(archived)) == summary["normalized_messages"] + summary["notice_count"]
 
@@ -255,7 +255,7 @@ def test_the_member_accounts_instance_is_forwarded_and_enriched_in_its_own_accou
 
 
 def test_the_log_volume_per_event_is_within_the_organisation_models(summary, run):
-    """README "Running for an organisation" prices CloudWatch Logs at org_scale.LOG_BYTES_PER_EVENT
+    """docs/organisation.md "Running for an organisation" prices CloudWatch Logs at org_scale.LOG_BYTES_PER_EVENT
     bytes per state change: the functions' logs of the whole demo stay under that per message."""
     from ore_harness import org_scale
     logged = sum(p.stat().st_size for p in (run.folder / "logs").iterdir() if p.is_file())

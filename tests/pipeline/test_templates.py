@@ -1,4 +1,4 @@
-"""Replacement mail templates tested locally, as the README shows (the run "templates":
+"""Replacement mail templates tested locally, as docs/emailer.md shows (the run "templates":
 scripts/demo.sh --templates tests/pipeline/mail-templates and one stopped event): the emailer reads
 them from the emulator's S3 at init, uses the good text template, refuses the broken HTML one by
 name (log line and metric) and sends the compiled-in HTML instead: the mail still goes out."""

@@ -1,5 +1,5 @@
 """The AWS documentation pages ORE's grants follow, one constant each, so every permission test
-names its source and the README's "Deploying: permissions and why" table can cite the same."""
+names its source and the "Deploying: permissions and why" table of docs/deploying.md can cite the same."""
 
 SNS_KMS_EVENT_SOURCES = (
     "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services")

@@ -1,7 +1,7 @@
 """Every AWS name the templates and the code rely on is in docs/aws-names.yaml with its page and a
 quoted phrase, and every name there is used: IAM actions, condition keys and the values they are
 compared with, service principals, metrics with their dimensions, event sources and detail-types,
-and the log fields AWS reads. The README's permissions and alarms tables name the same."""
+and the log fields AWS reads. The permissions and alarms tables of docs/deploying.md name the same."""
 import json
 import re
 
@@ -104,7 +104,7 @@ def template_events():
 
 
 def readme_section(title, end):
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "deploying.md").read_text()
     start = text.index(title)
     return text[start:text.index(end, start)]
 
@@ -207,9 +207,9 @@ def test_the_readme_permissions_table_names_what_the_registry_holds():
     iam = {t for t in tokens if IAM_NAME.match(t)}
     families = {a for rule in aws_docs.DOCUMENTED_WILDCARD_ACTIONS.values() for a in rule["actions"]}
     known = names("iam-actions") | names("condition-keys") | families
-    assert iam - known == set(), "the README names what the registry does not"
-    assert names("iam-actions") - iam == set(), "the README's table leaves these out"
-    assert names("condition-keys") - iam == set(), "the README's table leaves these out"
+    assert iam - known == set(), "docs/deploying.md names what the registry does not"
+    assert names("iam-actions") - iam == set(), "docs/deploying.md's table leaves these out"
+    assert names("condition-keys") - iam == set(), "docs/deploying.md's table leaves these out"
     via_service = {principal_name(v["value"]) for c in REGISTRY["condition-keys"] if c["name"] == "kms:ViaService"
                    for v in c["values"]}
     principals = {t for t in tokens if t.endswith(".amazonaws.com")}

@@ -133,14 +133,14 @@ def test_sender_parameter_pattern_accepts_what_the_readme_shows(source_template)
     import re
     import pathlib
     pattern = re.compile(source_template["Parameters"]["EmailFrom"]["AllowedPattern"])
-    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "emailer.md").read_text()
     emailer = Template().function("EmailerFunction")
     [variable] = [name for name, value in emailer.environment.items() if ref(value) == "EmailFrom"]
     [row] = [line for line in readme.splitlines() if line.startswith(f"| `{variable}` |")]
     examples = re.findall(r"`([^`]*@[^`]*)`", row)
     assert examples, row
     for example in examples:
-        assert pattern.fullmatch(example), f"README's {variable} example {example!r} fails the template's pattern"
+        assert pattern.fullmatch(example), f"docs/emailer.md's {variable} example {example!r} fails the template's pattern"
 
 
 def test_the_emailer_reads_replacement_templates_under_their_prefix_only(resources, source_template):

@@ -208,12 +208,13 @@ def test_saved_queries_read_only_columns_the_table_has(resources):
 
 
 def test_what_outlives_the_stack_is_what_the_readme_says(source_template):
-    """README "Tear down" lists what `sam delete` keeps; the template's Retain policies are that list."""
+    """docs/deploying.md "Tear down" lists what `sam delete` keeps; the template's Retain policies are that list."""
     retained = sorted(name for name, r in source_template["Resources"].items()
                       if r.get("DeletionPolicy") == "Retain")
     assert retained == ["ArchiveBucket", "MailLedgerTable", "OreKey", "StateTable"]
-    readme = (ROOT / "README.md").read_text()
-    teardown = readme[readme.index("### Tear down"):readme.index("## Running for an organisation")]
+    doc = (ROOT / "docs" / "deploying.md").read_text()
+    start = doc.index("### Tear down")
+    teardown = doc[start:doc.index("\n## ", start)]
     for words in ("the KMS key", "the state table", "the mail ledger", "the archive bucket"):
         assert words in teardown, words
     assert "scheduled for deletion" not in teardown

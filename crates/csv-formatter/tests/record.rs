@@ -158,7 +158,7 @@ fn timing_columns_carry_the_previous_state_late_and_flapping() {
 
 #[test]
 fn version_one_columns_keep_their_positions() {
-    // Appending keeps version 1 (README, "Versioning"): the first 22 columns never move.
+    // Appending keeps version 1 (docs/contract.md, "Versioning"): the first 22 columns never move.
     let committed = std::fs::read_to_string(repo_root().join("schemas/csv-record.v1.csv")).unwrap();
     let header: Vec<&str> = committed.trim_end().split(',').collect();
     assert_eq!(header, csv_columns());
@@ -199,13 +199,13 @@ fn the_account_name_is_the_last_column_and_formula_guarded() {
 
 #[test]
 fn the_readme_lists_every_column_in_order() {
-    // README, "csv-formatter": a row `| N | `column` | meaning | example |` per column.
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    // docs/contract.md, "csv-formatter": a row `| N | `column` | meaning | example |` per column.
+    let readme = std::fs::read_to_string(repo_root().join("docs/contract.md")).unwrap();
     let section = readme
         .split("\n## csv-formatter\n")
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
-        .expect("README has a csv-formatter section");
+        .expect("docs/contract.md has a csv-formatter section");
     let listed: Vec<(usize, String)> = section
         .lines()
         .filter_map(|line| {

@@ -36,7 +36,7 @@ fn sample_email_matches_the_golden_files() {
     golden("email-stopped.html", &email.html);
 }
 
-/// The README's pictures are PNGs of the window `scripts/render-email-png.sh` renders, made from
+/// The pictures in docs/ (shown in docs/emailer.md) are PNGs of the window `scripts/render-email-png.sh` renders, made from
 /// the golden HTML as it is now (the script records that HTML's SHA-256 beside each picture).
 #[test]
 fn the_readme_pictures_are_rendered_from_the_current_golden_html() {

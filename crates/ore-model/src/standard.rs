@@ -35,7 +35,7 @@ pub const MAX_TAG_VALUE_CHARS: usize = 256;
 const MAX_FIELD_CHARS: usize = 256;
 
 /// The standard message (v1): a CloudEvent whose `data` is the state change. Field meanings are
-/// documented in the schema and the README; `id` is deterministic per (event, resource), so
+/// documented in the schema and docs/contract.md; `id` is deterministic per (event, resource), so
 /// redeliveries keep it and consumers can dedupe.
 pub type StandardMessage = CloudEvent<ResourceStateChange>;
 

@@ -136,7 +136,7 @@ pub fn configuration_fix(code: Option<&str>, action: &str) -> Option<String> {
         "AccessDeniedException" => format!(
             "the emailer's role may not send this mail: {action} must be allowed on the sender \
              identity, on every recipient identity while the account is in the SES sandbox, and on \
-             the configuration set (see README, 'Deploying: permissions and why')"
+             the configuration set (see docs/deploying.md, 'Deploying: permissions and why')"
         ),
         "MessageRejected" => {
             "SES rejected the mail: verify EmailFrom (its address or domain) in this \
