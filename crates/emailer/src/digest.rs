@@ -11,7 +11,6 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::format::{console_url, human_time};
-use crate::instance::StateStyle;
 use crate::routing::Recipients;
 use crate::state_change::StateChangeView;
 
@@ -47,8 +46,6 @@ pub(crate) struct DigestView<'a> {
 #[derive(Debug, Serialize)]
 pub(crate) struct Group<'a> {
     pub state: &'static str,
-    pub state_label: &'static str,
-    pub state_color: &'static str,
     pub account: &'a str,
     /// `payments-prod (111122223333)`, or the id alone.
     pub account_label: String,
@@ -82,7 +79,6 @@ impl<'a> DigestView<'a> {
         let mut grouped: BTreeMap<(u8, &str, &str), Group<'a>> = BTreeMap::new();
         for message in &ordered {
             let data = &message.data;
-            let style = StateStyle::of(data.state);
             let group = grouped
                 .entry((
                     state_order(data.state),
@@ -91,8 +87,6 @@ impl<'a> DigestView<'a> {
                 ))
                 .or_insert_with(|| Group {
                     state: data.state.as_str(),
-                    state_label: style.label,
-                    state_color: style.color,
                     account: &data.resource.account,
                     account_label: data.resource.account_label(),
                     region: &data.resource.region,

@@ -1,9 +1,8 @@
-//! The instance as every mail shows it: what EC2 said of it, its tags, how its state looks, and
-//! how it is named in a subject line. The state-change, notice and digest views share these.
+//! The instance as every mail shows it: what EC2 said of it, its tags, and how it is named in a
+//! subject line. The state-change, notice and digest views share these.
 
 use std::borrow::Cow;
 
-use ore_model::ec2::InstanceState;
 use ore_model::standard::{InstanceDetails, Resource};
 
 use crate::format::{human_time, truncate};
@@ -60,48 +59,5 @@ pub fn subject_who(resource: &Resource) -> String {
         name
     } else {
         format!("{name} ({})", resource.resource_id)
-    }
-}
-
-/// How a state is labelled and coloured in a mail, and what it means.
-pub struct StateStyle {
-    /// `Running`, `Shutting down`.
-    pub label: &'static str,
-    /// A badge colour readable with white text on light and dark backgrounds.
-    pub color: &'static str,
-    /// One sentence on what the state means for the instance.
-    pub meaning: &'static str,
-}
-
-impl StateStyle {
-    /// The style of `state`.
-    pub fn of(state: InstanceState) -> Self {
-        let (label, color, meaning) = match state {
-            InstanceState::Pending => ("Pending", "#b7791f", "The instance is starting up."),
-            InstanceState::Running => ("Running", "#2f855a", "The instance is up and billed."),
-            InstanceState::Stopping => (
-                "Stopping",
-                "#c05621",
-                "The instance is shutting down to stopped.",
-            ),
-            InstanceState::Stopped => (
-                "Stopped",
-                "#4a5568",
-                "The instance is stopped; its EBS volumes remain.",
-            ),
-            InstanceState::ShuttingDown => (
-                "Shutting down",
-                "#c53030",
-                "The instance is being terminated.",
-            ),
-            InstanceState::Terminated => {
-                ("Terminated", "#9b2c2c", "The instance is gone for good.")
-            }
-        };
-        StateStyle {
-            label,
-            color,
-            meaning,
-        }
     }
 }

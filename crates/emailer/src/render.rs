@@ -19,15 +19,18 @@ use crate::notice::NoticeView;
 use crate::routing::Recipients;
 use crate::state_change::StateChangeView;
 
+const WORDS_TEMPLATE: &str = "words.txt";
 const TEXT_TEMPLATE: &str = "email.txt";
 const HTML_TEMPLATE: &str = "email.html";
 const NOTICE_TEXT_TEMPLATE: &str = "notice.txt";
 const NOTICE_HTML_TEMPLATE: &str = "notice.html";
 const DIGEST_TEXT_TEMPLATE: &str = "digest.txt";
 const DIGEST_HTML_TEMPLATE: &str = "digest.html";
-/// The compiled-in templates, by name. `instance.*` (the instance's details, tags and console
-/// link) is included by every single mail.
-pub const TEMPLATES: [(&str, &str); 8] = [
+/// The compiled-in templates, by name. `words.txt` holds the phrases every mail builds from facts
+/// (subject lines included); `instance.*` (the instance's details, tags and console link) is
+/// included by every single mail.
+pub const TEMPLATES: [(&str, &str); 9] = [
+    (WORDS_TEMPLATE, include_str!("../templates/words.txt")),
     ("instance.txt", include_str!("../templates/instance.txt")),
     ("instance.html", include_str!("../templates/instance.html")),
     (TEXT_TEMPLATE, include_str!("../templates/email.txt")),
@@ -190,6 +193,30 @@ impl Renderer {
         })
     }
 
+    /// The subject line `macro` of `words.txt` writes for `view`, on one line whatever a
+    /// replacement template writes: control characters become spaces, the ends are trimmed.
+    fn subject<V: Serialize>(&self, r#macro: &str, view: &V) -> Result<String, RecordError> {
+        let words = self
+            .env
+            .get_template(WORDS_TEMPLATE)
+            .and_then(|t| t.render_captured(()))
+            .map_err(|e| RecordError::local("render the subject", e))?;
+        let mut words = words;
+        let line = words
+            .with_state_mut(|state| {
+                state.call_macro(
+                    r#macro,
+                    &[minijinja::Value::from(minijinja::value::Serde(view))],
+                )
+            })
+            .map_err(|e| RecordError::local("render the subject", e))?;
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Ok(line.trim().to_owned())
+    }
+
     fn render_view<V: Serialize>(&self, name: &str, view: &V) -> Result<String, RecordError> {
         self.env
             .get_template(name)
@@ -221,7 +248,8 @@ impl Renderer {
         message: &StandardMessage,
         now: DateTime<Utc>,
     ) -> Result<RenderedEmail, RecordError> {
-        let view = StateChangeView::new(message, now);
+        let mut view = StateChangeView::new(message, now);
+        view.subject = self.subject("state_change_subject", &view)?;
         let text = self.render_view(TEXT_TEMPLATE, &view)?;
         let html = self.render_view(HTML_TEMPLATE, &view)?;
         Ok(RenderedEmail {

@@ -1,7 +1,6 @@
 //! Rendering: the subject, golden text and HTML bodies, and escaping of hostile tag values.
 
 use chrono::{DateTime, Duration, Utc};
-use emailer::state_change::subject;
 use emailer::Renderer;
 use ore_model::standard::{EnrichmentStatus, StandardMessage};
 use ore_model::Payload;
@@ -149,6 +148,14 @@ fn hostile_tag_values_and_names_are_escaped_in_html() {
     assert!(!email.subject.contains('\n'));
 }
 
+fn subject(message: &StandardMessage) -> String {
+    Renderer::new()
+        .unwrap()
+        .render(message, message.time)
+        .unwrap()
+        .subject
+}
+
 #[test]
 fn subject_cannot_be_broken_by_a_name() {
     let mut message = sample("stopped");
@@ -282,5 +289,64 @@ fn a_named_account_reads_as_its_name_and_id_escaped_in_html() {
         email.subject.starts_with("[payments <prod> eu-west-1] "),
         "{}",
         email.subject
+    );
+}
+
+/// The compiled-in `words.txt` with `from` replaced by `to`.
+fn reworded(from: &str, to: &str) -> String {
+    let (_, words) = emailer::render::TEMPLATES
+        .iter()
+        .find(|(name, _)| *name == "words.txt")
+        .expect("words.txt is compiled in");
+    assert!(words.contains(from), "{from}");
+    words.replace(from, to)
+}
+
+#[test]
+fn a_replacement_words_template_rewords_the_body_and_the_subject() {
+    let words = reworded(
+        "The instance is stopped; its EBS volumes remain.",
+        "Parked.",
+    )
+    .replace("is now {{ c.state }}", "went {{ c.state }}");
+    let (renderer, refused) = Renderer::with_overrides(vec![("words.txt".into(), words)]).unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    let message = sample("stopped");
+    let email = renderer.render(&message, built_at(&message)).unwrap();
+    assert!(email.text.contains("\nParked.\n"), "{}", email.text);
+    assert!(email.html.contains(">Parked.</p>"));
+    assert!(!email.text.contains("EBS volumes remain"));
+    assert_eq!(
+        email.subject,
+        "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) went stopped"
+    );
+}
+
+#[test]
+fn a_replacement_words_template_missing_a_phrase_is_refused() {
+    let words = reworded(
+        "{% macro state_meaning(state) %}",
+        "{% macro meaning(state) %}",
+    );
+    let (renderer, refused) = Renderer::with_overrides(vec![("words.txt".into(), words)]).unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].template, "words.txt");
+    assert!(renderer.overridden().is_empty());
+}
+
+#[test]
+fn a_subject_stays_on_one_line_whatever_the_words_template_writes() {
+    let words = reworded(
+        "{%- if c.flapping %} - flapping",
+        "\r\nBcc: x@example.com{%- if c.flapping %} - flapping",
+    );
+    let (renderer, refused) = Renderer::with_overrides(vec![("words.txt".into(), words)]).unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    let message = sample("stopped");
+    let subject = renderer.render(&message, message.time).unwrap().subject;
+    assert!(!subject.contains(['\r', '\n']), "{subject:?}");
+    assert!(
+        subject.ends_with("is now stopped  Bcc: x@example.com"),
+        "{subject:?}"
     );
 }
