@@ -127,6 +127,9 @@ impl Renderer {
                 .lstrip_blocks(true)
                 .build()?,
         );
+        // A name no view has is an error, not an empty string: a replacement written for another
+        // version of the views is refused by the sample check instead of mailing blanks.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.add_filter("format_label", |label: String| format!("{label:<20}"));
         let overridden = replacements.keys().cloned().collect();
         // Auto-escaping follows the template name: HTML for `.html`, none for `.txt`. Each

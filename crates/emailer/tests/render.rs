@@ -350,3 +350,19 @@ fn a_subject_stays_on_one_line_whatever_the_words_template_writes() {
         "{subject:?}"
     );
 }
+
+#[test]
+fn a_replacement_naming_a_variable_the_views_lack_is_refused_not_rendered_blank() {
+    // `verb` was a sentence of the view before the wording moved into words.txt.
+    let (renderer, refused) = Renderer::with_overrides(vec![(
+        "email.txt".into(),
+        "{{ name }} {{ verb }} {{ state }}".into(),
+    )])
+    .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].reason.contains("rendering a state change"),
+        "{refused:?}"
+    );
+    assert!(renderer.overridden().is_empty());
+}

@@ -22,7 +22,7 @@ async fn good_replacements_are_used_and_broken_ones_fall_back_to_the_compiled_in
         &[
             (
                 "mail/email.txt",
-                b"ACME operations\n{{ name }} {{ verb }} {{ state }} ({{ account }})\n",
+                b"{% import \"words.txt\" as words %}\nACME operations\n{{ name }} {{ words.verb(late) }} {{ state }} ({{ account }})\n",
             ),
             // Does not parse.
             ("mail/email.html", b"<p>{% if %}</p>"),
