@@ -25,12 +25,14 @@ pub fn digest_id(message_ids: &[&str]) -> String {
     Uuid::new_v5(&DIGEST_NAMESPACE, sorted.join("\n").as_bytes()).to_string()
 }
 
-/// Everything the digest templates show, already formatted.
+/// The facts the digest templates show, already formatted; the summary line and the subject are
+/// `templates/words.txt`'s.
 #[derive(Debug, Serialize)]
 pub(crate) struct DigestView<'a> {
+    /// Set by the renderer from the `digest_subject` macro (the HTML shows it as its title).
     pub subject: String,
-    /// "12 instances terminated, 3 stopped in eu-west-1, account 123456789012".
-    pub summary: String,
+    /// What the summary line counts.
+    pub tally: Tally,
     pub count: usize,
     /// Which route this digest is for ("payments", or "default").
     pub route: &'a str,
@@ -62,8 +64,21 @@ pub(crate) struct Row<'a> {
     pub instance_type: &'a str,
     pub time: String,
     pub console_url: Option<String>,
-    /// "late" or "flapping", when the change is either.
-    pub flag: Option<&'static str>,
+    /// The change is late (history, not the current state).
+    pub late: bool,
+    /// The change reached the flapping threshold.
+    pub flapping: bool,
+}
+
+/// The digest's changes counted: per state (terminal states first), and the distinct regions
+/// and accounts they are in.
+#[derive(Debug, Serialize)]
+pub(crate) struct Tally {
+    /// (state, how many), terminal states first.
+    pub counts: Vec<(&'static str, usize)>,
+    pub regions: Vec<String>,
+    /// Account labels (`payments-prod (111122223333)`, or the id alone).
+    pub accounts: Vec<String>,
 }
 
 impl<'a> DigestView<'a> {
@@ -75,7 +90,7 @@ impl<'a> DigestView<'a> {
         let mut ordered: Vec<&StandardMessage> = messages.to_vec();
         ordered.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
         let ids: Vec<&str> = ordered.iter().map(|m| m.id.as_str()).collect();
-        let summary = summary(&ordered);
+        let tally = tally(&ordered);
         let mut grouped: BTreeMap<(u8, &str, &str), Group<'a>> = BTreeMap::new();
         for message in &ordered {
             let data = &message.data;
@@ -109,19 +124,14 @@ impl<'a> DigestView<'a> {
                     &data.resource.region,
                     &data.resource.resource_id,
                 ),
-                flag: if timing.is_some_and(|t| t.late) {
-                    Some("late")
-                } else if timing.is_some_and(|t| t.flapping.is_some()) {
-                    Some("flapping")
-                } else {
-                    None
-                },
+                late: timing.is_some_and(|t| t.late),
+                flapping: timing.is_some_and(|t| t.flapping.is_some()),
             });
         }
         let first = ordered.first().map(|m| m.time).unwrap_or(now);
         let last = ordered.last().map(|m| m.time).unwrap_or(now);
         DigestView {
-            subject: format!("[ORE] {summary}"),
+            subject: String::new(),
             count: ordered.len(),
             route: recipients.route_name(),
             groups: grouped.into_values().collect(),
@@ -132,7 +142,7 @@ impl<'a> DigestView<'a> {
             digest_id: digest_id(&ids),
             first_time: human_time(&first),
             last_time: human_time(&last),
-            summary,
+            tally,
         }
     }
 }
@@ -149,45 +159,33 @@ fn state_order(state: InstanceState) -> u8 {
     }
 }
 
-/// "12 instances terminated, 3 stopped in eu-west-1, account 123456789012"; several accounts or
-/// regions are counted instead of named.
-fn summary(messages: &[&StandardMessage]) -> String {
+/// The counts of "12 instances terminated, 3 stopped in eu-west-1, account 123456789012".
+fn tally(messages: &[&StandardMessage]) -> Tally {
     let mut per_state: BTreeMap<u8, (InstanceState, usize)> = BTreeMap::new();
     for message in messages {
         let state = message.data.state;
         per_state.entry(state_order(state)).or_insert((state, 0)).1 += 1;
     }
-    let counts: Vec<String> = per_state
-        .values()
-        .enumerate()
-        .map(|(index, (state, count))| {
-            let noun = match (index, count) {
-                (0, 1) => "instance ",
-                (0, _) => "instances ",
-                _ => "",
-            };
-            format!("{count} {noun}{state}")
-        })
-        .collect();
     let mut accounts: Vec<String> = messages
         .iter()
         .map(|m| m.data.resource.account_label())
         .collect();
-    let mut regions: Vec<&str> = messages
+    let mut regions: Vec<String> = messages
         .iter()
-        .map(|m| m.data.resource.region.as_str())
+        .map(|m| m.data.resource.region.clone())
         .collect();
     accounts.sort_unstable();
     accounts.dedup();
     regions.sort_unstable();
     regions.dedup();
-    let place = match (regions.as_slice(), accounts.as_slice()) {
-        ([region], [account]) => format!("in {region}, account {account}"),
-        ([region], accounts) => format!("in {region}, {} accounts", accounts.len()),
-        (regions, [account]) => format!("in {} regions, account {account}", regions.len()),
-        (regions, accounts) => format!("in {} regions, {} accounts", regions.len(), accounts.len()),
-    };
-    format!("{} {place}", counts.join(", "))
+    Tally {
+        counts: per_state
+            .into_values()
+            .map(|(state, count)| (state.as_str(), count))
+            .collect(),
+        regions,
+        accounts,
+    }
 }
 
 #[cfg(test)]

@@ -1,38 +1,40 @@
-//! A notice -> what the mail says: what will happen to the instance and when (in UTC and
-//! relative to now), what to do about it, and AWS's own words (untrusted text, escaped by the
-//! HTML template).
+//! A notice -> the facts its mail shows: what will happen to the instance and when (in UTC and
+//! relative to now), and AWS's own words (untrusted text, escaped by the HTML template). What to
+//! do about it, and every other sentence, is `templates/words.txt`'s.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
-use ore_model::notice::{Notice, NoticeMessage, ScheduledChange, SpotAction};
+use ore_model::notice::{Notice, NoticeMessage, ScheduledChange};
 use ore_model::standard::EnrichmentStatus;
 use serde::Serialize;
 
 use crate::format::{ago, console_url, human_time, span};
 use crate::instance::{instance_details, instance_tags, subject_who};
 
-/// Everything the notice templates show, already formatted.
+/// The facts the notice templates show, already formatted (times, spans, the window); the
+/// sentences, labels and subject line are `templates/words.txt`'s.
 #[derive(Debug, Serialize)]
 pub(crate) struct NoticeView<'a> {
+    /// Set by the renderer from the `notice_subject` macro (the HTML shows it as its title).
     pub(crate) subject: String,
+    /// The name or id as a subject line shows it: control characters removed, long names cut.
+    who: String,
+    /// What happens, the facts its phrases are made of.
+    what: What,
     name: &'a str,
     has_name: bool,
     instance_id: &'a str,
-    /// "will be retired", "terminates in 2 minutes", …: follows the name.
-    headline: String,
-    badge: &'static str,
-    color: &'static str,
-    /// What to do about it.
-    advice: String,
-    /// Labelled times: the window, the Spot action.
+    /// Timed facts, as (label key of `words.label`, value).
     when: Vec<(&'static str, String)>,
     /// AWS's description (scheduled changes).
     description: Option<&'a str>,
-    /// The AWS event's own identifiers.
+    /// The AWS event's own identifiers, as (label key, value).
     aws: Vec<(&'static str, Cow<'a, str>)>,
     has_calendar: bool,
     account: &'a str,
+    /// The account id alone, for the subject line.
+    account_short: &'a str,
     /// `payments-prod (111122223333)`, or the id alone.
     account_label: String,
     region: &'a str,
@@ -48,23 +50,43 @@ pub(crate) struct NoticeView<'a> {
     source_event_id: &'a str,
 }
 
+/// What happens to the instance: the facts `words.txt`'s notice phrases are made of.
+#[derive(Debug, Default, Serialize)]
+struct What {
+    /// `scheduled-change`, `spot-interruption`, `rebalance-recommendation`.
+    kind: &'static str,
+    /// A scheduled change's kind of change (`retirement`, `reboot for maintenance`, ...).
+    change: Option<&'static str>,
+    /// A scheduled change's window: "between 5 and 12 Dec".
+    window: Option<String>,
+    /// Now against the window: "in 6 days", "under way", "window passed".
+    relative: Option<String>,
+    /// A Spot interruption's action: `terminate`, `stop`, `hibernate`.
+    action: Option<&'static str>,
+    /// When the Spot action happens, from now: "in 2 minutes".
+    until: Option<String>,
+}
+
 impl<'a> NoticeView<'a> {
     pub(crate) fn new(message: &'a NoticeMessage, now: DateTime<Utc>) -> Self {
         let resource = &message.data.resource;
+        let notice = &message.data.notice;
         let mut view = NoticeView {
             subject: String::new(),
+            who: subject_who(resource),
+            what: What {
+                kind: notice.kind().as_str(),
+                ..What::default()
+            },
             name: resource.display_name(),
             has_name: resource.display_name() != resource.resource_id,
             instance_id: &resource.resource_id,
-            headline: String::new(),
-            badge: "",
-            color: "",
-            advice: String::new(),
             when: Vec::new(),
             description: None,
             aws: Vec::new(),
             has_calendar: false,
             account: &resource.account,
+            account_short: resource.account_short(),
             account_label: resource.account_label(),
             region: &resource.region,
             event_time: human_time(&message.time),
@@ -82,108 +104,47 @@ impl<'a> NoticeView<'a> {
             message_id: &message.id,
             source_event_id: &resource.source_event_id,
         };
-        let who = subject_who(resource);
-        let prefix = format!("[{} {}]", resource.account_short(), resource.region);
-        match &message.data.notice {
-            Notice::ScheduledChange(change) => {
-                let (what, advice) = scheduled_wording(change);
-                let window = window_phrase(change.start_time, change.end_time);
-                let relative = relative_to_window(now, change);
-                view.subject = format!("{prefix} {who} {what} {window}, {relative}");
-                view.headline = format!("{what} {window}");
-                view.badge = "Scheduled change";
-                view.color = "#6b46c1";
-                view.advice = advice.to_owned();
-                view.when = vec![(
-                    "Window starts",
-                    format!("{} ({relative})", human_time(&change.start_time)),
-                )];
-                if let Some(end) = &change.end_time {
-                    view.when.push(("Window ends", human_time(end)));
-                }
-                view.description = Some(change.description.as_str()).filter(|d| !d.is_empty());
-                view.aws = vec![
-                    ("Event type", Cow::Borrowed(change.event_type_code.as_str())),
-                    ("Status", Cow::Borrowed(change.status.as_str())),
-                    ("Health event", Cow::Borrowed(change.event_arn.as_str())),
-                ];
-                view.has_calendar = true;
-            }
+        match notice {
+            Notice::ScheduledChange(change) => view.scheduled(change, now),
             Notice::SpotInterruption(warning) => {
-                let verb = match warning.action {
-                    SpotAction::Terminate => "terminates",
-                    SpotAction::Stop => "stops",
-                    SpotAction::Hibernate => "hibernates",
-                };
-                let when = until(now, warning.action_time);
-                view.subject = format!("{prefix} Spot interruption: {who} {verb} {when}");
-                view.headline = format!("{verb} {when}");
-                view.badge = "Spot interruption";
-                view.color = "#c53030";
-                view.advice = format!(
-                    "EC2 is reclaiming this Spot instance and will {} it two minutes after the \
-                     warning. Drain its work now; this is the last notice before it happens.",
-                    warning.action.as_str()
-                );
+                let until = until(now, warning.action_time);
                 view.when = vec![(
-                    "Interruption at",
-                    format!("{} ({when})", human_time(&warning.action_time)),
+                    "interruption_at",
+                    format!("{} ({until})", human_time(&warning.action_time)),
                 )];
-                view.aws = vec![("Action", Cow::Borrowed(warning.action.as_str()))];
+                view.aws = vec![("action", Cow::Borrowed(warning.action.as_str()))];
+                view.what.action = Some(warning.action.as_str());
+                view.what.until = Some(until);
             }
             Notice::RebalanceRecommendation(_) => {
-                view.subject = format!(
-                    "{prefix} Rebalance recommended: {who} is at elevated risk of Spot interruption"
-                );
-                view.headline = "is at elevated risk of Spot interruption".to_owned();
-                view.badge = "Rebalance recommendation";
-                view.color = "#b7791f";
-                view.advice = "EC2 recommends moving this Spot instance's work to another \
-                               instance now, before an interruption warning gives only two \
-                               minutes."
-                    .to_owned();
                 view.when = vec![(
-                    "Recommended at",
+                    "recommended_at",
                     format!("{} ({})", human_time(&message.time), ago(now, message.time)),
                 )];
             }
         }
         view
     }
-}
 
-/// What a scheduled change does to the instance, and what the owner can do about it.
-fn scheduled_wording(change: &ScheduledChange) -> (&'static str, &'static str) {
-    match change.summary() {
-        "retirement" => (
-            "will be retired",
-            "AWS will stop or terminate this instance at the start of the window: its hardware \
-             is degraded. Stop and start it yourself before then (EBS-backed) to move it to \
-             healthy hardware, or replace it.",
-        ),
-        "reboot for maintenance" => (
-            "will be rebooted for maintenance",
-            "AWS will reboot this instance during the window. You can reboot it yourself \
-             earlier, or reschedule, from the Events page of the EC2 console.",
-        ),
-        "scheduled stop" => (
-            "will be stopped",
-            "AWS will stop this instance during the window. Stop and start it yourself before \
-             then to move it to healthy hardware.",
-        ),
-        "scheduled termination" => (
-            "will be terminated",
-            "AWS will terminate this instance during the window. Replace it before then.",
-        ),
-        "maintenance" => (
-            "has maintenance scheduled",
-            "AWS will perform maintenance during the window; the instance may be unreachable \
-             for part of it.",
-        ),
-        _ => (
-            "has a scheduled change",
-            "AWS has scheduled a change to this instance; see AWS's description below.",
-        ),
+    fn scheduled(&mut self, change: &'a ScheduledChange, now: DateTime<Utc>) {
+        let relative = relative_to_window(now, change);
+        self.when = vec![(
+            "window_starts",
+            format!("{} ({relative})", human_time(&change.start_time)),
+        )];
+        if let Some(end) = &change.end_time {
+            self.when.push(("window_ends", human_time(end)));
+        }
+        self.description = Some(change.description.as_str()).filter(|d| !d.is_empty());
+        self.aws = vec![
+            ("event_type", Cow::Borrowed(change.event_type_code.as_str())),
+            ("status", Cow::Borrowed(change.status.as_str())),
+            ("health_event", Cow::Borrowed(change.event_arn.as_str())),
+        ];
+        self.has_calendar = true;
+        self.what.change = Some(change.summary());
+        self.what.window = Some(window_phrase(change.start_time, change.end_time));
+        self.what.relative = Some(relative);
     }
 }
 

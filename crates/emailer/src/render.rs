@@ -181,7 +181,8 @@ impl Renderer {
         message: &NoticeMessage,
         now: DateTime<Utc>,
     ) -> Result<RenderedEmail, RecordError> {
-        let view = NoticeView::new(message, now);
+        let mut view = NoticeView::new(message, now);
+        view.subject = self.subject("notice_subject", &view)?;
         let text = self.render_view(NOTICE_TEXT_TEMPLATE, &view)?;
         let html = self.render_view(NOTICE_HTML_TEMPLATE, &view)?;
         let attachments = match &message.data.notice {
@@ -234,7 +235,8 @@ impl Renderer {
         recipients: &Recipients,
         now: DateTime<Utc>,
     ) -> Result<RenderedEmail, RecordError> {
-        let view = DigestView::new(messages, recipients, now);
+        let mut view = DigestView::new(messages, recipients, now);
+        view.subject = self.subject("digest_subject", &view)?;
         let text = self.render_view(DIGEST_TEXT_TEMPLATE, &view)?;
         let html = self.render_view(DIGEST_HTML_TEMPLATE, &view)?;
         Ok(RenderedEmail {
