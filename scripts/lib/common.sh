@@ -70,25 +70,25 @@ stop_emulator() {
   MOTO_PID=""
 }
 
-# Every function of template.yaml (and any extra binary) in ONE `cargo lambda build` for an
-# architecture, with the arguments `sam build` gives each function (`--release`, `--arm64` for arm64,
-# `--bin`, run in the workspace root, the functions' CodeUri), so their artifacts are the ones sam
-# build looks for: it then finds each binary up to date and copies it. One invocation lets Cargo
-# schedule the whole graph at once (aws-sdk-ec2, the longest unit, starts as soon as its
-# dependencies are built; the functions' link-time optimizations run side by side), where sam
-# build's three builds would take turns at the target directory's lock in whatever order they
-# reached it. CARGO_TARGET_DIR is the architecture's own.
+# Every function of template.yaml (and any extra binary), built for an architecture with the
+# arguments `sam build` gives each function (`--release`, `--arm64` for arm64, `--bin`, run in the
+# workspace root, the functions' CodeUri), so their artifacts are the ones sam build looks for: it
+# then finds each binary up to date and copies it, and its cargo output is in a log of ours.
+# CARGO_TARGET_DIR is the architecture's own.
 #   build_functions_release ARCH [EXTRA_BINARY...]
 build_functions_release() {
   local arch="$1" binary arguments=(--release --locked)
   shift
   [ "$arch" = arm64 ] && arguments+=(--arm64)
+  # One cargo lambda build per function, with the arguments sam build gives it, so sam build finds
+  # each up to date. Not one build of all three: Cargo unifies the dependencies' features across
+  # the packages of one invocation, and the emailer's S3 client turns on features the others lack,
+  # so a joint build differs from sam's per-function ones and sam compiled everything again.
   for binary in $(cd "$ORE_ROOT" && "$ORE_VENV/bin/python" -c \
       'from ore_harness.template import Template; print(" ".join(f.binary for f in Template().functions))') "$@"; do
-    arguments+=(--bin "$binary")
+    log "cargo lambda build ${arguments[*]} --bin $binary"
+    (cd "$ORE_ROOT" && cargo lambda build "${arguments[@]}" --bin "$binary")
   done
-  log "cargo lambda build ${arguments[*]}"
-  (cd "$ORE_ROOT" && cargo lambda build "${arguments[@]}")
 }
 
 # sam build for arm64, the deployable, into .aws-sam/build, in a subshell without scripts/test.sh's
