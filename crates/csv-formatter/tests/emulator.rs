@@ -1,7 +1,6 @@
 //! The csv-formatter's handler against SNS/SQS served by the emulator, through the real SDK.
 
 use csv_formatter::{csv_columns, CsvFormatter};
-use ore_lambda::batch::RecordHandler;
 use ore_lambda::sns::SnsTopic;
 use test_support::{
     emulator_config, failed_ids, load_json, load_sqs_event, message_ids, TappedTopic,
@@ -19,7 +18,7 @@ async fn records_arrive_on_the_csv_topic_and_parse_back() {
 
     for delivery in ["sns-envelope", "raw-delivery"] {
         let event = load_sqs_event(&format!("events/sqs/csv-formatter-stopped-{delivery}.json"));
-        let response = formatter.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&formatter, &event).await.unwrap();
         assert!(response.batch_item_failures.is_empty(), "{delivery}");
 
         let received = tap.receive(1).await;
@@ -64,7 +63,7 @@ async fn mixed_batch_reports_exactly_the_bad_ids() {
         &tap.topic_arn,
     ));
     let event = load_sqs_event("events/sqs/csv-formatter-malformed-batch.json");
-    let response = formatter.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&formatter, &event).await.unwrap();
     assert_eq!(failed_ids(&response), message_ids(&event.records[1..]));
     assert_eq!(
         tap.receive(1).await.len(),
@@ -81,7 +80,7 @@ async fn publish_failure_is_reported_not_swallowed() {
         "arn:aws:sns:eu-west-1:123456789012:no-such-topic",
     ));
     let event = load_sqs_event("events/sqs/csv-formatter-stopped-raw-delivery.json");
-    let response = formatter.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&formatter, &event).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
 }
 
@@ -102,7 +101,7 @@ async fn notice_records_arrive_on_the_csv_topic_with_their_kind() {
         let event = load_sqs_event(&format!(
             "events/sqs/csv-formatter-{name}-sns-envelope.json"
         ));
-        let response = formatter.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&formatter, &event).await.unwrap();
         assert!(response.batch_item_failures.is_empty(), "{name}");
         let received = tap.receive(1).await;
         assert_eq!(received.len(), 1, "{name}");

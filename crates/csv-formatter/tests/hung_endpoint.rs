@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use csv_formatter::CsvFormatter;
-use ore_lambda::batch::{process_batch, RecordHandler};
+use ore_lambda::batch::run_batch;
 use ore_lambda::sns::SnsTopic;
 use test_support::{
     black_hole_config, failed_kinds, heartbeat_message_body, load_sqs_event, sqs_event,
@@ -28,9 +28,7 @@ async fn a_hung_sns_fails_only_the_records_that_publish_and_in_time() {
     let function_timeout = Duration::from_secs(template_number("Globals.Function", &["Timeout"]));
     let started = std::time::Instant::now();
     let deadline = tokio::time::Instant::now() + function_timeout;
-    let outcome = process_batch(&event, |body| formatter.handle_record(body, deadline))
-        .await
-        .unwrap();
+    let outcome = run_batch(&formatter, &event, deadline).await.unwrap();
     assert_eq!(
         failed_kinds(&event, &outcome),
         [("csv-1".to_owned(), "transient")]

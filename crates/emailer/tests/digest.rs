@@ -12,7 +12,6 @@ use emailer::mail::memory::RecordingMailer;
 use emailer::routing::RoutingConfig;
 use emailer::routing::EMAIL_ROUTES;
 use emailer::{Emailer, Renderer, RoutingTable};
-use ore_lambda::batch::RecordHandler;
 use ore_lambda::fakes::Fault;
 use ore_model::standard::StandardMessage;
 use ore_model::Payload;
@@ -48,7 +47,9 @@ async fn a_burst_across_two_teams_is_one_digest_per_team_and_nothing_else() {
     records.extend(team_burst("data", 15, 15));
     records.insert(7, ("sqs-heartbeat".into(), heartbeat_message_body("hb-1")));
     let emailer = emailer(RecordingMailer::default());
-    let response = emailer.handle_batch(&sqs_event_of(&records)).await.unwrap();
+    let response = test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
 
     let mut sent = emailer.mailer().sent_to();
@@ -87,7 +88,9 @@ async fn a_burst_across_two_teams_is_one_digest_per_team_and_nothing_else() {
 async fn below_the_threshold_each_change_is_its_own_mail() {
     let emailer = emailer(RecordingMailer::default());
     let lone = team_burst("payments", 0, 1);
-    emailer.handle_batch(&sqs_event_of(&lone)).await.unwrap();
+    test_support::run_batch(&emailer, &sqs_event_of(&lone))
+        .await
+        .unwrap();
     let [(to, mail)] = emailer.mailer().sent_to().try_into().unwrap();
     assert_eq!(
         mail.subject,
@@ -106,7 +109,9 @@ async fn below_the_threshold_each_change_is_its_own_mail() {
     let emailer = emailer_with_threshold(5);
     let mut records = team_burst("payments", 1, 4);
     records.extend(team_burst("data", 5, 5));
-    emailer.handle_batch(&sqs_event_of(&records)).await.unwrap();
+    test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
     let subjects: Vec<String> = emailer
         .mailer()
         .sent()
@@ -137,7 +142,9 @@ async fn a_failed_digest_fails_exactly_its_records_and_the_retry_sends_nothing_t
     let emailer = emailer(mailer);
     let mut records = team_burst("payments", 0, 6);
     records.extend(team_burst("data", 6, 6));
-    let response = emailer.handle_batch(&sqs_event_of(&records)).await.unwrap();
+    let response = test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
     let payments_ids: Vec<String> = records[..6].iter().map(|(id, _)| id.clone()).collect();
     let mut failed: Vec<String> = response
         .batch_item_failures
@@ -148,13 +155,14 @@ async fn a_failed_digest_fails_exactly_its_records_and_the_retry_sends_nothing_t
     assert_eq!(failed, payments_ids);
     assert_eq!(emailer.mailer().sent().len(), 1, "the data digest went out");
     // The failed digest gave its claims back: SQS redelivers exactly those records.
-    let retry = emailer
-        .handle_batch(&sqs_event_of(&records[..6]))
+    let retry = test_support::run_batch(&emailer, &sqs_event_of(&records[..6]))
         .await
         .unwrap();
     assert!(retry.batch_item_failures.is_empty());
     // And the whole batch once more (an at-least-once redelivery): nothing is sent again.
-    let again = emailer.handle_batch(&sqs_event_of(&records)).await.unwrap();
+    let again = test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
     assert!(again.batch_item_failures.is_empty());
     let sent = emailer.mailer().sent_to();
     assert_eq!(sent.len(), 2, "one digest per team, each once");
@@ -166,10 +174,14 @@ async fn a_failed_digest_fails_exactly_its_records_and_the_retry_sends_nothing_t
 async fn a_set_redelivered_with_one_new_change_mails_that_change_alone() {
     let emailer = emailer(RecordingMailer::default());
     let first = team_burst("payments", 0, 5);
-    emailer.handle_batch(&sqs_event_of(&first)).await.unwrap();
+    test_support::run_batch(&emailer, &sqs_event_of(&first))
+        .await
+        .unwrap();
     let mut again = first.clone();
     again.extend(team_burst("payments", 5, 1));
-    let response = emailer.handle_batch(&sqs_event_of(&again)).await.unwrap();
+    let response = test_support::run_batch(&emailer, &sqs_event_of(&again))
+        .await
+        .unwrap();
     assert!(response.batch_item_failures.is_empty());
     let subjects: Vec<String> = emailer
         .mailer()
@@ -194,14 +206,10 @@ async fn a_digest_ses_refuses_sends_the_records_to_the_dead_letter_queue_togethe
     ));
     let mut records = team_burst("payments", 0, 5);
     records.extend(team_burst("data", 5, 5));
-    let outcome = ore_lambda::batch::process_records(&sqs_event_of(&records), |r| {
-        emailer.handle_records(
-            r,
-            tokio::time::Instant::now() + std::time::Duration::from_secs(20),
-        )
-    })
-    .await
-    .unwrap();
+    let deadline = tokio::time::Instant::now() + ore_lambda::batch::DEFAULT_BUDGET;
+    let outcome = ore_lambda::batch::run_batch(&emailer, &sqs_event_of(&records), deadline)
+        .await
+        .unwrap();
     let kinds: Vec<&str> = outcome
         .results
         .iter()
@@ -234,7 +242,9 @@ async fn hostile_tag_values_cannot_add_a_recipient_or_break_the_html() {
         records.push((id, message.to_string()));
     }
     let emailer = emailer_with_threshold(2);
-    emailer.handle_batch(&sqs_event_of(&records)).await.unwrap();
+    test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
     let [(to, digest)] = emailer.mailer().sent_to().try_into().unwrap();
     assert_eq!(
         to,

@@ -65,7 +65,7 @@ async fn email_is_sent_once_with_sender_recipients_and_subject() {
     let emailer = emailer(&config, &sender).await;
     for delivery in ["sns-envelope", "raw-delivery"] {
         let event = load_sqs_event(&format!("events/sqs/emailer-stopped-{delivery}.json"));
-        let response = emailer.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&emailer, &event).await.unwrap();
         assert!(response.batch_item_failures.is_empty(), "{delivery}");
     }
     let sent = sent_emails(&sender);
@@ -94,9 +94,7 @@ async fn mixed_batch_reports_exactly_the_bad_ids() {
     let config = emulator_config().await;
     let sender = verified_sender(&config).await;
     let event = load_sqs_event("events/sqs/emailer-malformed-batch.json");
-    let response = emailer(&config, &sender)
-        .await
-        .handle_batch(&event)
+    let response = test_support::run_batch(&emailer(&config, &sender).await, &event)
         .await
         .unwrap();
     assert_eq!(failed_ids(&response), message_ids(&event.records[1..]));
@@ -116,7 +114,7 @@ async fn unverified_sender_is_a_rejected_failure_not_a_silent_drop() {
     let failure = error.aws().expect("an AWS failure");
     assert_eq!(failure.operation, "ses:SendEmail");
     assert!(failure.code.is_some(), "the SES error code is kept: {why}");
-    let response = emailer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&emailer, &event).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
     assert!(sent_emails(&sender).is_empty());
 }
@@ -161,7 +159,7 @@ async fn notices_are_mailed_once_the_scheduled_change_as_raw_mime_with_its_calen
     ] {
         let event = load_sqs_event(&format!("events/sqs/emailer-{name}-sns-envelope.json"));
         for _delivery in 0..2 {
-            let response = emailer.handle_batch(&event).await.unwrap();
+            let response = test_support::run_batch(&emailer, &event).await.unwrap();
             assert!(response.batch_item_failures.is_empty(), "{name}");
         }
     }
@@ -233,10 +231,10 @@ async fn a_burst_of_30_across_two_teams_is_one_digest_per_team_through_ses_and_d
     let mut records = test_support::team_burst("payments", 0, 15);
     records.extend(test_support::team_burst("data", 15, 15));
     let event = test_support::sqs_event_of(&records);
-    let response = emailer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&emailer, &event).await.unwrap();
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     // Delivered again whole (SQS is at-least-once): the ledger lets nothing out twice.
-    let again = emailer.handle_batch(&event).await.unwrap();
+    let again = test_support::run_batch(&emailer, &event).await.unwrap();
     assert!(again.batch_item_failures.is_empty());
 
     let mut sent: Vec<(String, String, String)> = sent_emails(&sender)

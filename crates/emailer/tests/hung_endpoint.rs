@@ -5,7 +5,7 @@ use emailer::ledger::memory::MemoryMailLedger;
 use std::time::Duration;
 
 use emailer::{Emailer, Pacer, Renderer, RoutingTable, SesMailer};
-use ore_lambda::batch::{process_batch, RecordHandler};
+use ore_lambda::batch::run_batch;
 use test_support::{
     black_hole_config, failed_kinds, heartbeat_message_body, load_sqs_event, short_timeouts,
     sqs_event, template_number,
@@ -49,9 +49,7 @@ async fn a_hung_ses_fails_only_the_records_that_send_and_in_time() {
     ));
     let started = std::time::Instant::now();
     let deadline = tokio::time::Instant::now() + function_timeout;
-    let outcome = process_batch(&event, |body| emailer.handle_record(body, deadline))
-        .await
-        .unwrap();
+    let outcome = run_batch(&emailer, &event, deadline).await.unwrap();
     assert_eq!(
         failed_kinds(&event, &outcome),
         [

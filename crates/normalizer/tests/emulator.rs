@@ -6,7 +6,6 @@ use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use normalizer::store::dynamodb::DynamoStateStore;
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
-use ore_lambda::batch::RecordHandler;
 use ore_lambda::sns::SnsTopic;
 use ore_model::ec2::InstanceState;
 use serde_json::Value;
@@ -145,7 +144,9 @@ async fn every_state_both_deliveries_yields_one_enriched_schema_valid_message() 
             let file = format!("events/sqs/normalizer-{state}-{delivery}.json");
             let event = sample_for(&file, &instance_id);
             let started = chrono::Utc::now();
-            let response = normalizer.handle_batch(&event).await.expect("handler");
+            let response = test_support::run_batch(&normalizer, &event)
+                .await
+                .expect("handler");
             assert!(
                 response.batch_item_failures.is_empty(),
                 "{file}: {response:?}"
@@ -215,7 +216,7 @@ async fn a_redelivered_event_publishes_nothing_new() {
         &instance_id,
     );
     for delivery in ["first", "second"] {
-        let response = normalizer.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&normalizer, &event).await.unwrap();
         assert!(
             failed_ids(&response).is_empty(),
             "{delivery} delivery failed"
@@ -248,8 +249,7 @@ async fn the_day_in_order_then_reversed_gives_timing_from_the_table() {
         ("e1", "2026-11-26T09:59:00Z", "pending"),
         ("e4", "2026-11-26T13:30:00Z", "running"),
     ] {
-        let response = normalizer
-            .handle_batch(&event(id, time, state))
+        let response = test_support::run_batch(&normalizer, &event(id, time, state))
             .await
             .unwrap();
         assert!(failed_ids(&response).is_empty(), "{id}: {response:?}");
@@ -285,7 +285,7 @@ async fn ignored_instance_publishes_nothing() {
             &format!("events/sqs/normalizer-stopped-{delivery}.json"),
             &ignored,
         );
-        let response = normalizer.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&normalizer, &event).await.unwrap();
         assert!(
             response.batch_item_failures.is_empty(),
             "ignoring is not a failure"
@@ -303,7 +303,7 @@ async fn any_value_rule_and_custom_key_are_honoured() {
     let tagged = fixture.launch(&[("monitoring", "off")]).await;
     let normalizer = fixture.normalizer(IgnoreRule::new("monitoring", ""));
     let event = sample_for("events/sqs/normalizer-running-raw-delivery.json", &tagged);
-    let response = normalizer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&normalizer, &event).await.unwrap();
     assert!(failed_ids(&response).is_empty(), "ignoring is a success");
     assert!(fixture.tap.receive(0).await.is_empty());
 }
@@ -316,7 +316,7 @@ async fn unknown_instance_yields_a_not_enriched_message() {
         "events/sqs/normalizer-terminated-sns-envelope.json",
         "i-0fedcba9876543210",
     );
-    let response = normalizer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&normalizer, &event).await.unwrap();
     assert!(response.batch_item_failures.is_empty());
     let received = fixture.tap.receive(1).await;
     assert_eq!(received.len(), 1);
@@ -334,7 +334,7 @@ async fn mixed_batch_reports_exactly_the_malformed_records() {
     let instance_id = fixture.launch(&[("Name", "web-02")]).await;
     let normalizer = fixture.normalizer(default_rule());
     let event = sample_for("events/sqs/normalizer-malformed-batch.json", &instance_id);
-    let response = normalizer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&normalizer, &event).await.unwrap();
     assert_eq!(failed_ids(&response), message_ids(&event.records[1..]));
     let received = fixture.tap.receive(1).await;
     assert_eq!(received.len(), 1, "the good record is still published");
@@ -358,7 +358,7 @@ async fn unreachable_ec2_fails_the_record_and_publishes_nothing() {
         "events/sqs/normalizer-running-raw-delivery.json",
         "i-0123456789abcdef0",
     );
-    let response = normalizer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&normalizer, &event).await.unwrap();
     assert_eq!(failed_ids(&response), message_ids(&event.records[..1]));
     assert!(
         fixture.tap.receive(0).await.is_empty(),
@@ -384,7 +384,7 @@ async fn missing_topic_is_a_reported_failure() {
         "events/sqs/normalizer-stopped-raw-delivery.json",
         &instance_id,
     );
-    let response = normalizer.handle_batch(&event).await.unwrap();
+    let response = test_support::run_batch(&normalizer, &event).await.unwrap();
     assert_eq!(failed_ids(&response).len(), 1);
 }
 
@@ -424,7 +424,7 @@ async fn every_notice_kind_is_enriched_from_ec2_and_published_schema_valid() {
     ] {
         let file = format!("events/sqs/normalizer-{name}-sns-envelope.json");
         let event = sample_for(&file, &instance);
-        let response = normalizer.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&normalizer, &event).await.unwrap();
         assert!(response.batch_item_failures.is_empty(), "{name}");
         let received = fixture.tap.receive(1).await;
         assert_eq!(received.len(), 1, "{name}");
@@ -438,7 +438,7 @@ async fn every_notice_kind_is_enriched_from_ec2_and_published_schema_valid() {
 
         // Delivered again (EventBridge is at-least-once): the state table knows it went out.
         let event = sample_for(&file, &instance);
-        let response = normalizer.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&normalizer, &event).await.unwrap();
         assert!(response.batch_item_failures.is_empty(), "{name}");
         assert!(
             fixture.tap.receive(0).await.is_empty(),
@@ -446,7 +446,7 @@ async fn every_notice_kind_is_enriched_from_ec2_and_published_schema_valid() {
         );
 
         let event = sample_for(&file, &ignored);
-        let response = normalizer.handle_batch(&event).await.unwrap();
+        let response = test_support::run_batch(&normalizer, &event).await.unwrap();
         assert!(
             response.batch_item_failures.is_empty(),
             "{name}: ignoring is not a failure"
@@ -477,9 +477,7 @@ async fn a_scheduled_change_for_several_instances_publishes_one_notice_each() {
     envelope["Message"] = health.to_string().into();
     event.records[0].body = Some(envelope.to_string());
 
-    let response = fixture
-        .normalizer(default_rule())
-        .handle_batch(&event)
+    let response = test_support::run_batch(&fixture.normalizer(default_rule()), &event)
         .await
         .unwrap();
     assert!(response.batch_item_failures.is_empty());
@@ -528,8 +526,7 @@ async fn one_instances_changes_in_one_batch_defer_nothing_through_dynamodb() {
         .iter()
         .map(|(id, body)| (id.as_str(), body.as_str()))
         .collect();
-    let response = normalizer
-        .handle_batch(&test_support::sqs_event(&pairs))
+    let response = test_support::run_batch(&normalizer, &test_support::sqs_event(&pairs))
         .await
         .expect("a partial batch response");
     assert!(failed_ids(&response).is_empty(), "{response:?}");

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
-use ore_lambda::batch::{process_batch, RecordHandler};
+use ore_lambda::batch::run_batch;
 use ore_lambda::fakes::RecordingPublisher;
 use test_support::{black_hole_config, failed_kinds, load_sqs_event, sqs_event, template_number};
 
@@ -38,9 +38,7 @@ async fn a_hung_ec2_fails_only_the_records_that_called_it_and_in_time() {
     let function_timeout = Duration::from_secs(template_number("Globals.Function", &["Timeout"]));
     let started = std::time::Instant::now();
     let deadline = tokio::time::Instant::now() + function_timeout;
-    let outcome = process_batch(&event, |body| normalizer.handle_record(body, deadline))
-        .await
-        .unwrap();
+    let outcome = run_batch(&normalizer, &event, deadline).await.unwrap();
     let elapsed = started.elapsed();
 
     assert_eq!(

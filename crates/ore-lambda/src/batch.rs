@@ -20,7 +20,8 @@ use crate::error::Chain;
 use crate::ports::Requeue;
 use crate::RecordError;
 
-/// How long a batch may take when no Lambda deadline is known (hand-made calls, tests).
+/// How long a batch may take when no Lambda deadline is known (one-off tools, tests): give
+/// [`run_batch`] `Instant::now() + DEFAULT_BUDGET`.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(20);
 
 /// The whole invocation must fail (so every record is retried) because a failed record cannot
@@ -62,7 +63,7 @@ pub enum Outcome {
 impl Outcome {
     /// A consumer saw the heartbeat and sends nothing for it: one log line naming it (what
     /// `scripts/verify-deployment.sh` looks for) and the outcome its metrics count.
-    pub fn heartbeat_seen(heartbeat: HeartbeatMessage, now: DateTime<Utc>) -> Self {
+    pub fn heartbeat_seen(heartbeat: &HeartbeatMessage, now: DateTime<Utc>) -> Self {
         let delay_ms = heartbeat.delay_ms(now);
         tracing::info!(
             heartbeat_id = %heartbeat.data.source_event_id,
@@ -70,7 +71,7 @@ impl Outcome {
             "heartbeat seen; nothing is sent for it"
         );
         Outcome::Heartbeat {
-            id: heartbeat.data.source_event_id,
+            id: heartbeat.data.source_event_id.clone(),
             delay_ms,
         }
     }
@@ -129,22 +130,6 @@ pub trait RecordHandler {
         Self: Sync,
     {
         each_on_its_own(self, records, deadline)
-    }
-
-    /// The partial batch response for `event`, with [`DEFAULT_BUDGET`] to do it in.
-    fn handle_batch<'a>(
-        &'a self,
-        event: &'a SqsEvent,
-    ) -> impl Future<Output = Result<SqsBatchResponse, UnreportableFailure>> + 'a
-    where
-        Self: Sync,
-    {
-        let deadline = Instant::now() + DEFAULT_BUDGET;
-        async move {
-            process_records(event, |records| self.handle_records(records, deadline))
-                .await
-                .map(|outcome| outcome.response)
-        }
     }
 }
 
@@ -207,7 +192,7 @@ impl<C: Consumer + Sync> RecordHandler for C {
         match message {
             OreMessage::StateChanged(message) => self.deliver(*message, deadline).await,
             OreMessage::Notice(message) => self.deliver_notice(*message, deadline).await,
-            OreMessage::Heartbeat(heartbeat) => Ok(Outcome::heartbeat_seen(*heartbeat, Utc::now())),
+            OreMessage::Heartbeat(heartbeat) => Ok(Outcome::heartbeat_seen(&heartbeat, Utc::now())),
         }
     }
 
@@ -220,38 +205,15 @@ impl<C: Consumer + Sync> RecordHandler for C {
     }
 }
 
-/// Decode each record's body into `T` and run `handle` on it; collect the partial batch
-/// response. A body that does not decode fails its record as bad input without reaching `handle`.
-pub async fn process_batch<T, F, Fut>(
+/// The one way a batch runs, in Lambda (`runtime::handle`) as in the tests: decode each
+/// record's body into the handler's input, hand every decoded one to
+/// [`RecordHandler::handle_records`] at once, and collect the partial batch response. A body
+/// that does not decode fails its record as bad input without reaching the handler.
+pub async fn run_batch<H: RecordHandler + Sync + ?Sized>(
+    handler: &H,
     event: &SqsEvent,
-    handle: F,
-) -> Result<BatchOutcome, UnreportableFailure>
-where
-    T: Payload,
-    F: Fn(T) -> Fut,
-    Fut: Future<Output = Result<Outcome, RecordError>>,
-{
-    process_records(event, |records: Vec<Record<T>>| {
-        join_all(records.into_iter().map(|record| {
-            let span = tracing::info_span!("record", message_id = record.message_id.as_str());
-            handle(record.input).instrument(span)
-        }))
-    })
-    .await
-}
-
-/// Decode each record's body into `T`, hand every decoded one to `handle` at once (it returns
-/// one result per record, in order), and collect the partial batch response. A body that does
-/// not decode fails its record as bad input without reaching `handle`.
-pub async fn process_records<T, F, Fut>(
-    event: &SqsEvent,
-    handle: F,
-) -> Result<BatchOutcome, UnreportableFailure>
-where
-    T: Payload,
-    F: FnOnce(Vec<Record<T>>) -> Fut,
-    Fut: Future<Output = Vec<Result<Outcome, RecordError>>>,
-{
+    deadline: Instant,
+) -> Result<BatchOutcome, UnreportableFailure> {
     let mut results: Vec<Option<Result<Outcome, RecordError>>> =
         event.records.iter().map(|_| None).collect();
     let mut decoded = Vec::with_capacity(event.records.len());
@@ -261,7 +223,7 @@ where
             .body
             .as_deref()
             .ok_or(InputError::MissingBody)
-            .and_then(from_sqs_body::<T>);
+            .and_then(from_sqs_body::<H::Input>);
         match body {
             Ok(input) => {
                 positions.push(index);
@@ -273,7 +235,7 @@ where
             Err(error) => results[index] = Some(Err(RecordError::BadInput(error))),
         }
     }
-    let handled = handle(decoded).await;
+    let handled = handler.handle_records(decoded, deadline).await;
     if handled.len() != positions.len() {
         // A handler bug: the records without a result fail (and are retried), none is lost.
         tracing::error!(

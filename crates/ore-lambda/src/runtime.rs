@@ -10,7 +10,7 @@ use lambda_runtime::tracing::subscriber::fmt;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use tokio::time::Instant;
 
-use crate::batch::{process_records, requeue_deferred, RecordHandler};
+use crate::batch::{requeue_deferred, run_batch, RecordHandler};
 use crate::metrics;
 use crate::ports::Requeue;
 
@@ -79,8 +79,7 @@ pub async fn handle<H: RecordHandler + Sync, R: Requeue>(
     event: &SqsEvent,
     deadline: Instant,
 ) -> Result<SqsBatchResponse, Error> {
-    let outcome =
-        process_records(event, |records| handler.handle_records(records, deadline)).await?;
+    let outcome = run_batch(handler, event, deadline).await?;
     requeue_deferred(requeue, event, &outcome).await;
     let now_ms = chrono::Utc::now().timestamp_millis();
     metrics::emit(&metrics::batch_documents(

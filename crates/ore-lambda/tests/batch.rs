@@ -5,10 +5,14 @@
 use std::time::Duration;
 
 use aws_lambda_events::sqs::SqsEvent;
-use ore_lambda::batch::{process_batch, requeue_deferred, Outcome, RecordResult};
+use ore_lambda::batch::{
+    requeue_deferred, run_batch, BatchOutcome, Outcome, RecordHandler, RecordResult,
+    UnreportableFailure, DEFAULT_BUDGET,
+};
 use ore_lambda::fakes::{Fault, RecordingRequeue};
 use ore_lambda::{AwsFailure, RecordError};
 use ore_model::{InputError, Payload};
+use tokio::time::Instant;
 
 /// A test payload: a JSON string naming what the record should do.
 struct Word(String);
@@ -39,7 +43,23 @@ fn as_body(word: &str) -> String {
     }
 }
 
-async fn ok_unless_bad(Word(word): Word) -> Result<Outcome, RecordError> {
+/// Each record does what its word says.
+struct OkUnlessBad;
+
+impl RecordHandler for OkUnlessBad {
+    type Input = Word;
+
+    async fn handle_record(&self, word: Word, _deadline: Instant) -> Result<Outcome, RecordError> {
+        ok_unless_bad(word)
+    }
+}
+
+/// The batch through the one entry point Lambda's runtime uses.
+async fn run(batch: &SqsEvent) -> Result<BatchOutcome, UnreportableFailure> {
+    run_batch(&OkUnlessBad, batch, Instant::now() + DEFAULT_BUDGET).await
+}
+
+fn ok_unless_bad(Word(word): Word) -> Result<Outcome, RecordError> {
     match word.as_str() {
         "bad" => Err(InputError::UnexpectedEvent("bad".into()).into()),
         "flaky" => Err(RecordError::Transient(
@@ -65,7 +85,7 @@ async fn reports_exactly_the_failed_ids() {
         (Some("m7"), Some("!{not json")),
         (Some("m8"), Some("![1, 2]")),
     ]);
-    let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
+    let outcome = run(&batch).await.unwrap();
     let failed: Vec<_> = outcome
         .response
         .batch_item_failures
@@ -99,7 +119,7 @@ async fn reports_exactly_the_failed_ids() {
 #[tokio::test]
 async fn all_good_reports_nothing() {
     let batch = event(&[(Some("m1"), Some("good")), (Some("m2"), Some("good"))]);
-    let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
+    let outcome = run(&batch).await.unwrap();
     assert!(outcome.response.batch_item_failures.is_empty());
     assert_eq!(outcome.results.len(), 2);
 }
@@ -118,7 +138,7 @@ fn event_from_queue(records: &[(&str, &str)]) -> SqsEvent {
 #[tokio::test]
 async fn only_deferred_records_are_requeued_early_and_a_failed_requeue_changes_no_result() {
     let batch = event_from_queue(&[("m1", "good"), ("m2", "later"), ("m3", "flaky")]);
-    let outcome = process_batch(&batch, ok_unless_bad).await.unwrap();
+    let outcome = run(&batch).await.unwrap();
     for requeue in [
         RecordingRequeue::default(),
         RecordingRequeue::failing(Fault::Transient),
@@ -139,6 +159,6 @@ async fn only_deferred_records_are_requeued_early_and_a_failed_requeue_changes_n
 #[tokio::test]
 async fn a_failure_without_message_id_fails_the_invocation() {
     let batch = event(&[(Some("m1"), Some("good")), (None, Some("bad"))]);
-    let err = process_batch(&batch, ok_unless_bad).await.unwrap_err();
+    let err = run(&batch).await.unwrap_err();
     assert_eq!(err.index, 1);
 }

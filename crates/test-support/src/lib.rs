@@ -256,6 +256,17 @@ pub fn heartbeat_message_body(event_id: &str) -> String {
     serde_json::to_string(&HeartbeatMessage::new(&event, processed_at)).expect("JSON")
 }
 
+/// `event` through the one entry point Lambda's runtime uses ([`ore_lambda::batch::run_batch`]),
+/// with the budget a run outside Lambda gets; the partial batch response alone.
+pub async fn run_batch<H: ore_lambda::batch::RecordHandler + Sync>(
+    handler: &H,
+    event: &SqsEvent,
+) -> Result<aws_lambda_events::sqs::SqsBatchResponse, ore_lambda::batch::UnreportableFailure> {
+    let deadline = tokio::time::Instant::now() + ore_lambda::batch::DEFAULT_BUDGET;
+    ore_lambda::batch::run_batch(handler, event, deadline)
+        .await
+        .map(|outcome| outcome.response)
+}
 /// The message ids of records a batch failed, and the error kinds, from a [`BatchOutcome`].
 pub fn failed_kinds(
     event: &SqsEvent,

@@ -1,0 +1,160 @@
+//! A burst: the state changes of one batch for the same recipients, at the digest threshold or
+//! above, go out as one digest; its records succeed or fail together.
+
+use futures_util::future::join_all;
+use ore_lambda::batch::Outcome;
+use ore_lambda::RecordError;
+use ore_model::standard::StandardMessage;
+use tokio::time::Instant;
+
+use super::once::Mail;
+use super::Emailer;
+use crate::digest::digest_id;
+use crate::ledger::MailLedger;
+use crate::routing::Recipients;
+use crate::SendMail;
+
+/// The batch positions that go out as digests, grouped by recipients: `state_changes` holds each
+/// record's recipients when it is a state change; a recipient set with `threshold` or more of
+/// them gets a digest.
+pub(super) fn digest_groups<'a>(
+    state_changes: &[Option<&'a Recipients>],
+    threshold: usize,
+) -> Vec<(&'a Recipients, Vec<usize>)> {
+    let mut groups: Vec<(&Recipients, Vec<usize>)> = Vec::new();
+    for (index, recipients) in state_changes.iter().enumerate() {
+        let Some(recipients) = recipients else {
+            continue;
+        };
+        match groups.iter_mut().find(|(r, _)| r == recipients) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((recipients, vec![index])),
+        }
+    }
+    groups.retain(|(_, members)| members.len() >= threshold);
+    groups
+}
+
+impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
+    /// Mail a burst to one recipient set as one digest. Every member is claimed first (one
+    /// already mailed is a duplicate and left out, one claimed elsewhere waits); the claimed
+    /// ones are sent together, and all succeed or all fail with the send.
+    pub(super) async fn mail_digest(
+        &self,
+        recipients: &Recipients,
+        members: Vec<(usize, &StandardMessage)>,
+        deadline: Instant,
+    ) -> Vec<(usize, Result<Outcome, RecordError>)> {
+        let now = (self.clock)();
+        let claims = join_all(
+            members
+                .iter()
+                .map(|(_, m)| self.claim(&m.id, m.data.state.as_str(), now)),
+        )
+        .await;
+        let mut results = Vec::with_capacity(members.len());
+        let mut claimed = Vec::with_capacity(members.len());
+        for ((index, message), claim) in members.into_iter().zip(claims) {
+            match claim {
+                Ok(None) => claimed.push((index, message)),
+                Ok(Some(outcome)) => results.push((index, Ok(outcome))),
+                Err(error) => results.push((index, Err(error))),
+            }
+        }
+        if claimed.is_empty() {
+            return results;
+        }
+        let batch: Vec<&StandardMessage> = claimed.iter().map(|(_, m)| *m).collect();
+        let ids: Vec<&str> = batch.iter().map(|m| m.id.as_str()).collect();
+        let digest = digest_id(&ids);
+        // Redelivered members drop out of the set: one left is mailed as the change it is.
+        let rendered = match batch.as_slice() {
+            [single] => self.renderer.render(single, now),
+            _ => self.renderer.render_digest(&batch, recipients, now),
+        };
+        let sent = match rendered {
+            Ok(email) => {
+                let mail = Mail {
+                    message_id: &digest,
+                    resource_id: "",
+                    state: "digest",
+                    recipients,
+                    email,
+                };
+                self.send(&mail, deadline).await
+            }
+            Err(error) => Err(error),
+        };
+        match sent {
+            Ok(()) => {
+                tracing::info!(
+                    digest_id = %digest,
+                    route = recipients.route_name(),
+                    messages = batch.len(),
+                    message_ids = ?ids,
+                    "digest sent"
+                );
+                join_all(ids.iter().map(|id| self.confirm(id))).await;
+                results.extend(claimed.iter().map(|(index, m)| {
+                    (
+                        *index,
+                        Ok(Outcome::Delivered {
+                            state: m.data.state.as_str(),
+                        }),
+                    )
+                }));
+            }
+            Err(error) => {
+                tracing::warn!(
+                    digest_id = %digest,
+                    route = recipients.route_name(),
+                    messages = batch.len(),
+                    error_kind = error.kind(),
+                    "digest not sent; each of its records fails and is retried"
+                );
+                let released = join_all(ids.iter().map(|id| self.ledger.release(id))).await;
+                for ((index, _), release) in claimed.iter().zip(released) {
+                    let failure = match release {
+                        Ok(()) => error.shared(),
+                        Err(release_error) => release_error,
+                    };
+                    results.push((*index, Err(failure)));
+                }
+            }
+        }
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipients(route: &str) -> Recipients {
+        Recipients {
+            route: Some(route.to_owned()),
+            to: vec![format!("{route}@example.com")],
+        }
+    }
+
+    #[test]
+    fn only_recipient_sets_at_the_threshold_get_a_digest_and_other_kinds_stay_out() {
+        let (payments, data) = (recipients("payments"), recipients("data"));
+        // Positions 2 and 5 are a notice and a heartbeat: never part of a digest.
+        let batch = [
+            Some(&payments),
+            Some(&data),
+            None,
+            Some(&payments),
+            Some(&payments),
+            None,
+            Some(&data),
+        ];
+        assert_eq!(digest_groups(&batch, 3), [(&payments, vec![0, 3, 4])]);
+        assert_eq!(
+            digest_groups(&batch, 2),
+            [(&payments, vec![0, 3, 4]), (&data, vec![1, 6])]
+        );
+        assert!(digest_groups(&batch, 4).is_empty());
+    }
+}
