@@ -1,0 +1,346 @@
+//! The committed JSON Schemas against the Rust types, field for field: the fields a message can
+//! carry are exactly the schema's properties, and the fields it always carries are exactly the
+//! schema's required ones. The schemas stay written by hand (their descriptions, patterns and
+//! versioning notes are the contract's prose); this is what keeps them from drifting.
+//!
+//! The messages are built with struct literals, so a new field in a model type does not compile
+//! here until it is set, and then shows up in the comparison with its schema.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ore_model::ec2::InstanceState;
+use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
+use ore_model::notice::{
+    HealthStatus, Notice, NoticeMessage, RebalanceRecommendation, ResourceNotice, ScheduledChange,
+    SpotAction, SpotInterruption,
+};
+use ore_model::standard::{
+    EnrichmentStatus, InstanceDetails, Resource, ResourceStateChange, StandardMessage,
+};
+use ore_model::timing::{Flapping, Timing};
+use serde::Serialize;
+use serde_json::Value;
+use test_support::load_json;
+
+/// What a schema says of a message's fields, as dotted paths (`data.timing.flapping`).
+#[derive(Debug, Default)]
+struct SchemaFields {
+    /// Every property the schema names.
+    all: BTreeSet<String>,
+    /// The properties their parent object requires.
+    required: BTreeSet<String>,
+    /// Objects whose keys are data, not fields (an instance's tags).
+    maps: BTreeSet<String>,
+}
+
+impl SchemaFields {
+    fn of(file: &str) -> Self {
+        let schema = load_json(file);
+        let mut fields = SchemaFields::default();
+        fields.walk(&schema, &schema, "");
+        fields
+    }
+
+    /// The properties every message carries when the optional objects in `present` are there:
+    /// each required by its parent, up to the top or to one of `present`.
+    fn always_with(&self, present: &[&str]) -> BTreeSet<String> {
+        let carried = |path: &str| {
+            let mut path = path;
+            loop {
+                if !self.required.contains(path) && !present.contains(&path) {
+                    return false;
+                }
+                match path.rsplit_once('.') {
+                    Some((parent, _)) => path = parent,
+                    None => return true,
+                }
+            }
+        };
+        self.all.iter().filter(|p| carried(p)).cloned().collect()
+    }
+
+    fn walk(&mut self, root: &Value, node: &Value, path: &str) {
+        let node = resolve(root, node);
+        for alternative in ["oneOf", "anyOf", "allOf"] {
+            for branch in node[alternative].as_array().into_iter().flatten() {
+                self.walk(root, branch, path);
+            }
+        }
+        if node["additionalProperties"].is_object() && node.get("properties").is_none() {
+            self.maps.insert(path.to_owned());
+        }
+        let required: Vec<&str> = node["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for (name, property) in node["properties"].as_object().into_iter().flatten() {
+            let child = join(path, name);
+            self.all.insert(child.clone());
+            if required.contains(&name.as_str()) {
+                self.required.insert(child.clone());
+            }
+            self.walk(root, property, &child);
+        }
+    }
+}
+
+/// A `$ref` within the same document (`#/$defs/...`), followed.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    match node["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => resolve(
+            root,
+            root.pointer(pointer)
+                .expect("the $ref points into the schema"),
+        ),
+        None => node,
+    }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// The dotted paths of every key of `message` as serialized, not descending into `maps`.
+fn fields_of(message: &impl Serialize, maps: &BTreeSet<String>) -> BTreeSet<String> {
+    fn collect(value: &Value, path: &str, maps: &BTreeSet<String>, out: &mut BTreeSet<String>) {
+        if maps.contains(path) {
+            return;
+        }
+        for (name, child) in value.as_object().into_iter().flatten() {
+            let child_path = join(path, name);
+            out.insert(child_path.clone());
+            collect(child, &child_path, maps, out);
+        }
+    }
+    let value = serde_json::to_value(message).expect("the message serializes");
+    let mut out = BTreeSet::new();
+    collect(&value, "", maps, &mut out);
+    out
+}
+
+/// `fullest` carries every field its type can; each of `bare` carries only the fields it must,
+/// given the optional objects it names as present.
+fn assert_fields<M: Serialize>(schema_file: &str, fullest: &M, bare: &[(M, &[&str])]) {
+    let schema = SchemaFields::of(schema_file);
+    assert_eq!(
+        fields_of(fullest, &schema.maps),
+        schema.all,
+        "{schema_file}: the fields a message can carry (left) and the schema's properties (right)"
+    );
+    for (message, present) in bare {
+        assert_eq!(
+            fields_of(message, &schema.maps),
+            schema.always_with(present),
+            "{schema_file}: the fields a message always carries with {present:?} (left) and the \
+             schema's required ones (right)"
+        );
+    }
+}
+
+fn at(hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, hour, 0, 0).unwrap()
+}
+
+/// Every optional field set.
+fn fullest_resource() -> Resource {
+    Resource {
+        account: "123456789012".into(),
+        account_name: Some("payments-prod".into()),
+        region: "eu-west-1".into(),
+        partition: "aws".into(),
+        resource_type: "ec2:instance".into(),
+        resource_id: "i-0abc1234def567890".into(),
+        resource_arn: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890".into(),
+        source_event_id: "e1".into(),
+        processed_at: at(9),
+        enrichment: EnrichmentStatus::Unavailable,
+        enrichment_reason: Some("no enrichment role".into()),
+        instance: InstanceDetails {
+            name: Some("web-01".into()),
+            instance_type: Some("t3.micro".into()),
+            availability_zone: Some("eu-west-1a".into()),
+            private_ip: Some("10.0.1.23".into()),
+            public_ip: Some("203.0.113.10".into()),
+            vpc_id: Some("vpc-0a1b2c3d4e5f67890".into()),
+            subnet_id: Some("subnet-0123456789abcdef0".into()),
+            launch_time: Some(at(8)),
+            platform: Some("Linux/UNIX".into()),
+            architecture: Some("x86_64".into()),
+            tags: [("Name".to_owned(), "web-01".to_owned())].into(),
+        },
+    }
+}
+
+/// Every optional field unset.
+fn barest_resource() -> Resource {
+    Resource {
+        account_name: None,
+        enrichment: EnrichmentStatus::NotFound,
+        enrichment_reason: None,
+        instance: InstanceDetails::default(),
+        ..fullest_resource()
+    }
+}
+
+fn fullest_timing() -> Timing {
+    Timing {
+        previous_state: Some(InstanceState::Pending),
+        previous_state_since: Some(at(8)),
+        previous_state_seconds: Some(3_600),
+        late: true,
+        current_state: Some(InstanceState::Stopped),
+        flapping: Some(Flapping {
+            transitions: 6,
+            window_seconds: 600,
+        }),
+    }
+}
+
+fn with_data<D, E>(sample: &str, data: E) -> ore_model::cloudevent::CloudEvent<E>
+where
+    D: serde::de::DeserializeOwned,
+{
+    let message: ore_model::cloudevent::CloudEvent<D> =
+        serde_json::from_value(load_json(sample)).expect("the sample is a message of its kind");
+    ore_model::cloudevent::CloudEvent {
+        specversion: message.specversion,
+        id: message.id,
+        source: message.source,
+        event_type: message.event_type,
+        subject: message.subject,
+        time: message.time,
+        datacontenttype: message.datacontenttype,
+        dataschema: message.dataschema,
+        data,
+    }
+}
+
+#[test]
+fn the_state_change_schema_names_exactly_the_fields_of_the_standard_message() {
+    let message = |resource, timing| -> StandardMessage {
+        with_data::<ResourceStateChange, _>(
+            "events/standard/message-running.json",
+            ResourceStateChange {
+                resource,
+                state: InstanceState::Running,
+                timing,
+            },
+        )
+    };
+    let bare_timing = Timing {
+        previous_state: None,
+        previous_state_since: None,
+        previous_state_seconds: None,
+        late: false,
+        current_state: None,
+        ..fullest_timing()
+    };
+    assert_fields(
+        "schemas/resource-state-changed.v1.json",
+        &message(fullest_resource(), Some(fullest_timing())),
+        &[
+            (message(barest_resource(), None), &[]),
+            (
+                message(barest_resource(), Some(bare_timing)),
+                &["data.timing", "data.timing.flapping"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn each_notice_schema_names_exactly_the_fields_of_its_notice_message() {
+    let scheduled = |end_time| {
+        Notice::ScheduledChange(ScheduledChange {
+            event_arn: "arn:aws:health:eu-west-1::event/EC2/X/Y".into(),
+            event_type_code: "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED".into(),
+            status: HealthStatus::Upcoming,
+            start_time: at(10),
+            end_time,
+            description: "retirement".into(),
+        })
+    };
+    let spot = Notice::SpotInterruption(SpotInterruption {
+        action: SpotAction::Terminate,
+        action_time: at(10),
+    });
+    let rebalance = Notice::RebalanceRecommendation(RebalanceRecommendation {});
+    for (schema, sample, fullest, barest) in [
+        (
+            "schemas/resource-change-scheduled.v1.json",
+            "events/notices/health-scheduled-change.json",
+            scheduled(Some(at(11))),
+            scheduled(None),
+        ),
+        (
+            "schemas/resource-spot-interruption-warned.v1.json",
+            "events/notices/ec2-spot-interruption-warning.json",
+            spot.clone(),
+            spot,
+        ),
+        (
+            "schemas/resource-rebalance-recommended.v1.json",
+            "events/notices/ec2-rebalance-recommendation.json",
+            rebalance.clone(),
+            rebalance,
+        ),
+    ] {
+        let message = |resource, notice| -> NoticeMessage {
+            with_data::<ResourceNotice, _>(sample, ResourceNotice { resource, notice })
+        };
+        assert_fields(
+            schema,
+            &message(fullest_resource(), fullest),
+            &[(message(barest_resource(), barest), &[])],
+        );
+    }
+}
+
+#[test]
+fn the_heartbeat_schema_names_exactly_the_fields_of_the_heartbeat_message() {
+    let message: HeartbeatMessage = with_data::<HeartbeatData, _>(
+        "events/canary/heartbeat-message.json",
+        HeartbeatData {
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+            source_event_id: "hb-1".into(),
+            origin: "schedule".into(),
+            processed_at: at(9),
+        },
+    );
+    assert_fields(
+        "schemas/heartbeat.v1.json",
+        &message,
+        &[(message.clone(), &[])],
+    );
+}
+
+/// The comparison itself can fail: a schema property no message carries is caught.
+#[test]
+fn a_schema_property_the_types_lack_is_caught() {
+    let mut schema = load_json("schemas/heartbeat.v1.json");
+    let data = resolve(&schema, &schema["properties"]["data"]).clone();
+    assert!(data["properties"].is_object(), "{data}");
+    let pointer = schema["properties"]["data"]["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix('#'))
+        .map(str::to_owned);
+    let data = match pointer {
+        Some(pointer) => schema.pointer_mut(&pointer).unwrap(),
+        None => &mut schema["properties"]["data"],
+    };
+    data["properties"]["retired_field"] = serde_json::json!({"type": "string"});
+    let mut fields = SchemaFields::default();
+    fields.walk(&schema, &schema, "");
+    assert!(fields.all.contains("data.retired_field"));
+    let message: HeartbeatMessage =
+        serde_json::from_value(load_json("events/canary/heartbeat-message.json")).unwrap();
+    assert_ne!(fields_of(&message, &fields.maps), fields.all);
+}
