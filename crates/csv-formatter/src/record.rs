@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, SecondsFormat, Utc};
 use ore_lambda::RecordError;
 use ore_model::notice::{Notice, NoticeMessage};
-use ore_model::standard::{Resource, StandardMessage};
+use ore_model::resource::Resource;
+use ore_model::standard::StandardMessage;
 use serde::{Serialize, Serializer};
 
 /// The `csv_schema_version` attribute and first cell of every record.

@@ -61,7 +61,7 @@ fn sample_record_round_trips_through_a_csv_reader() {
 #[test]
 fn not_enriched_message_has_empty_cells() {
     let mut message = sample();
-    message.data.resource.enrichment = ore_model::standard::EnrichmentStatus::NotFound;
+    message.data.resource.enrichment = ore_model::resource::EnrichmentStatus::NotFound;
     message.data.resource.instance = Default::default();
     let cells = parse(&csv_record(&message).unwrap());
     assert_eq!(column(&cells, "enrichment"), "not_found");

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use ore_model::standard::{InstanceDetails, Resource};
+use ore_model::resource::{InstanceDetails, Resource};
 
 use crate::format::{human_time, truncate};
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
 use ore_model::notice::{Notice, NoticeMessage, ScheduledChange};
-use ore_model::standard::EnrichmentStatus;
+use ore_model::resource::EnrichmentStatus;
 use serde::Serialize;
 
 use crate::format::{ago, console_url, human_time, span};

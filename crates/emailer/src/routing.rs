@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use ore_lambda::config::ConfigError;
-use ore_model::standard::Resource;
+use ore_model::resource::Resource;
 
 use crate::address::check_address;
 

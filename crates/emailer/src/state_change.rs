@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use ore_model::resource::EnrichmentStatus;
+use ore_model::standard::StandardMessage;
 use ore_model::timing::human_duration;
 use serde::Serialize;
 

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use emailer::Renderer;
-use ore_model::standard::{EnrichmentStatus, StandardMessage};
+use ore_model::resource::EnrichmentStatus;
+use ore_model::standard::StandardMessage;
 use ore_model::Payload;
 use test_support::{load_json, repo_root};
 

@@ -18,7 +18,8 @@ use normalizer::{assess, decide, Assessment, Decision, FlappingRule, IgnoreRule}
 use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::ec2::InstanceState;
-use ore_model::standard::{InstanceDetails, StandardMessage};
+use ore_model::resource::InstanceDetails;
+use ore_model::standard::StandardMessage;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
 use test_support::{json_files, load_json, load_sqs_event};
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ore_model::ec2::Ec2StateChange;
 use ore_model::notice::{InstanceNotice, NoticeMessage};
-use ore_model::standard::{InstanceDetails, Lookup, StandardMessage};
+use ore_model::resource::{InstanceDetails, Lookup};
+use ore_model::standard::StandardMessage;
 
 /// Which tag opts an instance out of ORE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +156,7 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use ore_model::ec2::InstanceState;
-    use ore_model::standard::EnrichmentStatus;
+    use ore_model::resource::EnrichmentStatus;
     use serde_json::json;
 
     use super::*;

@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use normalizer::enrich::DescribeInstance;
 use normalizer::Ec2Describer;
 use ore_lambda::sdk_config::{load_sdk_config_at, SdkSettings};
-use ore_model::standard::Lookup;
+use ore_model::resource::Lookup;
 use test_support::{emulator_config, SdkConfig};
 
 const HOME: &str = "123456789012";

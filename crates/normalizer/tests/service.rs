@@ -17,7 +17,7 @@ use ore_model::accounts::AccountNames;
 use ore_model::adapters::RawEvent;
 use ore_model::from_sqs_body;
 use ore_model::heartbeat::HEARTBEAT_TYPE;
-use ore_model::standard::InstanceDetails;
+use ore_model::resource::InstanceDetails;
 use serde_json::json;
 use test_support::StandardSchema;
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod heartbeat;
 pub mod message;
 pub mod notice;
+pub mod resource;
 pub mod standard;
 pub mod text;
 pub mod timing;

@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
 use crate::ec2::InstanceRef;
 use crate::envelope::Payload;
-use crate::standard::{message_id, Lookup, Resource};
+use crate::resource::{Lookup, Resource};
+use crate::standard::message_id;
 use crate::text::within;
 use crate::InputError;
 

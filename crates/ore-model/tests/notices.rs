@@ -8,7 +8,7 @@ use ore_model::message::OreMessage;
 use ore_model::notice::{
     HealthStatus, InstanceNotice, Notice, NoticeKind, NoticeMessage, SpotAction,
 };
-use ore_model::standard::InstanceDetails;
+use ore_model::resource::InstanceDetails;
 use ore_model::{from_sqs_body, InputError, Payload};
 use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use ore_model::ec2::{Ec2StateChange, InstanceState};
 use ore_model::envelope::unwrap_payload;
-use ore_model::standard::{EnrichmentStatus, InstanceDetails, StandardMessage};
+use ore_model::resource::{EnrichmentStatus, InstanceDetails};
+use ore_model::standard::StandardMessage;
 use ore_model::InputError;
 use test_support::{json_files, load_json, load_sqs_event, StandardSchema};
 

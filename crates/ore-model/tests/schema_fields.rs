@@ -15,9 +15,8 @@ use ore_model::notice::{
     HealthStatus, Notice, NoticeMessage, RebalanceRecommendation, ResourceNotice, ScheduledChange,
     SpotAction, SpotInterruption,
 };
-use ore_model::standard::{
-    EnrichmentStatus, InstanceDetails, Resource, ResourceStateChange, StandardMessage,
-};
+use ore_model::resource::{EnrichmentStatus, InstanceDetails, Resource};
+use ore_model::standard::{ResourceStateChange, StandardMessage};
 use ore_model::timing::{Flapping, Timing};
 use serde::Serialize;
 use serde_json::Value;

@@ -14,7 +14,7 @@ use aws_sdk_ec2::error::ProvideErrorMetadata;
 use chrono::DateTime;
 use ore_lambda::aws_error::record_error;
 use ore_lambda::RecordError;
-use ore_model::standard::{InstanceDetails, Lookup};
+use ore_model::resource::{InstanceDetails, Lookup};
 use tokio::time::Instant;
 
 /// Assumed credentials are replaced this long before they expire.

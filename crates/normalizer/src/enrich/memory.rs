@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use ore_lambda::fakes::Fault;
 use ore_lambda::RecordError;
-use ore_model::standard::{InstanceDetails, Lookup};
+use ore_model::resource::{InstanceDetails, Lookup};
 
 use super::DescribeInstance;
 

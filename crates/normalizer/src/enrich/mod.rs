@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use ore_lambda::RecordError;
-use ore_model::standard::Lookup;
+use ore_model::resource::Lookup;
 
 pub mod ec2;
 #[cfg(any(test, feature = "test-util"))]

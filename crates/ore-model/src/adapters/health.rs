@@ -96,58 +96,10 @@ impl Adapter for ScheduledChangeAdapter {
     fn adapt(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
         let event: HealthEvent = serde_json::from_value(payload).map_err(InputError::Shape)?;
         let detail = event.detail;
-        if detail.service != EC2_SERVICE || detail.event_type_category != SCHEDULED_CHANGE_CATEGORY
-        {
-            return Err(InputError::UnexpectedEvent(format!(
-                "AWS Health event for service {:?}, category {:?}: ORE reads {EC2_SERVICE} {SCHEDULED_CHANGE_CATEGORY} events only",
-                clean_text(&detail.service, 32),
-                clean_text(&detail.event_type_category, 32),
-            )));
-        }
-        check(
-            "detail.eventArn",
-            &detail.event_arn,
-            detail.event_arn.starts_with("arn:aws")
-                && detail.event_arn.len() <= MAX_EVENT_ARN_CHARS,
-            "must be an AWS Health event ARN",
-        )?;
-        check(
-            "detail.eventTypeCode",
-            &detail.event_type_code,
-            (3..=100).contains(&detail.event_type_code.len())
-                && detail
-                    .event_type_code
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
-            "must be an AWS Health event type code",
-        )?;
-        let start_time = match detail.start_time.as_deref() {
-            Some(text) => health_time("detail.startTime", text)?,
-            None => {
-                return Err(InputError::InvalidField {
-                    field: "detail.startTime",
-                    reason: "a scheduled change needs the start of its window".into(),
-                })
-            }
-        };
-        let end_time = detail
-            .end_time
-            .as_deref()
-            .map(|text| health_time("detail.endTime", text))
-            .transpose()?;
-        if end_time.is_some_and(|end| end < start_time) {
-            return Err(InputError::InvalidField {
-                field: "detail.endTime",
-                reason: format!("{end_time:?} is before detail.startTime {start_time}"),
-            });
-        }
-        let description = detail
-            .event_description
-            .iter()
-            .find(|d| d.language.as_deref() == Some("en_US"))
-            .or(detail.event_description.first())
-            .map(|d| clean_text(&d.latest_description, MAX_DESCRIPTION_CHARS))
-            .unwrap_or_default();
+        detail.check_scope()?;
+        detail.check_identity()?;
+        let (start_time, end_time) = detail.window()?;
+        let description = detail.english_description();
         // The impacted region is eventRegion; `region` is where the event was delivered.
         let region = detail
             .event_region
@@ -157,41 +109,7 @@ impl Adapter for ScheduledChangeAdapter {
             .affected_account
             .filter(|a| is_account(a))
             .unwrap_or_else(|| event.account.clone());
-        let entities: Vec<(String, Option<String>)> = match detail.affected_entities {
-            Some(entities) if !entities.is_empty() => entities
-                .into_iter()
-                .map(|e| (e.entity_value, e.aws_account_id))
-                .collect(),
-            _ => event.resources.into_iter().map(|r| (r, None)).collect(),
-        };
-        let total = entities.len();
-        let mut seen = HashSet::new();
-        let instances: Vec<EntityInstance> = entities
-            .into_iter()
-            .filter_map(|(value, account)| {
-                let mut instance = EntityInstance::read(&value)?;
-                if instance.account.is_none() {
-                    instance.account = account.filter(|a| is_account(a));
-                }
-                Some(instance)
-            })
-            .filter(|instance| seen.insert(instance.instance_id.clone()))
-            .collect();
-        if instances.is_empty() {
-            return Err(InputError::InvalidField {
-                field: "detail.affectedEntities",
-                reason: format!("names no EC2 instance ({total} entities, resources included)"),
-            });
-        }
-        if instances.len() > MAX_AFFECTED_INSTANCES {
-            return Err(InputError::InvalidField {
-                field: "detail.affectedEntities",
-                reason: format!(
-                    "{} instances, at most {MAX_AFFECTED_INSTANCES} in one event",
-                    instances.len()
-                ),
-            });
-        }
+        let instances = affected_instances(detail.affected_entities, event.resources)?;
         let communication = communication(
             &event.account,
             detail.communication_id.as_deref(),
@@ -226,6 +144,120 @@ impl Adapter for ScheduledChangeAdapter {
             })
             .collect()
     }
+}
+
+impl Detail {
+    /// ORE reads EC2's scheduled changes; another service or category is not this adapter's.
+    fn check_scope(&self) -> Result<(), InputError> {
+        if self.service == EC2_SERVICE && self.event_type_category == SCHEDULED_CHANGE_CATEGORY {
+            return Ok(());
+        }
+        Err(InputError::UnexpectedEvent(format!(
+            "AWS Health event for service {:?}, category {:?}: ORE reads {EC2_SERVICE} {SCHEDULED_CHANGE_CATEGORY} events only",
+            clean_text(&self.service, 32),
+            clean_text(&self.event_type_category, 32),
+        )))
+    }
+
+    /// The event's ARN and type code, as AWS Health writes them.
+    fn check_identity(&self) -> Result<(), InputError> {
+        check(
+            "detail.eventArn",
+            &self.event_arn,
+            self.event_arn.starts_with("arn:aws") && self.event_arn.len() <= MAX_EVENT_ARN_CHARS,
+            "must be an AWS Health event ARN",
+        )?;
+        check(
+            "detail.eventTypeCode",
+            &self.event_type_code,
+            (3..=100).contains(&self.event_type_code.len())
+                && self
+                    .event_type_code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            "must be an AWS Health event type code",
+        )
+    }
+
+    /// The change's window: a start it must have, an end it may have, not before the start.
+    fn window(&self) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), InputError> {
+        let start_time = match self.start_time.as_deref() {
+            Some(text) => health_time("detail.startTime", text)?,
+            None => {
+                return Err(InputError::InvalidField {
+                    field: "detail.startTime",
+                    reason: "a scheduled change needs the start of its window".into(),
+                })
+            }
+        };
+        let end_time = self
+            .end_time
+            .as_deref()
+            .map(|text| health_time("detail.endTime", text))
+            .transpose()?;
+        if end_time.is_some_and(|end| end < start_time) {
+            return Err(InputError::InvalidField {
+                field: "detail.endTime",
+                reason: format!("{end_time:?} is before detail.startTime {start_time}"),
+            });
+        }
+        Ok((start_time, end_time))
+    }
+
+    /// AWS's description in US English where it gives one, else its first, cleaned and bounded.
+    fn english_description(&self) -> String {
+        self.event_description
+            .iter()
+            .find(|d| d.language.as_deref() == Some("en_US"))
+            .or(self.event_description.first())
+            .map(|d| clean_text(&d.latest_description, MAX_DESCRIPTION_CHARS))
+            .unwrap_or_default()
+    }
+}
+
+/// The EC2 instances the event is about, each once: its affected entities, or its `resources`
+/// when it lists no entity; an entity's own account where the event names one. None, or more
+/// than ORE splits one event into, is refused with the field named.
+fn affected_instances(
+    entities: Option<Vec<Entity>>,
+    resources: Vec<String>,
+) -> Result<Vec<EntityInstance>, InputError> {
+    let entities: Vec<(String, Option<String>)> = match entities {
+        Some(entities) if !entities.is_empty() => entities
+            .into_iter()
+            .map(|e| (e.entity_value, e.aws_account_id))
+            .collect(),
+        _ => resources.into_iter().map(|r| (r, None)).collect(),
+    };
+    let total = entities.len();
+    let mut seen = HashSet::new();
+    let instances: Vec<EntityInstance> = entities
+        .into_iter()
+        .filter_map(|(value, account)| {
+            let mut instance = EntityInstance::read(&value)?;
+            if instance.account.is_none() {
+                instance.account = account.filter(|a| is_account(a));
+            }
+            Some(instance)
+        })
+        .filter(|instance| seen.insert(instance.instance_id.clone()))
+        .collect();
+    if instances.is_empty() {
+        return Err(InputError::InvalidField {
+            field: "detail.affectedEntities",
+            reason: format!("names no EC2 instance ({total} entities, resources included)"),
+        });
+    }
+    if instances.len() > MAX_AFFECTED_INSTANCES {
+        return Err(InputError::InvalidField {
+            field: "detail.affectedEntities",
+            reason: format!(
+                "{} instances, at most {MAX_AFFECTED_INSTANCES} in one event",
+                instances.len()
+            ),
+        });
+    }
+    Ok(instances)
 }
 
 /// An EC2 instance an affected entity names: by its id (`i-…`), or by its ARN
