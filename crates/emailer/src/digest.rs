@@ -91,50 +91,13 @@ impl<'a> DigestView<'a> {
         ordered.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
         let ids: Vec<&str> = ordered.iter().map(|m| m.id.as_str()).collect();
         let tally = tally(&ordered);
-        let mut grouped: BTreeMap<(u8, &str, &str), Group<'a>> = BTreeMap::new();
-        for message in &ordered {
-            let data = &message.data;
-            let group = grouped
-                .entry((
-                    state_order(data.state),
-                    data.resource.account.as_str(),
-                    data.resource.region.as_str(),
-                ))
-                .or_insert_with(|| Group {
-                    state: data.state.as_str(),
-                    account: &data.resource.account,
-                    account_label: data.resource.account_label(),
-                    region: &data.resource.region,
-                    rows: Vec::new(),
-                });
-            let timing = data.timing.as_ref();
-            group.rows.push(Row {
-                name: message.display_name(),
-                has_name: message.display_name() != data.resource.resource_id,
-                instance_id: &data.resource.resource_id,
-                instance_type: data
-                    .resource
-                    .instance
-                    .instance_type
-                    .as_deref()
-                    .unwrap_or("-"),
-                time: human_time(&message.time),
-                console_url: console_url(
-                    &data.resource.partition,
-                    &data.resource.region,
-                    &data.resource.resource_id,
-                ),
-                late: timing.is_some_and(|t| t.late),
-                flapping: timing.is_some_and(|t| t.flapping.is_some()),
-            });
-        }
         let first = ordered.first().map(|m| m.time).unwrap_or(now);
         let last = ordered.last().map(|m| m.time).unwrap_or(now);
         DigestView {
             subject: String::new(),
             count: ordered.len(),
             route: recipients.route_name(),
-            groups: grouped.into_values().collect(),
+            groups: groups(&ordered),
             changes: ordered
                 .iter()
                 .map(|m| StateChangeView::new(m, now))
@@ -143,6 +106,48 @@ impl<'a> DigestView<'a> {
             first_time: human_time(&first),
             last_time: human_time(&last),
             tally,
+        }
+    }
+}
+
+/// The table: one group per state, account and region (terminal states first), its rows in the
+/// order of `ordered`.
+fn groups<'a>(ordered: &[&'a StandardMessage]) -> Vec<Group<'a>> {
+    let mut grouped: BTreeMap<(u8, &str, &str), Group<'a>> = BTreeMap::new();
+    for message in ordered {
+        let data = &message.data;
+        let resource = &data.resource;
+        let group = grouped
+            .entry((
+                state_order(data.state),
+                resource.account.as_str(),
+                resource.region.as_str(),
+            ))
+            .or_insert_with(|| Group {
+                state: data.state.as_str(),
+                account: &resource.account,
+                account_label: resource.account_label(),
+                region: &resource.region,
+                rows: Vec::new(),
+            });
+        group.rows.push(Row::new(message));
+    }
+    grouped.into_values().collect()
+}
+
+impl<'a> Row<'a> {
+    fn new(message: &'a StandardMessage) -> Self {
+        let resource = &message.data.resource;
+        let timing = message.data.timing.as_ref();
+        Row {
+            name: message.display_name(),
+            has_name: message.display_name() != resource.resource_id,
+            instance_id: &resource.resource_id,
+            instance_type: resource.instance.instance_type.as_deref().unwrap_or("-"),
+            time: human_time(&message.time),
+            console_url: console_url(&resource.partition, &resource.region, &resource.resource_id),
+            late: timing.is_some_and(|t| t.late),
+            flapping: timing.is_some_and(|t| t.flapping.is_some()),
         }
     }
 }

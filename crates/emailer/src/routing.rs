@@ -67,38 +67,14 @@ pub struct RoutingConfig<'a> {
 impl RoutingTable {
     /// Parse and check the table; the error names the bad entry.
     pub fn new(config: &RoutingConfig<'_>) -> Result<Self, ConfigError> {
-        let allowed = allowed_domains(config.allowed_domains)?;
-        let check = |name: &'static str, address: &str| -> Result<(), ConfigError> {
-            check_address(name, address)?;
-            let domain = domain_of(address);
-            if allowed.contains(&domain) {
-                Ok(())
-            } else {
-                Err(ConfigError::Invalid {
-                    name,
-                    reason: format!(
-                        "{address:?} is outside the allowed domains ({})",
-                        allowed.join(", ")
-                    ),
-                })
-            }
-        };
+        let allowed = Allowed(allowed_domains(config.allowed_domains)?);
         let copies = split_addresses(config.always_copy);
         for address in &copies {
-            check(EMAIL_ALWAYS_COPY, address)?;
+            allowed.check(EMAIL_ALWAYS_COPY, address)?;
         }
         for address in config.default {
-            check(EMAIL_TO, address)?;
+            allowed.check(EMAIL_TO, address)?;
         }
-        let with_copies = |route: Option<String>, list: &[String]| {
-            let mut to: Vec<String> = Vec::with_capacity(list.len() + copies.len());
-            for address in list.iter().chain(&copies) {
-                if !to.iter().any(|a| a.eq_ignore_ascii_case(address)) {
-                    to.push(address.clone());
-                }
-            }
-            Recipients { route, to }
-        };
         let mut routes = BTreeMap::new();
         for entry in config
             .routes
@@ -106,48 +82,19 @@ impl RoutingTable {
             .map(str::trim)
             .filter(|e| !e.is_empty())
         {
-            let invalid = |reason: String| ConfigError::Invalid {
-                name: EMAIL_ROUTES,
-                reason,
-            };
-            let Some((name, list)) = entry.split_once('=') else {
-                return Err(invalid(format!(
-                    "route {entry:?} is not `name=address,address`"
-                )));
-            };
-            let name = name.trim();
-            if name.is_empty()
-                || name.chars().count() > MAX_ROUTE_NAME_CHARS
-                || name.chars().any(char::is_control)
-            {
-                return Err(invalid(format!(
-                    "route name {name:?} is empty, too long or unprintable"
-                )));
-            }
-            let addresses = split_addresses(list);
-            if addresses.is_empty() {
-                return Err(invalid(format!("route {name:?} has no address")));
-            }
-            for address in &addresses {
-                check(EMAIL_ROUTES, address).map_err(|e| match e {
-                    ConfigError::Invalid { reason, .. } => {
-                        invalid(format!("route {name:?}: {reason}"))
-                    }
-                    other => other,
-                })?;
-            }
-            let key = name.to_lowercase();
-            if routes
-                .insert(key, with_copies(Some(name.to_owned()), &addresses))
-                .is_some()
-            {
-                return Err(invalid(format!("route {name:?} is listed twice")));
+            let (name, addresses) = parse_route(entry, &allowed)?;
+            let recipients = with_copies(Some(name.to_owned()), &addresses, &copies);
+            if routes.insert(name.to_lowercase(), recipients).is_some() {
+                return Err(ConfigError::Invalid {
+                    name: EMAIL_ROUTES,
+                    reason: format!("route {name:?} is listed twice"),
+                });
             }
         }
         Ok(RoutingTable {
             tag_key: config.tag_key.trim().to_owned(),
             routes,
-            default: with_copies(None, config.default),
+            default: with_copies(None, config.default, &copies),
         })
     }
 
@@ -234,6 +181,74 @@ fn domain_of(address: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase()
+}
+
+/// The domains mail may go to.
+struct Allowed(Vec<String>);
+
+impl Allowed {
+    /// `address` is an address, in an allowed domain; `name` is the variable it came from.
+    fn check(&self, name: &'static str, address: &str) -> Result<(), ConfigError> {
+        check_address(name, address)?;
+        if self.0.contains(&domain_of(address)) {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            name,
+            reason: format!(
+                "{address:?} is outside the allowed domains ({})",
+                self.0.join(", ")
+            ),
+        })
+    }
+}
+
+/// One `name=address,address` entry of `EMAIL_ROUTES`: its name (printable, bounded) and its
+/// addresses (at least one, each allowed).
+fn parse_route<'a>(
+    entry: &'a str,
+    allowed: &Allowed,
+) -> Result<(&'a str, Vec<String>), ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: EMAIL_ROUTES,
+        reason,
+    };
+    let Some((name, list)) = entry.split_once('=') else {
+        return Err(invalid(format!(
+            "route {entry:?} is not `name=address,address`"
+        )));
+    };
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_ROUTE_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(invalid(format!(
+            "route name {name:?} is empty, too long or unprintable"
+        )));
+    }
+    let addresses = split_addresses(list);
+    if addresses.is_empty() {
+        return Err(invalid(format!("route {name:?} has no address")));
+    }
+    for address in &addresses {
+        allowed.check(EMAIL_ROUTES, address).map_err(|e| match e {
+            ConfigError::Invalid { reason, .. } => invalid(format!("route {name:?}: {reason}")),
+            other => other,
+        })?;
+    }
+    Ok((name, addresses))
+}
+
+/// A route's recipients: its list, then the always-copy addresses, each address once.
+fn with_copies(route: Option<String>, list: &[String], copies: &[String]) -> Recipients {
+    let mut to: Vec<String> = Vec::with_capacity(list.len() + copies.len());
+    for address in list.iter().chain(copies) {
+        if !to.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+            to.push(address.clone());
+        }
+    }
+    Recipients { route, to }
 }
 
 #[cfg(test)]

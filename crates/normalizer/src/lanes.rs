@@ -4,7 +4,62 @@
 //! one after the other in event order; lanes, and records of no resource's state, run concurrently.
 //! A conflict can then only come from another invocation.
 
+use std::future::Future;
+
 use chrono::{DateTime, Utc};
+use futures_util::future::join_all;
+use ore_lambda::batch::{Outcome, Record};
+use ore_lambda::RecordError;
+use tracing::Instrument;
+
+/// Every record through `handle`, lane by lane (the batch's [`lanes`]): one result per record,
+/// in the batch's order, each record in a span naming its message id.
+pub async fn run_in_lanes<T, F, Fut>(
+    records: Vec<Record<T>>,
+    lanes: Vec<Vec<usize>>,
+    handle: F,
+) -> Vec<Result<Outcome, RecordError>>
+where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<Outcome, RecordError>>,
+{
+    let count = records.len();
+    let mut slots: Vec<Option<Record<T>>> = records.into_iter().map(Some).collect();
+    let lanes: Vec<Vec<(usize, Record<T>)>> = lanes
+        .into_iter()
+        .map(|lane| {
+            lane.into_iter()
+                .filter_map(|position| slots[position].take().map(|r| (position, r)))
+                .collect()
+        })
+        .collect();
+    let handle = &handle;
+    let done = join_all(lanes.into_iter().map(|lane| async move {
+        let mut results = Vec::with_capacity(lane.len());
+        for (position, record) in lane {
+            let span = tracing::info_span!("record", message_id = record.message_id.as_str());
+            results.push((position, handle(record.input).instrument(span).await));
+        }
+        results
+    }))
+    .await;
+    let mut ordered: Vec<Option<Result<Outcome, RecordError>>> =
+        std::iter::repeat_with(|| None).take(count).collect();
+    for (position, result) in done.into_iter().flatten() {
+        ordered[position] = Some(result);
+    }
+    ordered
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| {
+                Err(RecordError::local(
+                    "order the batch",
+                    "a record was in no lane",
+                ))
+            })
+        })
+        .collect()
+}
 
 /// The lanes for records described by `keys` (by position: the resource whose state the record
 /// changes, with its event time; `None` for a record that changes no state): each lane is a list

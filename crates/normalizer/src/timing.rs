@@ -98,53 +98,10 @@ pub fn assess(event: Event<'_>, snapshot: &Snapshot, rule: FlappingRule) -> Asse
     // EventBridge stamps whole seconds, and pending -> running can share one: an event as old as
     // the current state is taken in arrival order, only an older one is late.
     let late = current.is_some_and(|c| event.time < c.event_time);
-    let transitions = transitions_in_window(event, &snapshot.history, rule);
     let (timing, next) = if late {
-        // Before it, per the record: the newest entry older than the event.
-        let before = snapshot
-            .history
-            .iter()
-            .filter(|e| (e.event_time, e.event_id.as_str()) < event.key())
-            .max_by_key(|e| (e.event_time, e.event_id.clone()));
-        let timing = Timing {
-            previous_state: before.map(|e| e.state),
-            previous_state_since: before.map(|e| e.event_time),
-            previous_state_seconds: before.map(|e| seconds_between(e.event_time, event.time)),
-            late: true,
-            current_state: current.map(|c| c.state),
-            flapping: None,
-        };
-        (timing, None)
+        (late_timing(event, snapshot), None)
     } else {
-        let flagged_before = current.and_then(|c| c.flapping_flagged_at);
-        let flag = rule.transitions > 0
-            && transitions >= rule.transitions
-            && flagged_before.is_none_or(|at| at <= event.time - rule.window());
-        let timing = Timing {
-            previous_state: current.map(|c| c.state),
-            previous_state_since: current.map(|c| c.since),
-            previous_state_seconds: current.map(|c| seconds_between(c.since, event.time)),
-            late: false,
-            current_state: None,
-            flapping: flag.then_some(Flapping {
-                transitions,
-                window_seconds: rule.window.as_secs(),
-            }),
-        };
-        let next = CurrentState {
-            state: event.state,
-            since: match current {
-                Some(c) if c.state == event.state => c.since,
-                _ => event.time,
-            },
-            event_time: event.time,
-            event_id: event.id.to_owned(),
-            flapping_flagged_at: if flag {
-                Some(event.time)
-            } else {
-                flagged_before
-            },
-        };
+        let (timing, next) = in_order(event, current, &snapshot.history, rule);
         (timing, Some(next))
     };
     Assessment::New {
@@ -158,6 +115,65 @@ pub fn assess(event: Event<'_>, snapshot: &Snapshot, rule: FlappingRule) -> Asse
         },
         current: next,
     }
+}
+
+/// A late event's timing: the state before it per the record (the newest entry older than the
+/// event), and the state ORE holds as current.
+fn late_timing(event: Event<'_>, snapshot: &Snapshot) -> Timing {
+    let before = snapshot
+        .history
+        .iter()
+        .filter(|e| (e.event_time, e.event_id.as_str()) < event.key())
+        .max_by_key(|e| (e.event_time, e.event_id.clone()));
+    Timing {
+        previous_state: before.map(|e| e.state),
+        previous_state_since: before.map(|e| e.event_time),
+        previous_state_seconds: before.map(|e| seconds_between(e.event_time, event.time)),
+        late: true,
+        current_state: snapshot.current.as_ref().map(|c| c.state),
+        flapping: None,
+    }
+}
+
+/// An event in order: its timing against the current state (flapping flagged once per window),
+/// and the current state it makes.
+fn in_order(
+    event: Event<'_>,
+    current: Option<&CurrentState>,
+    history: &[HistoryEntry],
+    rule: FlappingRule,
+) -> (Timing, CurrentState) {
+    let transitions = transitions_in_window(event, history, rule);
+    let flagged_before = current.and_then(|c| c.flapping_flagged_at);
+    let flag = rule.transitions > 0
+        && transitions >= rule.transitions
+        && flagged_before.is_none_or(|at| at <= event.time - rule.window());
+    let timing = Timing {
+        previous_state: current.map(|c| c.state),
+        previous_state_since: current.map(|c| c.since),
+        previous_state_seconds: current.map(|c| seconds_between(c.since, event.time)),
+        late: false,
+        current_state: None,
+        flapping: flag.then_some(Flapping {
+            transitions,
+            window_seconds: rule.window.as_secs(),
+        }),
+    };
+    let next = CurrentState {
+        state: event.state,
+        since: match current {
+            Some(c) if c.state == event.state => c.since,
+            _ => event.time,
+        },
+        event_time: event.time,
+        event_id: event.id.to_owned(),
+        flapping_flagged_at: if flag {
+            Some(event.time)
+        } else {
+            flagged_before
+        },
+    };
+    (timing, next)
 }
 
 /// Transitions within the window ending at the event, the event included.

@@ -214,28 +214,12 @@ pub async fn run_batch<H: RecordHandler + Sync + ?Sized>(
     event: &SqsEvent,
     deadline: Instant,
 ) -> Result<BatchOutcome, UnreportableFailure> {
-    let mut results: Vec<Option<Result<Outcome, RecordError>>> =
-        event.records.iter().map(|_| None).collect();
-    let mut decoded = Vec::with_capacity(event.records.len());
-    let mut positions = Vec::with_capacity(event.records.len());
-    for (index, record) in event.records.iter().enumerate() {
-        let body = record
-            .body
-            .as_deref()
-            .ok_or(InputError::MissingBody)
-            .and_then(from_sqs_body::<H::Input>);
-        match body {
-            Ok(input) => {
-                positions.push(index);
-                decoded.push(Record {
-                    message_id: record.message_id.clone().unwrap_or_default(),
-                    input,
-                });
-            }
-            Err(error) => results[index] = Some(Err(RecordError::BadInput(error))),
-        }
-    }
-    let handled = handler.handle_records(decoded, deadline).await;
+    let Decoded {
+        records,
+        positions,
+        mut results,
+    } = decode::<H::Input>(event);
+    let handled = handler.handle_records(records, deadline).await;
     if handled.len() != positions.len() {
         // A handler bug: the records without a result fail (and are retried), none is lost.
         tracing::error!(
@@ -247,7 +231,54 @@ pub async fn run_batch<H: RecordHandler + Sync + ?Sized>(
     for (index, result) in positions.into_iter().zip(handled) {
         results[index] = Some(result);
     }
+    report(event, results)
+}
 
+/// A batch's bodies, decoded.
+struct Decoded<T> {
+    /// The records whose body decoded.
+    records: Vec<Record<T>>,
+    /// Their positions in the batch.
+    positions: Vec<usize>,
+    /// A result slot per record of the batch, already filled for a body that did not decode.
+    results: Vec<Option<Result<Outcome, RecordError>>>,
+}
+
+fn decode<T: Payload>(event: &SqsEvent) -> Decoded<T> {
+    let mut results: Vec<Option<Result<Outcome, RecordError>>> =
+        event.records.iter().map(|_| None).collect();
+    let mut decoded = Vec::with_capacity(event.records.len());
+    let mut positions = Vec::with_capacity(event.records.len());
+    for (index, record) in event.records.iter().enumerate() {
+        let body = record
+            .body
+            .as_deref()
+            .ok_or(InputError::MissingBody)
+            .and_then(from_sqs_body::<T>);
+        match body {
+            Ok(input) => {
+                positions.push(index);
+                decoded.push(Record {
+                    message_id: record.message_id.clone().unwrap_or_default(),
+                    input,
+                });
+            }
+            Err(error) => results[index] = Some(Err(RecordError::BadInput(error))),
+        }
+    }
+    Decoded {
+        records: decoded,
+        positions,
+        results,
+    }
+}
+
+/// Every failure logged once and named in the partial batch response; a record left without a
+/// result fails.
+fn report(
+    event: &SqsEvent,
+    results: Vec<Option<Result<Outcome, RecordError>>>,
+) -> Result<BatchOutcome, UnreportableFailure> {
     let mut response = SqsBatchResponse::default();
     let mut reported = Vec::with_capacity(results.len());
     for (index, (record, result)) in event.records.iter().zip(results).enumerate() {

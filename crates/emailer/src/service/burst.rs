@@ -1,6 +1,7 @@
 //! A burst: the state changes of one batch for the same recipients, at the digest threshold or
 //! above, go out as one digest; its records succeed or fail together.
 
+use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use ore_lambda::batch::Outcome;
 use ore_lambda::RecordError;
@@ -13,6 +14,9 @@ use crate::digest::digest_id;
 use crate::ledger::MailLedger;
 use crate::routing::Recipients;
 use crate::SendMail;
+
+/// Things with their record's position in the batch.
+type Positioned<T> = Vec<(usize, T)>;
 
 /// The batch positions that go out as digests, grouped by recipients: `state_changes` holds each
 /// record's recipients when it is a state change; a recipient set with `threshold` or more of
@@ -44,85 +48,96 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
         recipients: &Recipients,
         members: Vec<(usize, &StandardMessage)>,
         deadline: Instant,
-    ) -> Vec<(usize, Result<Outcome, RecordError>)> {
+    ) -> Positioned<Result<Outcome, RecordError>> {
         let now = (self.clock)();
-        let claims = join_all(
-            members
-                .iter()
-                .map(|(_, m)| self.claim(&m.id, m.data.state.as_str(), now)),
-        )
-        .await;
-        let mut results = Vec::with_capacity(members.len());
-        let mut claimed = Vec::with_capacity(members.len());
-        for ((index, message), claim) in members.into_iter().zip(claims) {
-            match claim {
-                Ok(None) => claimed.push((index, message)),
-                Ok(Some(outcome)) => results.push((index, Ok(outcome))),
-                Err(error) => results.push((index, Err(error))),
-            }
-        }
+        let (mut results, claimed) = self.claim_members(members, now).await;
         if claimed.is_empty() {
             return results;
         }
         let batch: Vec<&StandardMessage> = claimed.iter().map(|(_, m)| *m).collect();
         let ids: Vec<&str> = batch.iter().map(|m| m.id.as_str()).collect();
         let digest = digest_id(&ids);
-        // Redelivered members drop out of the set: one left is mailed as the change it is.
-        let rendered = match batch.as_slice() {
-            [single] => self.renderer.render(single, now),
-            _ => self.renderer.render_digest(&batch, recipients, now),
-        };
-        let sent = match rendered {
-            Ok(email) => {
-                let mail = Mail {
-                    message_id: &digest,
-                    resource_id: "",
-                    state: "digest",
-                    recipients,
-                    email,
-                };
-                self.send(&mail, deadline).await
-            }
-            Err(error) => Err(error),
-        };
-        match sent {
+        let route = recipients.route_name();
+        match self
+            .send_digest(&digest, recipients, &batch, now, deadline)
+            .await
+        {
             Ok(()) => {
-                tracing::info!(
-                    digest_id = %digest,
-                    route = recipients.route_name(),
-                    messages = batch.len(),
-                    message_ids = ?ids,
-                    "digest sent"
-                );
+                tracing::info!(digest_id = %digest, route, messages = batch.len(), message_ids = ?ids, "digest sent");
                 join_all(ids.iter().map(|id| self.confirm(id))).await;
                 results.extend(claimed.iter().map(|(index, m)| {
-                    (
-                        *index,
-                        Ok(Outcome::Delivered {
-                            state: m.data.state.as_str(),
-                        }),
-                    )
+                    let state = m.data.state.as_str();
+                    (*index, Ok(Outcome::Delivered { state }))
                 }));
             }
             Err(error) => {
                 tracing::warn!(
                     digest_id = %digest,
-                    route = recipients.route_name(),
+                    route,
                     messages = batch.len(),
                     error_kind = error.kind(),
                     "digest not sent; each of its records fails and is retried"
                 );
                 let released = join_all(ids.iter().map(|id| self.ledger.release(id))).await;
                 for ((index, _), release) in claimed.iter().zip(released) {
-                    let failure = match release {
-                        Ok(()) => error.shared(),
-                        Err(release_error) => release_error,
-                    };
-                    results.push((*index, Err(failure)));
+                    results.push((*index, Err(release.err().unwrap_or_else(|| error.shared()))));
                 }
             }
         }
         results
+    }
+
+    /// Each member claimed in the ledger: the results of those that are done already
+    /// (duplicates, or waiting on another attempt's claim), and the members claimed for this
+    /// digest.
+    async fn claim_members<'m>(
+        &self,
+        members: Vec<(usize, &'m StandardMessage)>,
+        now: DateTime<Utc>,
+    ) -> (
+        Positioned<Result<Outcome, RecordError>>,
+        Positioned<&'m StandardMessage>,
+    ) {
+        let claims = join_all(
+            members
+                .iter()
+                .map(|(_, m)| self.claim(&m.id, m.data.state.as_str(), now)),
+        )
+        .await;
+        let mut done = Vec::with_capacity(members.len());
+        let mut claimed = Vec::with_capacity(members.len());
+        for ((index, message), claim) in members.into_iter().zip(claims) {
+            match claim {
+                Ok(None) => claimed.push((index, message)),
+                Ok(Some(outcome)) => done.push((index, Ok(outcome))),
+                Err(error) => done.push((index, Err(error))),
+            }
+        }
+        (done, claimed)
+    }
+
+    /// The claimed members rendered as one digest and sent; redelivered members drop out of
+    /// the set, so one left is mailed as the change it is.
+    async fn send_digest(
+        &self,
+        digest: &str,
+        recipients: &Recipients,
+        batch: &[&StandardMessage],
+        now: DateTime<Utc>,
+        deadline: Instant,
+    ) -> Result<(), RecordError> {
+        let email = match batch {
+            [single] => self.renderer.render(single, now)?,
+            _ => self.renderer.render_digest(batch, recipients, now)?,
+        };
+        let mail = Mail {
+            message_id: digest,
+            resource_id: "",
+            state: "digest",
+            recipients,
+            email,
+        };
+        self.send(&mail, deadline).await
     }
 }
 

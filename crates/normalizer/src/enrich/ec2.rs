@@ -124,6 +124,38 @@ impl MemberAccounts {
             }
             _ => {}
         }
+        let credentials = match self.assume_role(account).await? {
+            Ok(credentials) => credentials,
+            Err(reason) => {
+                let until = Instant::now() + REFUSAL_MEMORY;
+                let refused = Access::Refused {
+                    reason: reason.clone(),
+                    until,
+                };
+                access.insert(account.to_owned(), refused);
+                return Ok(Err(reason));
+            }
+        };
+        let (client, expires) = self.client_with(credentials);
+        let renew_at = expires
+            .checked_sub(CREDENTIALS_MARGIN)
+            .unwrap_or_else(SystemTime::now);
+        access.insert(
+            account.to_owned(),
+            Access::Granted {
+                client: client.clone(),
+                renew_at,
+            },
+        );
+        Ok(Ok(client))
+    }
+
+    /// The enrichment role's credentials in `account`, or why that account refuses ORE (the
+    /// role is missing or does not trust ORE): an error only for a fault worth retrying.
+    async fn assume_role(
+        &self,
+        account: &str,
+    ) -> Result<Result<aws_sdk_sts::types::Credentials, String>, RecordError> {
         let role_arn = format!(
             "arn:{}:iam::{account}:role/{}",
             self.partition, self.role_name
@@ -137,31 +169,27 @@ impl MemberAccounts {
             .duration_seconds(SESSION_DURATION.as_secs() as i32)
             .send()
             .await;
-        let granted = match answer {
-            Ok(output) => output.credentials,
-            Err(error) if error.code().is_some_and(|c| REFUSED.contains(&c)) => {
-                let reason = format!(
-                    "cannot assume {role_arn}: {}: {}",
-                    error.code().unwrap_or_default(),
-                    error.message().unwrap_or("refused")
-                );
-                access.insert(
-                    account.to_owned(),
-                    Access::Refused {
-                        reason: reason.clone(),
-                        until: Instant::now() + REFUSAL_MEMORY,
-                    },
-                );
-                return Ok(Err(reason));
-            }
-            Err(error) => return Err(record_error("sts:AssumeRole", error)),
-        };
-        let Some(credentials) = granted else {
-            return Err(RecordError::local(
-                "read the assumed role's credentials",
-                "STS answered without credentials",
-            ));
-        };
+        match answer {
+            Ok(output) => output.credentials.map(Ok).ok_or_else(|| {
+                RecordError::local(
+                    "read the assumed role's credentials",
+                    "STS answered without credentials",
+                )
+            }),
+            Err(error) if error.code().is_some_and(|c| REFUSED.contains(&c)) => Ok(Err(format!(
+                "cannot assume {role_arn}: {}: {}",
+                error.code().unwrap_or_default(),
+                error.message().unwrap_or("refused")
+            ))),
+            Err(error) => Err(record_error("sts:AssumeRole", error)),
+        }
+    }
+
+    /// An EC2 client acting with the assumed role's `credentials`, and when they expire.
+    fn client_with(
+        &self,
+        credentials: aws_sdk_sts::types::Credentials,
+    ) -> (aws_sdk_ec2::Client, SystemTime) {
         let expires = SystemTime::try_from(credentials.expiration)
             .unwrap_or_else(|_| SystemTime::now() + SESSION_DURATION);
         let provider = aws_credential_types::Credentials::new(
@@ -176,17 +204,7 @@ impl MemberAccounts {
                 .credentials_provider(provider)
                 .build(),
         );
-        let renew_at = expires
-            .checked_sub(CREDENTIALS_MARGIN)
-            .unwrap_or_else(SystemTime::now);
-        access.insert(
-            account.to_owned(),
-            Access::Granted {
-                client: client.clone(),
-                renew_at,
-            },
-        );
-        Ok(Ok(client))
+        (client, expires)
     }
 }
 

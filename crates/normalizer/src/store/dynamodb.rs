@@ -201,67 +201,12 @@ impl StateStore for DynamoStateStore {
         current: Option<(&CurrentState, Option<&str>)>,
     ) -> Result<Recorded, RecordError> {
         let history = self.history_item(resource, entry)?;
-        let Some((current, expected)) = current else {
-            let written = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(history))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .send()
-                .await;
-            return match written {
-                Ok(_) => Ok(Recorded::Written),
-                Err(e)
-                    if matches!(
-                        e.as_service_error(),
-                        Some(PutItemError::ConditionalCheckFailedException(_))
-                    ) =>
-                {
-                    Ok(Recorded::Conflict)
-                }
-                Err(e) => Err(record_error("dynamodb:PutItem", e)),
-            };
-        };
-        let build = |e| RecordError::local("build a DynamoDB write", e);
-        let history = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(history))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .map_err(build)?;
-        let state = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(self.current_item(resource, current)))
-            .expression_attribute_names("#pk", PARTITION_KEY);
-        let state = match expected {
-            None => state.condition_expression("attribute_not_exists(#pk)"),
-            Some(event_id) => state
-                .condition_expression("attribute_exists(#pk) AND event_id = :expected")
-                .expression_attribute_values(":expected", string_value(event_id)),
-        }
-        .build()
-        .map_err(build)?;
-        let written = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(history).build())
-            .transact_items(TransactWriteItem::builder().put(state).build())
-            .send()
-            .await;
-        match written {
-            Ok(_) => Ok(Recorded::Written),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Ok(Recorded::Conflict)
+        match current {
+            None => self.record_late(history).await,
+            Some((current, expected)) => {
+                let state = self.current_item(resource, current);
+                self.record_in_order(history, state, expected).await
             }
-            Err(e) => Err(record_error("dynamodb:TransactWriteItems", e)),
         }
     }
 
@@ -331,5 +276,81 @@ impl StateStore for DynamoStateStore {
             .await
             .map_err(|e| record_error("dynamodb:PutItem", e))?;
         Ok(())
+    }
+}
+
+impl DynamoStateStore {
+    /// A late event: its history entry alone, written once.
+    async fn record_late(&self, history: Item) -> Result<Recorded, RecordError> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(history))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(Recorded::Written),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(Recorded::Conflict)
+            }
+            Err(e) => Err(record_error("dynamodb:PutItem", e)),
+        }
+    }
+
+    /// An event in order: its history entry and the new current state in one transaction, the
+    /// state only over the one this attempt read (`expected`: its event id, or none at all).
+    async fn record_in_order(
+        &self,
+        history: Item,
+        state: Item,
+        expected: Option<&str>,
+    ) -> Result<Recorded, RecordError> {
+        let build = |e| RecordError::local("build a DynamoDB write", e);
+        let history = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(history))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(build)?;
+        let state = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(state))
+            .expression_attribute_names("#pk", PARTITION_KEY);
+        let state = match expected {
+            None => state.condition_expression("attribute_not_exists(#pk)"),
+            Some(event_id) => state
+                .condition_expression("attribute_exists(#pk) AND event_id = :expected")
+                .expression_attribute_values(":expected", string_value(event_id)),
+        }
+        .build()
+        .map_err(build)?;
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(history).build())
+            .transact_items(TransactWriteItem::builder().put(state).build())
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(Recorded::Written),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Ok(Recorded::Conflict)
+            }
+            Err(e) => Err(record_error("dynamodb:TransactWriteItems", e)),
+        }
     }
 }

@@ -5,9 +5,9 @@
 //! remembers which went out, so a redelivered AWS event publishes nothing again. Heartbeats skip
 //! EC2 and the store and go straight out as their own message type.
 
+mod notice;
+
 use chrono::{DateTime, SubsecRound, Utc};
-use futures_util::future::join_all;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 use ore_lambda::batch::{Outcome, Record, RecordHandler};
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
@@ -15,15 +15,13 @@ use ore_model::accounts::AccountNames;
 use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
-use ore_model::notice::InstanceNotice;
 use ore_model::resource::Lookup;
 use ore_model::standard::StandardMessage;
 use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
-use tracing::Instrument;
 
-use crate::decide::{decide_notice, settle, Settling};
-use crate::lanes::lanes;
+use crate::decide::{settle, Settling};
+use crate::lanes::{lanes, run_in_lanes};
 use crate::store::{Recorded, StateStore};
 use crate::timing::{assess, Assessment, Event, FlappingRule};
 use crate::{decide, Decision, DescribeInstance, IgnoreRule};
@@ -31,17 +29,6 @@ use crate::{decide, Decision, DescribeInstance, IgnoreRule};
 /// Reads and conditional writes per record before giving the record back to the queue: each
 /// retry means another normalizer recorded an event of the same resource in between.
 const RECORD_ATTEMPTS: usize = 3;
-/// Instances of one notice (an AWS Health event can name many) described and published at once.
-const NOTICE_CONCURRENCY: usize = 8;
-
-/// What became of one instance's notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NoticeDone {
-    Published,
-    Ignored,
-    Duplicate,
-}
-
 /// The time source, so tests can play a minute of EC2's eventual consistency in no time.
 pub type Clock = fn() -> DateTime<Utc>;
 
@@ -241,91 +228,6 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         })
     }
 
-    /// Every instance of the event gets its notice, or the record fails as a whole and is
-    /// retried: a notice published before the failure is recognised by its message id in the
-    /// store and not published again.
-    async fn notices(&self, notices: Vec<InstanceNotice>) -> Result<Outcome, RecordError> {
-        let Some(kind) = notices.first().map(|n| n.notice.kind().as_str()) else {
-            return Err(RecordError::local(
-                "adapt the event",
-                "the adapter named no instance",
-            ));
-        };
-        let done: Vec<NoticeDone> = stream::iter(notices)
-            .map(|notice| self.notice(notice))
-            .buffered(NOTICE_CONCURRENCY)
-            .try_collect()
-            .await?;
-        Ok(if done.contains(&NoticeDone::Published) {
-            Outcome::Delivered { state: kind }
-        } else if done.contains(&NoticeDone::Duplicate) {
-            Outcome::Duplicate { state: kind }
-        } else {
-            Outcome::Ignored { state: kind }
-        })
-    }
-
-    async fn notice(&self, notice: InstanceNotice) -> Result<NoticeDone, RecordError> {
-        let target = &notice.target;
-        let kind = notice.notice.kind().as_str();
-        let id = notice.message_id();
-        if self
-            .store
-            .notice_published(&target.instance_arn, &id)
-            .await?
-        {
-            tracing::info!(
-                message_id = %id,
-                instance_id = %target.instance_id,
-                kind,
-                "notice already published; nothing published again"
-            );
-            return Ok(NoticeDone::Duplicate);
-        }
-        let lookup = self
-            .describer
-            .describe(&target.account, &target.region, &target.instance_id)
-            .await?;
-        log_unenriched(
-            &lookup,
-            &target.instance_id,
-            &target.account,
-            &target.region,
-            Some(kind),
-        );
-        let now = (self.clock)();
-        match decide_notice(&notice, lookup, &self.ignore, now.trunc_subsecs(3)) {
-            Decision::Ignore { tag_key, tag_value } => {
-                tracing::info!(
-                    instance_id = %target.instance_id,
-                    kind,
-                    tag_key,
-                    tag_value,
-                    "instance is tagged to be ignored; no notice published"
-                );
-                Ok(NoticeDone::Ignored)
-            }
-            Decision::Publish(mut message) => {
-                message.data.resource = message.data.resource.named(&self.accounts);
-                self.publisher
-                    .publish(serialize(&*message)?, &message.routing_attributes())
-                    .await?;
-                self.store
-                    .mark_notice_published(&target.instance_arn, &message.id, message.time)
-                    .await?;
-                tracing::info!(
-                    message_id = %message.id,
-                    instance_id = %target.instance_id,
-                    kind,
-                    due = ?message.data.notice.due(),
-                    enrichment = message.data.resource.enrichment.as_str(),
-                    "notice published"
-                );
-                Ok(NoticeDone::Published)
-            }
-        }
-    }
-
     async fn heartbeat(&self, event: HeartbeatEvent) -> Result<Outcome, RecordError> {
         let now = (self.clock)();
         let message = HeartbeatMessage::new(&event, now.trunc_subsecs(3));
@@ -385,45 +287,7 @@ where
             })
             .collect();
         let lanes = lanes(&keys);
-        let count = records.len();
-        let mut slots: Vec<Option<Record<RawEvent>>> = records.into_iter().map(Some).collect();
-        let lanes: Vec<Vec<(usize, Record<RawEvent>)>> = lanes
-            .into_iter()
-            .map(|lane| {
-                lane.into_iter()
-                    .filter_map(|position| slots[position].take().map(|r| (position, r)))
-                    .collect()
-            })
-            .collect();
-        let done = join_all(lanes.into_iter().map(|lane| async move {
-            let mut results = Vec::with_capacity(lane.len());
-            for (position, record) in lane {
-                let span = tracing::info_span!("record", message_id = record.message_id.as_str());
-                let result = self
-                    .handle_record(record.input, deadline)
-                    .instrument(span)
-                    .await;
-                results.push((position, result));
-            }
-            results
-        }))
-        .await;
-        let mut ordered: Vec<Option<Result<Outcome, RecordError>>> =
-            std::iter::repeat_with(|| None).take(count).collect();
-        for (position, result) in done.into_iter().flatten() {
-            ordered[position] = Some(result);
-        }
-        ordered
-            .into_iter()
-            .map(|result| {
-                result.unwrap_or_else(|| {
-                    Err(RecordError::local(
-                        "order the batch",
-                        "a record was in no lane",
-                    ))
-                })
-            })
-            .collect()
+        run_in_lanes(records, lanes, |input| self.handle_record(input, deadline)).await
     }
 }
 
