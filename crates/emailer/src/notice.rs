@@ -6,11 +6,10 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
 use ore_model::notice::{Notice, NoticeMessage, ScheduledChange};
-use ore_model::resource::EnrichmentStatus;
 use serde::Serialize;
 
-use crate::format::{ago, console_url, human_time, span};
-use crate::instance::{instance_details, instance_tags, subject_who};
+use crate::format::{ago, human_time, span};
+use crate::instance::ResourceView;
 
 /// The facts the notice templates show, already formatted (times, spans, the window); the
 /// sentences, labels and subject line are `templates/words.txt`'s.
@@ -18,13 +17,10 @@ use crate::instance::{instance_details, instance_tags, subject_who};
 pub(crate) struct NoticeView<'a> {
     /// Set by the renderer from the `notice_subject` macro (the HTML shows it as its title).
     pub(crate) subject: String,
-    /// The name or id as a subject line shows it: control characters removed, long names cut.
-    who: String,
+    #[serde(flatten)]
+    resource: ResourceView<'a>,
     /// What happens, the facts its phrases are made of.
     what: What,
-    name: &'a str,
-    has_name: bool,
-    instance_id: &'a str,
     /// Timed facts, as (label key of `words.label`, value).
     when: Vec<(&'static str, String)>,
     /// AWS's description (scheduled changes).
@@ -32,22 +28,9 @@ pub(crate) struct NoticeView<'a> {
     /// The AWS event's own identifiers, as (label key, value).
     aws: Vec<(&'static str, Cow<'a, str>)>,
     has_calendar: bool,
-    account: &'a str,
-    /// The account id alone, for the subject line.
-    account_short: &'a str,
-    /// `payments-prod (111122223333)`, or the id alone.
-    account_label: String,
-    region: &'a str,
     event_time: String,
     ago: String,
-    enriched: bool,
-    /// Why EC2 could not be asked about the instance (its account refused ORE), if so.
-    unavailable: Option<&'a str>,
-    details: Vec<(&'static str, Cow<'a, str>)>,
-    tags: Vec<(&'a str, &'a str)>,
-    console_url: Option<String>,
     message_id: &'a str,
-    source_event_id: &'a str,
 }
 
 /// What happens to the instance: the facts `words.txt`'s notice phrases are made of.
@@ -73,36 +56,18 @@ impl<'a> NoticeView<'a> {
         let notice = &message.data.notice;
         let mut view = NoticeView {
             subject: String::new(),
-            who: subject_who(resource),
+            resource: ResourceView::new(resource),
             what: What {
                 kind: notice.kind().as_str(),
                 ..What::default()
             },
-            name: resource.display_name(),
-            has_name: resource.display_name() != resource.resource_id,
-            instance_id: &resource.resource_id,
             when: Vec::new(),
             description: None,
             aws: Vec::new(),
             has_calendar: false,
-            account: &resource.account,
-            account_short: resource.account_short(),
-            account_label: resource.account_label(),
-            region: &resource.region,
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
-            enriched: resource.enrichment == EnrichmentStatus::Enriched,
-            unavailable: (resource.enrichment == EnrichmentStatus::Unavailable).then(|| {
-                resource
-                    .enrichment_reason
-                    .as_deref()
-                    .unwrap_or("no reason given")
-            }),
-            details: instance_details(&resource.instance),
-            tags: instance_tags(&resource.instance),
-            console_url: console_url(&resource.partition, &resource.region, &resource.resource_id),
             message_id: &message.id,
-            source_event_id: &resource.source_event_id,
         };
         match notice {
             Notice::ScheduledChange(change) => view.scheduled(change, now),
