@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -291,18 +293,9 @@ impl DynamoStateStore {
             .expression_attribute_names("#pk", PARTITION_KEY)
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(Recorded::Written),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(Recorded::Conflict)
-            }
-            Err(e) => Err(record_error("dynamodb:PutItem", e)),
-        }
+        recorded(written, "dynamodb:PutItem", |e| {
+            matches!(e, PutItemError::ConditionalCheckFailedException(_))
+        })
     }
 
     /// An event in order: its history entry and the new current state in one transaction, the
@@ -340,17 +333,24 @@ impl DynamoStateStore {
             .transact_items(TransactWriteItem::builder().put(state).build())
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(Recorded::Written),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Ok(Recorded::Conflict)
-            }
-            Err(e) => Err(record_error("dynamodb:TransactWriteItems", e)),
-        }
+        recorded(written, "dynamodb:TransactWriteItems", |e| {
+            matches!(e, TransactWriteItemsError::TransactionCanceledException(_))
+        })
+    }
+}
+/// A conditional write's answer: written, lost to another writer (`lost` names the service
+/// error that says its condition failed), or a fault.
+fn recorded<O, E>(
+    written: Result<O, SdkError<E, HttpResponse>>,
+    operation: &'static str,
+    lost: fn(&E) -> bool,
+) -> Result<Recorded, RecordError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match written {
+        Ok(_) => Ok(Recorded::Written),
+        Err(e) if e.as_service_error().is_some_and(lost) => Ok(Recorded::Conflict),
+        Err(e) => Err(record_error(operation, e)),
     }
 }
