@@ -43,11 +43,6 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" != 1 ]; then
   release_builds+=($! "$x86_64_build")
 fi
 
-log "sample events are what scripts/gen_events.py generates"
-generated="$(mktemp -d)"
-python3 scripts/gen_events.py --out "$generated"
-diff -r "$generated" events
-rm -rf "$generated"
 log "local/env.json is what ore_harness.env_vars makes from template.yaml"
 python -m ore_harness.env_vars | diff - local/env.json
 
@@ -77,6 +72,11 @@ start_emulator
 export RUSTC_WORKSPACE_WRAPPER="$ORE_ROOT/scripts/lib/rustc-with-clippy"
 log "cargo test, built with Clippy's lints as errors (unit, sample events, schema, emulator integration)"
 cargo test --workspace --locked
+log "sample events are what the normalizer's sample-events example writes (the normalizer publishing the messages)"
+generated="$(mktemp -d)"
+cargo run --quiet --locked -p normalizer --example sample-events -- --out "$generated"
+diff -r "$generated" events
+rm -rf "$generated"
 stop_emulator
 log "cargo bench's benches, run once each as tests (cargo bench measures them)"
 cargo test --workspace --benches --locked
