@@ -50,12 +50,69 @@ class FunctionSpec:
                 if ref(v) in resources and resources[ref(v)]["Type"] == "AWS::SNS::Topic"]
 
 
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+
+
+def _substitute(value, identifier, item):
+    """`value` with every ${identifier} and &{identifier} replaced by `item`, in keys and values."""
+    if isinstance(value, str):
+        return value.replace(f"${{{identifier}}}", item).replace(f"&{{{identifier}}}", item)
+    if isinstance(value, list):
+        return [_substitute(v, identifier, item) for v in value]
+    if isinstance(value, dict):
+        return {_substitute(k, identifier, item): _substitute(v, identifier, item) for k, v in value.items()}
+    return value
+
+
+def _literals_resolved(value, mappings):
+    """What the transform resolves once the identifiers are in: a Fn::Sub with nothing left to
+    substitute is its text, a Fn::FindInMap of literal keys is the mapped value."""
+    if isinstance(value, list):
+        return [_literals_resolved(v, mappings) for v in value]
+    if not isinstance(value, dict):
+        return value
+    value = {k: _literals_resolved(v, mappings) for k, v in value.items()}
+    if list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str) and "${" not in value["Fn::Sub"]:
+        return value["Fn::Sub"]
+    if list(value) == ["Fn::FindInMap"] and all(isinstance(k, str) for k in value["Fn::FindInMap"]):
+        mapping, first, second = value["Fn::FindInMap"]
+        return mappings[mapping][first][second]
+    return value
+
+
+def expand_loops(section, mappings):
+    """A template section with its Fn::ForEach loops written out, as the AWS::LanguageExtensions
+    transform does before SAM's (the Fn::ForEach page of the CloudFormation template reference):
+    each item of a loop's collection replaces ${Identifier} in the loop's fragment. Only literal
+    collections, as ORE's templates use; a loop inside a fragment is written out too."""
+    expanded = {}
+    for key, value in section.items():
+        if not key.startswith("Fn::ForEach::"):
+            expanded[key] = value
+            continue
+        identifier, collection, fragment = value
+        for item in collection:
+            written = _literals_resolved(_substitute(fragment, identifier, item), mappings)
+            expanded.update(expand_loops(written, mappings))
+    return expanded
+
+
+def without_language_extensions(doc):
+    """The template as CloudFormation hands it to SAM: loops written out, that transform done."""
+    transforms = doc.get("Transform")
+    if not isinstance(transforms, list) or LANGUAGE_EXTENSIONS not in transforms:
+        return doc
+    left = [t for t in transforms if t != LANGUAGE_EXTENSIONS]
+    resources = expand_loops(doc["Resources"], doc.get("Mappings", {}))
+    return dict(doc, Resources=resources, Transform=left[0] if len(left) == 1 else left)
+
+
 class Document:
-    """A CloudFormation template as written: resources, parameter defaults, and the values and
-    conditions CloudFormation would evaluate."""
+    """A CloudFormation template as CloudFormation reads it (its language extensions applied):
+    resources, parameter defaults, and the values and conditions CloudFormation would evaluate."""
 
     def __init__(self, path):
-        self.doc = yaml_parse(pathlib.Path(path).read_text())
+        self.doc = without_language_extensions(yaml_parse(pathlib.Path(path).read_text()))
         self.resources = self.doc["Resources"]
         self.parameters = {name: p.get("Default", "") for name, p in self.doc["Parameters"].items()}
 

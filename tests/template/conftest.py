@@ -8,6 +8,8 @@ from samtranslator.parser.parser import Parser
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
+from ore_harness.template import without_language_extensions
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The translator resolves pseudo parameters from the region; no AWS call is made.
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
@@ -22,7 +24,8 @@ class NoManagedPolicies:
 
 @pytest.fixture(scope="session")
 def source_template():
-    return yaml_parse((ROOT / "template.yaml").read_text())
+    """template.yaml as CloudFormation hands it to SAM (its Fn::ForEach loops written out)."""
+    return without_language_extensions(yaml_parse((ROOT / "template.yaml").read_text()))
 
 
 @pytest.fixture(scope="session")

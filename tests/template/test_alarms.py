@@ -64,7 +64,7 @@ def test_each_consumer_alarms_when_heartbeats_stop(resources):
 def test_heartbeat_alarm_period_follows_the_interval(source_template):
     interval = source_template["Parameters"]["HeartbeatIntervalMinutes"]
     periods = source_template["Mappings"]["HeartbeatPeriod"]
-    for minutes in interval["AllowedValues"]:
+    for minutes in map(int, interval["AllowedValues"]):
         seconds = periods[str(minutes)]["Seconds"]
         if minutes:
             assert seconds == minutes * 60

@@ -308,3 +308,36 @@ def test_the_spot_rule_does_not_retry_past_the_warning(resources):
     deliver news of something long over (aws_docs.EC2_SPOT_INTERRUPTION_NOTICES)."""
     [target] = resources["SpotWarningRule"]["Properties"]["Targets"]
     assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 900
+
+
+def test_every_function_encrypts_its_environment_with_ores_key(resources):
+    """KmsKeyArn comes from Globals (checkov's CKV_AWS_173 cannot see that through the
+    AWS::LanguageExtensions transform list, so the template skips it and this test holds it)."""
+    functions = of_type(resources, "AWS::Lambda::Function")
+    assert len(functions) == 3
+    for name, function in functions.items():
+        assert ref(function["Properties"]["KmsKeyArn"]) == "OreKey", name
+
+
+def test_the_harness_writes_out_the_loops_as_sam_cli_does():
+    """The emulated stack and these tests read template.yaml through ore_harness's small
+    Fn::ForEach expansion; SAM CLI's own (what `sam build` and `sam local invoke` run) must give
+    the same resources, each alarm with the same metric, dimensions and description."""
+    from samcli.lib.cfn_language_extensions.sam_integration import process_template_for_sam_cli
+    from samtranslator.yaml_helper import yaml_parse
+
+    from ore_harness.template import without_language_extensions
+
+    raw = yaml_parse((ROOT / "template.yaml").read_text())
+    assert any(key.startswith("Fn::ForEach::") for key in raw["Resources"]), "no loop to check"
+    ours = without_language_extensions(raw)["Resources"]
+    theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
+    assert set(ours) == set(theirs)
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 29
+    written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
+    assert len(written) == 27, sorted(written)
+    for name, alarm in written.items():
+        mine, sams = alarm["Properties"], theirs[name]["Properties"]
+        for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
+            assert mine[field] == sams[field], (name, field)
+        assert alarm.get("Condition") == theirs[name].get("Condition"), name
