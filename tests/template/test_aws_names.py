@@ -115,7 +115,7 @@ def backticked(text):
 
 def test_every_name_cites_its_page_and_quotes_it():
     for section in ("iam-actions", "condition-keys", "service-principals", "metrics", "events", "log-fields",
-                    "api-operations"):
+                    "api-operations", "transforms"):
         assert REGISTRY[section], section
         for entry in REGISTRY[section]:
             assert entry["page"].startswith("https://"), entry
@@ -231,3 +231,15 @@ def test_the_readme_alarms_table_names_every_alarmed_metric():
 def test_each_name_is_registered_once(section):
     listed = [entry["name"] for entry in REGISTRY[section]]
     assert len(listed) == len(set(listed))
+
+
+def test_the_templates_declare_exactly_the_registered_transforms_in_the_documented_order():
+    """The transforms as written (Document applies the language extensions): the one the loops need
+    first, then SAM's."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    declared = []
+    for path in (TEMPLATE, MEMBER_TEMPLATE):
+        transform = yaml_parse(path.read_text()).get("Transform", [])
+        declared += transform if isinstance(transform, list) else [transform]
+    assert declared == [entry["name"] for entry in REGISTRY["transforms"]]
