@@ -137,6 +137,9 @@ class LocalInvoke:
             "--invoke-image", self.image, "--skip-pull-image",
             "--parameter-overrides", f"{PARAMETERS} LocalEndpointUrl={self.function_endpoint}",
             "--region", REGION,
+            # The built template keeps template.yaml's Fn::ForEach loops, and SAM CLI looks for
+            # samconfig.toml (which turns the expansion on) beside the template given, not here.
+            "--language-extensions",
         ]
         env = {**os.environ, **CREDENTIALS, "SAM_CLI_TELEMETRY": "0"}
         env.pop("AWS_ENDPOINT_URL", None)
