@@ -35,10 +35,13 @@ if [ "${ORE_SKIP_SAM_BUILD:-}" != 1 ]; then
   mkdir -p target
   setsid nice -n 10 bash -c "set -euo pipefail; source scripts/lib/common.sh; build_x86_64_release" >target/sam-build-x86_64.log 2>&1 &
   x86_64_build=$!
-  # arm64 starts when x86_64 is done, not beside it: each compiles aws-sdk-ec2 in one LLVM module
-  # (codegen-units = 1) at about 7 GB, and with the tests' debug build of it as well, three at
-  # once filled a 24 GB machine (CI's size) until the kernel thrashed. Bounded: 3 hours at most.
-  setsid nice -n 10 bash -c "for _ in \$(seq 2160); do kill -0 $x86_64_build 2>/dev/null || break; sleep 5; done
+  # arm64 starts when the tests' debug build is done (or x86_64, if first), not at once: each build
+  # compiles aws-sdk-ec2 in one LLVM module at about 7 GB (codegen-units = 1 in release), and all
+  # three at once filled a 24 GB machine (CI's size) until the kernel thrashed; two fit. Waiting for
+  # x86_64 instead made the run 42 minutes. Bounded: 3 hours at most.
+  debug_built=target/.tests-debug-build-done
+  rm -f "$debug_built"
+  setsid nice -n 10 bash -c "for _ in \$(seq 2160); do kill -0 $x86_64_build 2>/dev/null || break; [ -e $debug_built ] && break; sleep 5; done
     set -euo pipefail; source scripts/lib/common.sh; build_arm64_release" >target/sam-build-arm64.log 2>&1 &
   release_builds+=($! "$x86_64_build")
 fi
@@ -72,6 +75,8 @@ start_emulator
 export RUSTC_WORKSPACE_WRAPPER="$ORE_ROOT/scripts/lib/rustc-with-clippy"
 log "cargo test, built with Clippy's lints as errors (unit, sample events, schema, emulator integration)"
 cargo test --workspace --locked
+# The debug build is done: the arm64 release build may start beside x86_64's (see the top).
+touch target/.tests-debug-build-done
 log "sample events are what the normalizer's sample-events example writes (the normalizer publishing the messages)"
 generated="$(mktemp -d)"
 cargo run --quiet --locked -p normalizer --example sample-events -- --out "$generated"
