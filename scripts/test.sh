@@ -79,7 +79,10 @@ cargo test --workspace --locked
 touch target/.tests-debug-build-done
 log "sample events are what the normalizer's sample-events example writes (the normalizer publishing the messages)"
 generated="$(mktemp -d)"
-cargo run --quiet --locked -p normalizer --example sample-events -- --out "$generated"
+# Built by the whole workspace's feature set, as `cargo test` just built it (`cargo run -p normalizer`
+# resolves features for one package and recompiled for six minutes).
+cargo build --quiet --locked --workspace --examples
+target/debug/examples/sample-events --out "$generated"
 diff -r "$generated" events
 rm -rf "$generated"
 stop_emulator
