@@ -31,6 +31,7 @@ use normalizer::store::memory::MemoryStateStore;
 use normalizer::{DescribeInstance, FlappingRule, IgnoreRule, Normalizer, Settling};
 use ore_lambda::fakes::RecordingPublisher;
 use ore_lambda::RecordError;
+use ore_model::ec2::InstanceState;
 use ore_model::resource::{InstanceDetails, Lookup};
 use serde::Serialize;
 use sha2::Digest;
@@ -39,14 +40,6 @@ use uuid::Uuid;
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "eu-west-1";
 const INSTANCE: &str = "i-0abc1234def567890";
-const STATES: [&str; 6] = [
-    "pending",
-    "running",
-    "stopping",
-    "stopped",
-    "shutting-down",
-    "terminated",
-];
 /// Only for stable sample ids.
 const SAMPLE_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a3e_0b7d_4d5e_9c1a_2b3c_4d5e_6f70);
 const HEALTH_ARN: &str = "arn:aws:health:eu-west-1::event/EC2/AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED/AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED_7bd5e2c9-4f1a-4c8e-9d3b-2a6f0e1c5b84";
@@ -392,7 +385,11 @@ impl Samples {
     }
 
     async fn state_changes(&self, normalizer: &SampleNormalizer) {
-        for (index, state) in STATES.into_iter().enumerate() {
+        for (index, state) in InstanceState::ALL
+            .map(InstanceState::as_str)
+            .into_iter()
+            .enumerate()
+        {
             let event = state_event(state, index);
             self.write_json(&format!("eventbridge/ec2-instance-{state}.json"), &event);
             let envelope = sns_envelope(event.compact(), "ore-raw-events", state).pretty();
