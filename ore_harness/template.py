@@ -146,9 +146,12 @@ class Document:
                     return resolved.split(",")
                 return resolved
             return physical[name]
-        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        if "Fn::Sub" in value:
+            text, variables = value["Fn::Sub"] if isinstance(value["Fn::Sub"], list) else (value["Fn::Sub"], {})
+            variables = {name: self.resolve(v, parameters, physical) for name, v in variables.items()}
             return re.sub(r"\$\{([^}!]+)\}",
-                          lambda m: str(self.resolve({"Ref": m.group(1)}, parameters, physical)), value["Fn::Sub"])
+                          lambda m: str(variables[m.group(1)] if m.group(1) in variables
+                                        else self.resolve({"Ref": m.group(1)}, parameters, physical)), text)
         if "Fn::Split" in value:
             separator, text = value["Fn::Split"]
             return str(self.resolve(text, parameters, physical)).split(separator)

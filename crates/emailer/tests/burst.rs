@@ -52,13 +52,10 @@ fn parameter_default(name: &str) -> f64 {
 #[tokio::test(start_paused = true)]
 async fn a_throttled_burst_sends_every_mail_once_at_pace_and_dead_letters_nothing() {
     let visibility = Duration::from_secs(template_number(
-        "EmailerQueue",
-        &["Properties", "VisibilityTimeout"],
+        "Mappings.Consumers.Emailer",
+        &["VisibilityTimeout"],
     ));
-    let max_receive = template_number(
-        "EmailerQueue",
-        &["Properties", "RedrivePolicy", "maxReceiveCount"],
-    );
+    let max_receive = template_number("Mappings.Consumers.Emailer", &["MaxReceiveCount"]);
     let timeout = Duration::from_secs(template_number(
         "EmailerFunction",
         &["Properties", "Timeout"],

@@ -164,13 +164,16 @@ pub fn assert_template_environment(binary: &str, own: &[&str]) {
     );
 }
 
-/// A number in `template.yaml` at `Resources.<resource>.<path...>` (or under `Globals` when
-/// `resource` is `Globals.Function`), e.g. a queue's `maxReceiveCount`.
+/// A number in `template.yaml` at `Resources.<resource>.<path...>`, or under `Globals` or
+/// `Mappings` when `resource` starts with them (`Globals.Function`, `Mappings.Consumers.Emailer`:
+/// what differs between the queues the consumer loop writes), e.g. a function's `Timeout`.
 pub fn template_number(resource: &str, path: &[&str]) -> u64 {
     let template = template();
-    let mut value = match resource.strip_prefix("Globals.") {
-        Some(section) => &template["Globals"][section],
-        None => &template["Resources"][resource],
+    let mut value = match resource.split_once('.') {
+        Some((section @ ("Globals" | "Mappings"), rest)) => rest
+            .split('.')
+            .fold(&template[section], |value, key| &value[key]),
+        _ => &template["Resources"][resource],
     };
     for key in path {
         value = &value[*key];
