@@ -56,12 +56,9 @@ DOCUMENTED_WILDCARD_ACTIONS = {
         "actions": {"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
         "page": LOGS_KMS},
 }
-HEALTH_EVENTBRIDGE = "https://docs.aws.amazon.com/health/latest/ug/cloudwatch-events-health.html"
 HEALTH_EVENT_SCHEMA = "https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html"
 EC2_SPOT_INTERRUPTION_NOTICES = (
     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html")
-EC2_REBALANCE_RECOMMENDATIONS = (
-    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html")
 S3_GET_OBJECT_PERMISSIONS = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
 S3_PREFIX_CONDITION = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
 IAM_SWITCH_ROLES = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html"

@@ -190,6 +190,20 @@ def test_the_rules_and_the_adapters_read_registered_events():
     assert sources <= {source for source, _ in registered}
 
 
+def test_every_committed_aws_event_sample_is_a_registered_event_with_its_page():
+    """events/eventbridge/ holds what AWS sends (the sample-events example reads the notice kinds'
+    events from there): each is a registered (source, detail-type), whose entry names the page
+    that documents its shape. A new kind's sample and its registry entry come together."""
+    pages = {(e["source"], e["detail-type"]): e["page"] for e in REGISTRY["events"]}
+    samples = sorted((ROOT / "events" / "eventbridge").glob("*.json"))
+    assert len(samples) >= 9
+    for sample in samples:
+        event = json.loads(sample.read_text())
+        key = (event["source"], event["detail-type"])
+        assert key in pages, (sample.name, key)
+        assert pages[key].startswith("https://docs.aws.amazon.com/"), (sample.name, pages[key])
+
+
 def test_the_log_fields_aws_reads_are_where_the_registry_says():
     for field in REGISTRY["log-fields"]:
         for path in field["used_in"]:

@@ -279,8 +279,8 @@ def notice_sample(name):
 
 
 def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
-    """Pages: aws_docs.HEALTH_EVENTBRIDGE, EC2_SPOT_INTERRUPTION_NOTICES, EC2_REBALANCE_RECOMMENDATIONS
-    (the samples are the documented shapes)."""
+    """The samples are the documented shapes (each event's page is its entry in docs/aws-names.yaml,
+    held by test_aws_names)."""
     rules = {"Ec2StateChangeRule": rule_pattern(source_template),
              "ScheduledChangeRule": pattern_of(source_template, "ScheduledChangeRule"),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),

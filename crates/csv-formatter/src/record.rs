@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use ore_lambda::RecordError;
-use ore_model::notice::{Notice, NoticeMessage};
+use ore_model::notice::NoticeMessage;
 use ore_model::resource::Resource;
 use ore_model::standard::StandardMessage;
 use serde::{Serialize, Serializer};
@@ -147,21 +147,13 @@ pub fn notice_record(message: &NoticeMessage) -> Result<String, RecordError> {
     let data = &message.data;
     let mut row = resource_row(&message.id, &message.time, &data.resource, "")?;
     row.message_type = message.event_type.as_str().into();
-    match &data.notice {
-        Notice::ScheduledChange(change) => {
-            row.window_start = timestamp(&change.start_time).into();
-            row.window_end = change.end_time.as_ref().into();
-            row.notice_code = change.event_type_code.as_str().into();
-            row.notice_status = change.status.as_str().into();
-            row.notice_ref = change.event_arn.as_str().into();
-            row.notice_description = change.description.as_str().into();
-        }
-        Notice::SpotInterruption(warning) => {
-            row.window_start = timestamp(&warning.action_time).into();
-            row.notice_code = warning.action.as_str().into();
-        }
-        Notice::RebalanceRecommendation(_) => {}
-    }
+    let facets = data.notice.facets();
+    row.window_start = facets.window_start.as_ref().into();
+    row.window_end = facets.window_end.as_ref().into();
+    row.notice_code = facets.code.into();
+    row.notice_status = facets.status.into();
+    row.notice_ref = facets.reference.into();
+    row.notice_description = facets.description.into();
     write_row(&row)
 }
 

@@ -208,6 +208,45 @@ impl Notice {
             Notice::RebalanceRecommendation(_) => None,
         }
     }
+
+    /// The facts every kind shares, as far as it has them: what consumers that do not know the
+    /// kind (the CSV's notice columns) show of it. A new kind says here which of its fields are
+    /// its window, code, status, reference and description.
+    pub fn facets(&self) -> NoticeFacets<'_> {
+        match self {
+            Notice::ScheduledChange(change) => NoticeFacets {
+                window_start: Some(change.start_time),
+                window_end: change.end_time,
+                code: Some(&change.event_type_code),
+                status: Some(change.status.as_str()),
+                reference: Some(&change.event_arn),
+                description: Some(&change.description),
+            },
+            Notice::SpotInterruption(warning) => NoticeFacets {
+                window_start: Some(warning.action_time),
+                code: Some(warning.action.as_str()),
+                ..NoticeFacets::default()
+            },
+            Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+        }
+    }
+}
+
+/// What any notice can say, whatever its kind ([`Notice::facets`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoticeFacets<'a> {
+    /// When it happens (or starts to).
+    pub window_start: Option<DateTime<Utc>>,
+    /// When it stops happening, if AWS says.
+    pub window_end: Option<DateTime<Utc>>,
+    /// AWS's code for it: a Health event type code, a Spot action.
+    pub code: Option<&'a str>,
+    /// Its progress, in AWS's words.
+    pub status: Option<&'a str>,
+    /// AWS's identifier of the event behind it (a Health event ARN).
+    pub reference: Option<&'a str>,
+    /// AWS's own words about it (untrusted text).
+    pub description: Option<&'a str>,
 }
 
 /// One instance's notice, as an adapter hands it to the normalizer.

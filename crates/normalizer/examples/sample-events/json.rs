@@ -7,8 +7,60 @@
 #[derive(Debug, Clone)]
 pub enum Json {
     Str(String),
+    /// A number, `true`, `false` or `null`, as written.
+    Lit(String),
     Arr(Vec<Json>),
     Obj(Vec<(String, Json)>),
+}
+
+/// Read in the order written: the committed AWS events (`events/eventbridge/`) are read back
+/// with their keys as AWS's documentation orders them.
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(InOrder)
+    }
+}
+
+struct InOrder;
+
+impl<'de> serde::de::Visitor<'de> for InOrder {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Json, E> {
+        Ok(Json::Str(text.to_owned()))
+    }
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Json, E> {
+        Ok(Json::Lit(value.to_string()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Json, E> {
+        Ok(Json::Lit(value.to_string()))
+    }
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Json, E> {
+        Ok(Json::Lit(value.to_string()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Json, E> {
+        Ok(Json::Lit(value.to_string()))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Lit("null".into()))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Arr(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Json::Obj(entries))
+    }
 }
 
 /// An object, its keys in the order given: `obj! { "a" => "x", "b" => Json::Null }`.
@@ -78,6 +130,7 @@ impl Json {
     fn write_inline(&self, out: &mut String, comma: &str, colon: &str) {
         match self {
             Json::Str(text) => out.push_str(&quoted(text)),
+            Json::Lit(text) => out.push_str(text),
             Json::Arr(items) => {
                 out.push('[');
                 for (index, item) in items.iter().enumerate() {

@@ -1,15 +1,16 @@
 //! Writes `events/`, the sample events `sam local invoke` and the tests read (deterministic;
-//! commit the result). What AWS delivers is written here in the shapes its documentation shows;
-//! what ORE emits is what the normalizer itself publishes for those events, run with in-memory
-//! ports (EC2 knows the sample instance, a fixed clock), so the samples cannot drift from the code.
+//! commit the result). What AWS delivers is in the shapes its documentation shows; what ORE emits
+//! is what the normalizer itself publishes for those events, run with in-memory ports (EC2 knows
+//! the sample instance, a fixed clock), so the samples cannot drift from the code.
 //!
-//! - `events/eventbridge/`: the EC2 state-change event (one per state), an AWS Health scheduled
-//!   change (instance retirement; times in RFC 2822 as AWS Health writes them), a Spot
-//!   interruption warning and a rebalance recommendation.
+//! - `events/eventbridge/`: the EC2 state-change event, one per state, written here; and one
+//!   committed event per notice kind, read (an AWS Health scheduled change with its times in RFC
+//!   2822 as AWS Health writes them, a Spot interruption warning, a rebalance recommendation):
+//!   adding a kind's event there is all a new kind needs here.
 //! - `events/sqs/`: the Lambda SQS event each function receives, wrapping an event or message in
 //!   the SNS envelope (default SNS->SQS delivery) or as the raw message (`RawMessageDelivery`);
 //!   `*-malformed-batch.json`: one good record among bad ones (the partial batch response);
-//!   `*-notices-batch.json`: the three notice kinds in one batch.
+//!   `*-notices-batch.json`: every notice kind in one batch.
 //! - `events/standard/`, `events/notices/`: the messages the normalizer publishes for them.
 //! - `events/canary/`: ORE's heartbeat as EventBridge delivers it, the message the normalizer
 //!   publishes for it, and the SQS events each function receives.
@@ -42,7 +43,6 @@ const REGION: &str = "eu-west-1";
 const INSTANCE: &str = "i-0abc1234def567890";
 /// Only for stable sample ids.
 const SAMPLE_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a3e_0b7d_4d5e_9c1a_2b3c_4d5e_6f70);
-const HEALTH_ARN: &str = "arn:aws:health:eu-west-1::event/EC2/AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED/AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED_7bd5e2c9-4f1a-4c8e-9d3b-2a6f0e1c5b84";
 const CONSUMERS: [&str; 2] = ["csv-formatter", "emailer"];
 
 fn sample_id(parts: &[&str]) -> String {
@@ -122,89 +122,28 @@ fn sqs_event(records: Vec<Json>) -> Json {
     obj! { "Records" => records }
 }
 
-/// The notice kinds' events, as EventBridge delivers them (the AWS documentation's examples).
-fn notice_events() -> [(&'static str, Json); 3] {
-    let description = format!(
-        "EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance \
-         (instance-ID: {INSTANCE}) associated with your AWS account (AWS Account ID: {ACCOUNT}) in \
-         the {REGION} region. Due to this degradation your instance could already be unreachable. \
-         We will stop your instance after 2026-12-05 10:00:00 UTC. Please take appropriate action \
-         before this time.\n\nThe affected instances are listed below:\n\n{INSTANCE}"
-    );
-    // AWS Health's communication id carries the page number after a hyphen.
-    let communication_id: String = sha2::Sha256::digest(b"health-retirement")
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
-        + "-1";
-    // As the AWS Health schema reference shows an EC2 retirement today: the instance named by
-    // its ARN in affectedEntities, no `resources`, one page, not a backup copy.
-    let retirement = obj! {
-        "version" => "0",
-        "id" => sample_id(&["eventbridge", "health-retirement"]),
-        "detail-type" => "AWS Health Event",
-        "source" => "aws.health",
-        "account" => ACCOUNT,
-        "time" => "2026-11-26T09:40:00Z",
-        "region" => REGION,
-        "detail" => obj! {
-            "eventArn" => HEALTH_ARN,
-            "service" => "EC2",
-            "eventScopeCode" => "ACCOUNT_SPECIFIC",
-            "communicationId" => communication_id,
-            "lastUpdatedTime" => "Thu, 26 Nov 2026 09:39:58 GMT",
-            "statusCode" => "upcoming",
-            "eventRegion" => REGION,
-            "eventTypeCode" => "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED",
-            "eventTypeCategory" => "scheduledChange",
-            "startTime" => "Sat, 05 Dec 2026 10:00:00 GMT",
-            "endTime" => "Sat, 12 Dec 2026 10:00:00 GMT",
-            "eventDescription" => vec![obj! {
-                "language" => "en_US",
-                "latestDescription" => description,
-            }],
-            "affectedEntities" => vec![obj! {
-                "entityValue" => instance_arn(),
-                "status" => "PENDING",
-            }],
-            "affectedAccount" => ACCOUNT,
-            "page" => "1",
-            "totalPages" => "1",
-            "backupEvent" => "false",
-            "personas" => vec![Json::from("OPERATIONS")],
-            "actionability" => "ACTION_REQUIRED",
-        },
-    };
-    let ec2_event = |id: &str, detail_type: &str, time: &str, detail: Json| {
-        obj! {
-            "version" => "0",
-            "id" => sample_id(&["eventbridge", id]),
-            "detail-type" => detail_type,
-            "source" => "aws.ec2",
-            "account" => ACCOUNT,
-            "time" => time,
-            "region" => REGION,
-            "resources" => vec![Json::from(instance_arn())],
-            "detail" => detail,
-        }
-    };
-    let spot = ec2_event(
-        "spot-interruption",
-        "EC2 Spot Instance Interruption Warning",
-        "2026-11-26T09:45:00Z",
-        obj! { "instance-id" => INSTANCE, "instance-action" => "terminate" },
-    );
-    let rebalance = ec2_event(
-        "rebalance",
-        "EC2 Instance Rebalance Recommendation",
-        "2026-11-26T09:43:00Z",
-        obj! { "instance-id" => INSTANCE },
-    );
-    [
-        ("health-scheduled-change", retirement),
-        ("ec2-spot-interruption-warning", spot),
-        ("ec2-rebalance-recommendation", rebalance),
-    ]
+/// The notice kinds' events as EventBridge delivers them: the committed
+/// `events/eventbridge/*.json` this example does not write itself, each in the shape of the AWS
+/// documentation's example for that event (a new kind's event is a new file there, nothing here).
+fn notice_events(source: &Path) -> Vec<(String, Json)> {
+    let folder = source.join("eventbridge");
+    let written_here: Vec<String> = InstanceState::ALL
+        .map(|state| format!("ec2-instance-{}.json", state.as_str()))
+        .to_vec();
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .expect("events/eventbridge")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json") && !written_here.contains(name))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(folder.join(&name)).expect("a notice event");
+            let event: Json = serde_json::from_str(&text).expect("JSON");
+            (name.trim_end_matches(".json").to_owned(), event)
+        })
+        .collect()
 }
 
 fn heartbeat_event() -> Json {
@@ -368,6 +307,9 @@ fn spaced(value: &impl Serialize) -> String {
 // ------------------------------------------------------------------ the files
 
 struct Samples {
+    /// The committed `events/`: what AWS sends, read.
+    source: PathBuf,
+    /// Where the samples are written (`events/`, or a folder `scripts/test.sh` diffs with it).
     root: PathBuf,
 }
 
@@ -504,7 +446,8 @@ impl Samples {
             ("emailer", Vec::new()),
         ];
         *normalizer.describer().public_ip.lock().expect("lock") = Some("203.0.113.10".into());
-        for (name, event) in notice_events() {
+        for (name, event) in notice_events(&self.source) {
+            let name = name.as_str();
             self.write_json(&format!("eventbridge/{name}.json"), &event);
             let envelope = sns_envelope(event.compact(), "ore-raw-events", name).pretty();
             let record = sqs_record(&envelope, "ore-normalizer-queue", &format!("env-{name}"));
@@ -530,7 +473,7 @@ impl Samples {
                 batch.push(record);
             }
         }
-        // One batch of the three kinds per function, for `sam local invoke`.
+        // One batch of every notice kind per function, for `sam local invoke`.
         for (function, records) in batches {
             self.write_json(
                 &format!("sqs/{function}-notices-batch.json"),
@@ -566,15 +509,16 @@ impl Samples {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
     let root = match arguments.as_slice() {
         [flag, folder] if flag == "--out" => PathBuf::from(folder),
-        [] => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events"),
+        [] => source.clone(),
         _ => {
             eprintln!("usage: sample-events [--out DIR]");
             std::process::exit(2);
         }
     };
-    let samples = Samples { root };
+    let samples = Samples { source, root };
     let normalizer = sample_normalizer();
     samples.state_changes(&normalizer).await;
     samples.notices(&normalizer).await;
