@@ -6,15 +6,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
-use crate::ec2::InstanceRef;
-use crate::envelope::Payload;
-use crate::resource::{Lookup, Resource};
-use crate::standard::message_id;
 use crate::text::within;
 use crate::InputError;
+
+mod message;
+pub use message::{InstanceNotice, NoticeMessage, ResourceNotice};
 
 /// AWS's description of a scheduled change is free text from elsewhere; past this it is cut
 /// (with an ellipsis) so a message stays well within SNS's and SES's limits.
@@ -209,6 +206,34 @@ impl Notice {
         }
     }
 
+    /// The kind's own bounds on what AWS wrote (the resource's are `Resource::check_bounds`).
+    pub(crate) fn check_bounds(&self) -> Result<(), InputError> {
+        if let Notice::ScheduledChange(change) = self {
+            within(
+                "data.scheduled_change.event_arn",
+                &change.event_arn,
+                MAX_EVENT_ARN_CHARS,
+            )?;
+            within(
+                "data.scheduled_change.event_type_code",
+                &change.event_type_code,
+                100,
+            )?;
+            within(
+                "data.scheduled_change.description",
+                &change.description,
+                MAX_DESCRIPTION_CHARS + 1,
+            )?;
+            if change.end_time.is_some_and(|end| end < change.start_time) {
+                return Err(InputError::InvalidField {
+                    field: "data.scheduled_change.end_time",
+                    reason: "before start_time".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The facts every kind shares, as far as it has them: what consumers that do not know the
     /// kind (the CSV's notice columns) show of it. A new kind says here which of its fields are
     /// its window, code, status, reference and description.
@@ -247,161 +272,4 @@ pub struct NoticeFacets<'a> {
     pub reference: Option<&'a str>,
     /// AWS's own words about it (untrusted text).
     pub description: Option<&'a str>,
-}
-
-/// One instance's notice, as an adapter hands it to the normalizer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InstanceNotice {
-    /// The instance and the event naming it.
-    pub target: InstanceRef,
-    /// What will happen.
-    pub notice: Notice,
-    /// What AWS says identifies this notice across its copies, when it says more than the
-    /// EventBridge event id: AWS Health sends backup copies of a communication with new event
-    /// ids, so a Health notice is identified by its account, `communicationId` and page. `None`:
-    /// the event id identifies it.
-    pub communication: Option<String>,
-}
-
-impl InstanceNotice {
-    /// The notice message's id, which is also its de-duplication key: the same for every copy
-    /// of one communication about one instance.
-    pub fn message_id(&self) -> String {
-        let source = self
-            .communication
-            .as_deref()
-            .unwrap_or(&self.target.event_id);
-        message_id(source, &self.target.instance_arn)
-    }
-}
-
-/// A notice message: a CloudEvent whose `data` is the resource and the notice.
-pub type NoticeMessage = CloudEvent<ResourceNotice>;
-
-/// The `data` of a notice message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResourceNotice {
-    /// The resource and what EC2 says of it.
-    #[serde(flatten)]
-    pub resource: Resource,
-    /// What will happen to it.
-    #[serde(flatten)]
-    pub notice: Notice,
-}
-
-impl NoticeMessage {
-    /// The message for one instance's notice, with what EC2 said of the instance.
-    pub fn new(
-        notice: &InstanceNotice,
-        lookup: impl Into<Lookup>,
-        processed_at: DateTime<Utc>,
-    ) -> Self {
-        let target = &notice.target;
-        let kind = notice.notice.kind();
-        let resource = Resource::new(target, lookup, processed_at);
-        NoticeMessage {
-            specversion: SPEC_VERSION.to_owned(),
-            id: notice.message_id(),
-            source: resource.event_source(),
-            event_type: kind.event_type().to_owned(),
-            subject: target.instance_id.clone(),
-            time: target.time,
-            datacontenttype: DATA_CONTENT_TYPE.to_owned(),
-            dataschema: kind.data_schema().to_owned(),
-            data: ResourceNotice {
-                resource,
-                notice: notice.notice.clone(),
-            },
-        }
-    }
-
-    /// The notice's kind.
-    pub fn kind(&self) -> NoticeKind {
-        self.data.notice.kind()
-    }
-
-    /// SNS attributes: the message `type` (notices carry no `state`, so filter policies on
-    /// state changes never match one) and the resource's.
-    pub fn routing_attributes(&self) -> [(&'static str, &str); 4] {
-        let [resource_type, account, region] = self.data.resource.routing_attributes();
-        [
-            ("type", self.kind().event_type()),
-            resource_type,
-            account,
-            region,
-        ]
-    }
-
-    /// A readable name for people: the Name tag, else the instance id.
-    pub fn display_name(&self) -> &str {
-        self.data.resource.display_name()
-    }
-
-    fn check(&self) -> Result<(), InputError> {
-        for (field, value) in [
-            ("id", &self.id),
-            ("source", &self.source),
-            ("subject", &self.subject),
-        ] {
-            within(field, value, 256)?;
-        }
-        self.data.resource.check_bounds()?;
-        if let Notice::ScheduledChange(change) = &self.data.notice {
-            within(
-                "data.scheduled_change.event_arn",
-                &change.event_arn,
-                MAX_EVENT_ARN_CHARS,
-            )?;
-            within(
-                "data.scheduled_change.event_type_code",
-                &change.event_type_code,
-                100,
-            )?;
-            within(
-                "data.scheduled_change.description",
-                &change.description,
-                MAX_DESCRIPTION_CHARS + 1,
-            )?;
-            if change.end_time.is_some_and(|end| end < change.start_time) {
-                return Err(InputError::InvalidField {
-                    field: "data.scheduled_change.end_time",
-                    reason: "before start_time".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The CloudEvents attributes are checked first, and the `data` must be the kind its `type`
-/// names.
-impl Payload for NoticeMessage {
-    fn from_payload(payload: Value) -> Result<Self, InputError> {
-        let attribute = |name: &str| payload.get(name).and_then(Value::as_str);
-        let kind = attribute("type").and_then(NoticeKind::from_event_type);
-        let Some(kind) = kind.filter(|kind| {
-            attribute("specversion") == Some(SPEC_VERSION)
-                && attribute("dataschema") == Some(kind.data_schema())
-        }) else {
-            return Err(InputError::UnexpectedEvent(format!(
-                "specversion {:?}, type {:?}, dataschema {:?}: not an ORE notice this version reads",
-                attribute("specversion"),
-                attribute("type"),
-                attribute("dataschema"),
-            )));
-        };
-        let message: NoticeMessage = serde_json::from_value(payload).map_err(InputError::Shape)?;
-        if message.kind() != kind {
-            return Err(InputError::InvalidField {
-                field: "data",
-                reason: format!(
-                    "holds a {} for type {}",
-                    message.kind().as_str(),
-                    kind.event_type()
-                ),
-            });
-        }
-        message.check()?;
-        Ok(message)
-    }
 }
