@@ -30,7 +30,8 @@ CHANGES_PER_MAIL = 5
 DAYS_PER_MONTH = 30
 
 # ---------------------------------------------------------------- what ORE does per event (the code)
-# Normalizer, per state change: DescribeInstances (in the instance's account and region), a Query of
+# Normalizer, per state change: at most one DescribeInstances (one per account and region a batch names,
+# counted here as if every batch held one account's one event), a Query of
 # the instance's history and a two-item TransactWriteItems (history + state) on the state table
 # (crates/normalizer/src/store/dynamodb.rs), one SNS publish of the standard message.
 NORMALIZER_DESCRIBE_CALLS = 1

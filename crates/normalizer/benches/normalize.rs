@@ -203,7 +203,8 @@ fn bench_adapters(c: &mut Criterion) {
 
 /// A batch of 100 state changes over 10 instances through the whole handler (lanes, timing,
 /// the state store's conditional writes, publishing) with the in-memory ports: what ordering a
-/// resource's records one after the other costs, and that none is deferred.
+/// resource's records one after the other costs, that none is deferred, and how many EC2 calls
+/// the batch makes (printed, per event).
 fn bench_batch_lanes(c: &mut Criterion) {
     use normalizer::enrich::memory::FakeDescriber;
     use normalizer::store::memory::MemoryStateStore;
@@ -237,20 +238,32 @@ fn bench_batch_lanes(c: &mut Criterion) {
         .enable_time()
         .build()
         .expect("a runtime");
+    let fresh = || {
+        Normalizer::new(
+            FakeDescriber::knows(enriched_instance()),
+            RecordingPublisher::default(),
+            MemoryStateStore::default(),
+            IgnoreRule::new("ore:ignore", "true"),
+            Settling::default(),
+        )
+    };
+    // The EC2 calls per event, reported beside the time: one DescribeInstances per account and
+    // region a batch names, however many records name them.
+    let counted = fresh();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let results = runtime.block_on(counted.handle_records(events(0), deadline));
+    let calls = counted.describer().calls();
+    println!(
+        "normalizer-batch: {} events, {calls} DescribeInstances call(s), {:.2} per event",
+        results.len(),
+        f64::from(calls) / results.len() as f64
+    );
+    assert_eq!(calls, 1, "one account and region: one call");
     let mut group = c.benchmark_group("normalizer-batch");
     group.throughput(Throughput::Elements(100));
     group.bench_function("100-records-over-10-instances", |b| {
         b.iter_batched(
-            || {
-                let normalizer = Normalizer::new(
-                    FakeDescriber::knows(enriched_instance()),
-                    RecordingPublisher::default(),
-                    MemoryStateStore::default(),
-                    IgnoreRule::new("ore:ignore", "true"),
-                    Settling::default(),
-                );
-                (normalizer, events(0))
-            },
+            || (fresh(), events(0)),
             |(normalizer, batch)| {
                 let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
                 let results = runtime.block_on(normalizer.handle_records(batch, deadline));

@@ -17,6 +17,21 @@ use ore_lambda::sdk_config::{load_sdk_config_at, SdkSettings};
 use ore_model::resource::Lookup;
 use test_support::{emulator_config, SdkConfig};
 
+/// One instance through the batch port, as a record alone in its batch asks.
+async fn describe(
+    describer: &Ec2Describer,
+    account: &str,
+    region: &str,
+    instance_id: &str,
+) -> Result<Lookup, ore_lambda::RecordError> {
+    let mut answers = describer
+        .describe_all(account, region, &[instance_id])
+        .await?;
+    Ok(answers
+        .remove(instance_id)
+        .expect("every id asked is answered"))
+}
+
 const HOME: &str = "123456789012";
 const ROLE: &str = "ore-enrichment";
 
@@ -94,21 +109,21 @@ async fn member_instances_are_described_through_the_role_with_one_sts_call_per_a
     let describer = Ec2Describer::across_accounts(&config, HOME, ROLE);
     for round in 0..3 {
         for (account, region, instance, name) in &launched {
-            let lookup = describer.describe(account, region, instance).await.unwrap();
+            let lookup = describe(&describer, account, region, instance)
+                .await
+                .unwrap();
             assert_eq!(name_of(&lookup).as_deref(), Some(*name), "round {round}");
             let tags = &lookup.found().unwrap().tags;
             assert!(tags.contains_key("team"), "its own tags: {tags:?}");
         }
         // An instance of one account is not visible through another account's role.
         let (account, region, _, _) = launched[0];
-        let elsewhere = describer
-            .describe(account, region, &launched[1].2)
+        let elsewhere = describe(&describer, account, region, &launched[1].2)
             .await
             .unwrap();
         assert_eq!(elsewhere, Lookup::NotFound);
     }
-    let home = describer
-        .describe(HOME, "eu-west-1", &home_instance)
+    let home = describe(&describer, HOME, "eu-west-1", &home_instance)
         .await
         .unwrap();
     assert_eq!(name_of(&home).as_deref(), Some("home-web"));
@@ -185,8 +200,7 @@ async fn an_account_refusing_the_role_is_unavailable_with_the_reason_and_not_ask
         "i-0aaaaaaaaaaaaaaa2",
         "i-0aaaaaaaaaaaaaaa3",
     ] {
-        let lookup = describer
-            .describe("444455556666", "eu-west-1", instance)
+        let lookup = describe(&describer, "444455556666", "eu-west-1", instance)
             .await
             .expect("a refusal is an answer, not a failure");
         let Lookup::Unavailable(reason) = lookup else {

@@ -5,7 +5,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use normalizer::store::dynamodb::DynamoStateStore;
-use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
+use normalizer::{DescribeInstance, Ec2Describer, IgnoreRule, Normalizer, Settling};
 use ore_lambda::sns::SnsTopic;
 use ore_model::ec2::InstanceState;
 use serde_json::Value;
@@ -546,4 +546,79 @@ async fn one_instances_changes_in_one_batch_defer_nothing_through_dynamodb() {
         previous[1..],
         ["pending", "running", "stopping", "stopped", "pending"]
     );
+}
+
+#[tokio::test]
+async fn a_batch_of_instances_is_described_in_one_call() {
+    let fixture = Fixture::new().await;
+    let mut instances = Vec::new();
+    for name in ["web-a", "web-b", "web-c"] {
+        instances.push(fixture.launch(&[("Name", name)]).await);
+    }
+    let unknown = "i-0fedcba9876543210".to_owned();
+    let mut event = SqsEvent::default();
+    for (index, instance) in instances.iter().chain([&unknown]).enumerate() {
+        let mut record = sample_for("events/sqs/normalizer-running-raw-delivery.json", instance)
+            .records[0]
+            .clone();
+        record.message_id = Some(format!("record-{index}"));
+        event.records.push(record);
+    }
+    let normalizer = fixture.normalizer(default_rule());
+    let response = test_support::run_batch(&normalizer, &event).await.unwrap();
+    assert!(failed_ids(&response).is_empty());
+    assert_eq!(
+        normalizer.describer().describe_instances_calls(),
+        1,
+        "one DescribeInstances for the batch's four instances"
+    );
+    let mut seen: Vec<(String, String, Option<String>)> = fixture
+        .tap
+        .receive(4)
+        .await
+        .iter()
+        .map(|m| {
+            let data = &m.json()["data"];
+            (
+                data["resource_id"].as_str().unwrap_or_default().to_owned(),
+                data["enrichment"].as_str().unwrap_or_default().to_owned(),
+                data["instance"]["name"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected: Vec<(String, String, Option<String>)> = instances
+        .iter()
+        .zip(["web-a", "web-b", "web-c"])
+        .map(|(id, name)| (id.clone(), "enriched".to_owned(), Some(name.to_owned())))
+        .chain([(unknown, "not_found".to_owned(), None)])
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn more_instances_than_one_call_takes_are_asked_in_several() {
+    let fixture = Fixture::new().await;
+    let launched = fixture.launch(&[("Name", "among-many")]).await;
+    let unknown: Vec<String> = (0..normalizer::enrich::ec2::IDS_PER_CALL)
+        .map(|n| format!("i-0{n:016x}"))
+        .collect();
+    let ids: Vec<&str> = std::iter::once(launched.as_str())
+        .chain(unknown.iter().map(String::as_str))
+        .collect();
+    let describer = Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config));
+    let answers = describer
+        .describe_all("123456789012", REGION, &ids)
+        .await
+        .unwrap();
+    assert_eq!(describer.describe_instances_calls(), 2);
+    assert_eq!(answers.len(), ids.len(), "every id answered");
+    assert_eq!(
+        answers[&launched].found().and_then(|i| i.name.as_deref()),
+        Some("among-many")
+    );
+    assert!(unknown
+        .iter()
+        .all(|id| answers[id] == ore_model::resource::Lookup::NotFound));
 }

@@ -593,7 +593,11 @@ async fn a_scheduled_change_naming_many_instances_publishes_one_notice_each() {
         matches!(outcome, Ok(Outcome::Delivered { .. })),
         "{outcome:?}"
     );
-    assert_eq!(normalizer.describer().calls(), 40);
+    assert_eq!(
+        normalizer.describer().calls(),
+        1,
+        "one DescribeInstances for the event's 40 instances"
+    );
     let bodies = normalizer.publisher().bodies();
     let subjects: std::collections::BTreeSet<_> = bodies
         .iter()
@@ -827,4 +831,94 @@ async fn handled_each_on_its_own_the_same_records_do_contend() {
         .collect();
     let results = ore_lambda::batch::each_on_its_own(&normalizer, batch(events), deadline()).await;
     assert!(deferred(&results) > 0, "{results:?}");
+}
+
+/// A state change of `instance` in `account`, as EventBridge sends it.
+fn state_event_of(account: &str, instance: &str, state: &str) -> RawEvent {
+    from_sqs_body(
+        &json!({
+            "version": "0", "id": format!("ev-{account}-{instance}-{state}"),
+            "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
+            "account": account, "time": EVENT_TIME, "region": "eu-west-1",
+            "resources": [format!("arn:aws:ec2:eu-west-1:{account}:instance/{instance}")],
+            "detail": {"instance-id": instance, "state": state}
+        })
+        .to_string(),
+    )
+    .expect("a valid state change")
+}
+
+fn batch_of(events: Vec<RawEvent>) -> Vec<ore_lambda::batch::Record<RawEvent>> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(index, input)| ore_lambda::batch::Record {
+            message_id: format!("m-{index}"),
+            input,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_batch_asks_ec2_once_per_account_and_region_not_once_per_record() {
+    at(120);
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let records = batch_of(vec![
+        state_event_of("123456789012", "i-0aaaaaaaaaaaaaaa1", "running"),
+        state_event_of("123456789012", "i-0aaaaaaaaaaaaaaa2", "running"),
+        state_event_of("123456789012", "i-0aaaaaaaaaaaaaaa1", "stopping"),
+        state_event_of("444455556666", "i-0bbbbbbbbbbbbbbb1", "running"),
+        notice_event("ec2-rebalance-recommendation"),
+        notice_event("ec2-spot-interruption-warning"),
+    ]);
+    let results = normalizer.handle_records(records, deadline()).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(
+        normalizer_published(&normalizer).len(),
+        6,
+        "every record published, enriched from the batch's answers"
+    );
+    assert_eq!(
+        normalizer.describer().calls(),
+        2,
+        "one DescribeInstances for 123456789012 (three instances, two notices), one for 444455556666"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_batch_lookup_fails_every_record_that_needed_it_with_its_kind() {
+    let normalizer = normalizer(
+        FakeDescriber::failing(Fault::Throttled),
+        Settling::default(),
+    );
+    let heartbeat = from_sqs_body(
+        &json!({
+            "version": "0", "id": "hb-1", "detail-type": "ORE Heartbeat", "source": "ore.canary",
+            "account": "123456789012", "time": EVENT_TIME, "region": "eu-west-1",
+            "resources": [], "detail": {}
+        })
+        .to_string(),
+    )
+    .expect("a heartbeat");
+    let records = batch_of(vec![
+        state_event_of("123456789012", "i-0aaaaaaaaaaaaaaa1", "running"),
+        heartbeat,
+        state_event_of("123456789012", "i-0aaaaaaaaaaaaaaa2", "running"),
+    ]);
+    let results = normalizer.handle_records(records, deadline()).await;
+    let kinds: Vec<&str> = results
+        .iter()
+        .map(|r| r.as_ref().map_or_else(RecordError::kind, |_| "ok"))
+        .collect();
+    assert_eq!(kinds, ["throttled", "ok", "throttled"]);
+    assert_eq!(
+        normalizer.describer().calls(),
+        1,
+        "asked once, not retried per record"
+    );
+    assert_eq!(
+        normalizer_published(&normalizer).len(),
+        1,
+        "only the heartbeat"
+    );
 }

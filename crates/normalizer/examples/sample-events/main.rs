@@ -29,7 +29,7 @@ use base64::Engine;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use json::{obj, Json};
 use normalizer::store::memory::MemoryStateStore;
-use normalizer::{DescribeInstance, FlappingRule, IgnoreRule, Normalizer, Settling};
+use normalizer::{DescribeInstance, Descriptions, FlappingRule, IgnoreRule, Normalizer, Settling};
 use ore_lambda::fakes::RecordingPublisher;
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
@@ -177,10 +177,10 @@ struct SampleEc2 {
     public_ip: Mutex<Option<String>>,
 }
 
-impl DescribeInstance for SampleEc2 {
-    async fn describe(&self, _: &str, region: &str, _: &str) -> Result<Lookup, RecordError> {
+impl SampleEc2 {
+    fn describe(&self, region: &str) -> Lookup {
         let tags = [("Name", "web-01"), ("team", "payments"), ("env", "prod")];
-        Ok(Lookup::Found(InstanceDetails {
+        Lookup::Found(InstanceDetails {
             name: Some("web-01".into()),
             instance_type: Some("t3.micro".into()),
             availability_zone: Some(format!("{region}a")),
@@ -199,7 +199,21 @@ impl DescribeInstance for SampleEc2 {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
-        }))
+        })
+    }
+}
+
+impl DescribeInstance for SampleEc2 {
+    async fn describe_all(
+        &self,
+        _: &str,
+        region: &str,
+        instance_ids: &[&str],
+    ) -> Result<Descriptions, RecordError> {
+        Ok(instance_ids
+            .iter()
+            .map(|id| ((*id).to_owned(), self.describe(region)))
+            .collect())
     }
 }
 

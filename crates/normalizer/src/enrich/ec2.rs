@@ -1,16 +1,17 @@
-//! The enrichment port ([`DescribeInstance`]) on EC2's `DescribeInstances`, in the instance's
-//! own account: the function's credentials at home, and in a member account those of the
-//! enrichment role ORE assumes there (STS `AssumeRole`), kept per account until shortly before
-//! they expire.
+//! The enrichment port ([`DescribeInstance`]) on EC2's `DescribeInstances`, a batch's instances
+//! of one account and region at once, in their own account: the function's credentials at
+//! home, and in a member account those of the enrichment role ORE assumes there (STS
+//! `AssumeRole`), kept per account until shortly before they expire.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use super::DescribeInstance;
+use super::{DescribeInstance, Descriptions};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::types::Filter;
 use chrono::DateTime;
 use ore_lambda::aws_error::record_error;
 use ore_lambda::RecordError;
@@ -29,6 +30,7 @@ pub const REFUSAL_MEMORY: Duration = Duration::from_secs(5 * 60);
 pub struct Ec2Describer {
     home: aws_sdk_ec2::Client,
     accounts: Option<MemberAccounts>,
+    describe_calls: AtomicU32,
 }
 
 /// How the normalizer reaches member accounts: the role it assumes in each, and what it holds.
@@ -61,6 +63,7 @@ impl Ec2Describer {
         Ec2Describer {
             home: client,
             accounts: None,
+            describe_calls: AtomicU32::new(0),
         }
     }
 
@@ -82,6 +85,7 @@ impl Ec2Describer {
                 access: tokio::sync::Mutex::new(HashMap::new()),
                 assume_calls: AtomicU32::new(0),
             }),
+            describe_calls: AtomicU32::new(0),
         }
     }
 
@@ -208,45 +212,104 @@ impl MemberAccounts {
     }
 }
 
-const NOT_FOUND: &str = "InvalidInstanceID.NotFound";
+/// Instance ids per `DescribeInstances` call. The API page sets no limit on a filter's values;
+/// this keeps one request small (a batch names at most 10 state changes, an AWS Health event
+/// can name hundreds of instances).
+pub const IDS_PER_CALL: usize = 200;
+/// Instances per page (the API's maximum is 1000).
+const PAGE_SIZE: i32 = 1000;
+
+impl Ec2Describer {
+    /// How many `DescribeInstances` requests (pages included) were sent since the cold start.
+    pub fn describe_instances_calls(&self) -> u32 {
+        self.describe_calls.load(Ordering::SeqCst)
+    }
+
+    /// The client that may describe `account`'s instances, or why there is none.
+    async fn client_for(
+        &self,
+        account: &str,
+    ) -> Result<Result<aws_sdk_ec2::Client, String>, RecordError> {
+        match &self.accounts {
+            Some(members) if account != members.home_account => members.client(account).await,
+            _ => Ok(Ok(self.home.clone())),
+        }
+    }
+}
 
 impl DescribeInstance for Ec2Describer {
-    async fn describe(
+    /// Through the `instance-id` filter, paginated, as the API reference recommends: with
+    /// `InstanceIds`, one id EC2 does not know fails the whole call; with the filter it is
+    /// simply absent, which is what `NotFound` means.
+    async fn describe_all(
         &self,
         account: &str,
         region: &str,
-        instance_id: &str,
-    ) -> Result<Lookup, RecordError> {
-        let client = match &self.accounts {
-            Some(members) if account != members.home_account => {
-                match members.client(account).await? {
-                    Ok(client) => client,
-                    Err(reason) => return Ok(Lookup::Unavailable(reason)),
+        instance_ids: &[&str],
+    ) -> Result<Descriptions, RecordError> {
+        let client = match self.client_for(account).await? {
+            Ok(client) => client,
+            Err(reason) => {
+                return Ok(instance_ids
+                    .iter()
+                    .map(|id| ((*id).to_owned(), Lookup::Unavailable(reason.clone())))
+                    .collect())
+            }
+        };
+        let mut found = Descriptions::new();
+        for ids in instance_ids.chunks(IDS_PER_CALL) {
+            self.describe_page_by_page(&client, region, ids, &mut found)
+                .await?;
+        }
+        for id in instance_ids {
+            found.entry((*id).to_owned()).or_insert(Lookup::NotFound);
+        }
+        Ok(found)
+    }
+}
+
+impl Ec2Describer {
+    /// Every page of one `DescribeInstances` call for `ids`, into `found`. The event's region,
+    /// not the function's: events forwarded from another region's bus describe their instances
+    /// where they live.
+    async fn describe_page_by_page(
+        &self,
+        client: &aws_sdk_ec2::Client,
+        region: &str,
+        ids: &[&str],
+        found: &mut Descriptions,
+    ) -> Result<(), RecordError> {
+        let filter = Filter::builder()
+            .name("instance-id")
+            .set_values(Some(ids.iter().map(|id| (*id).to_owned()).collect()))
+            .build();
+        let mut next_token = None;
+        loop {
+            let in_region =
+                aws_sdk_ec2::config::Builder::default().region(Region::new(region.to_owned()));
+            self.describe_calls.fetch_add(1, Ordering::SeqCst);
+            let page = client
+                .describe_instances()
+                .filters(filter.clone())
+                .max_results(PAGE_SIZE)
+                .set_next_token(next_token)
+                .customize()
+                .config_override(in_region)
+                .send()
+                .await
+                .map_err(|error| record_error("ec2:DescribeInstances", error))?;
+            for instance in page.reservations().iter().flat_map(|r| r.instances()) {
+                if let Some(id) = instance.instance_id().filter(|id| ids.contains(id)) {
+                    found.insert(id.to_owned(), Lookup::Found(instance_details(instance)));
                 }
             }
-            _ => self.home.clone(),
-        };
-        // The event's region, not the function's: events forwarded from another region's bus
-        // describe their instance where it lives.
-        let in_region =
-            aws_sdk_ec2::config::Builder::default().region(Region::new(region.to_owned()));
-        let result = client
-            .describe_instances()
-            .instance_ids(instance_id)
-            .customize()
-            .config_override(in_region)
-            .send()
-            .await;
-        match result {
-            Ok(output) => Ok(output
-                .reservations()
-                .iter()
-                .flat_map(|r| r.instances())
-                .find(|i| i.instance_id() == Some(instance_id))
-                .map(instance_details)
-                .into()),
-            Err(error) if error.code() == Some(NOT_FOUND) => Ok(Lookup::NotFound),
-            Err(error) => Err(record_error("ec2:DescribeInstances", error)),
+            next_token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if next_token.is_none() {
+                return Ok(());
+            }
         }
     }
 }

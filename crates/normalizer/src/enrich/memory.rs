@@ -8,7 +8,7 @@ use ore_lambda::fakes::Fault;
 use ore_lambda::RecordError;
 use ore_model::resource::{InstanceDetails, Lookup};
 
-use super::DescribeInstance;
+use super::{DescribeInstance, Descriptions};
 
 /// One answer of [`FakeDescriber`]: what EC2 said (`Some` or `None`), or a fault.
 pub type DescribeAnswer = Result<Option<InstanceDetails>, Fault>;
@@ -61,30 +61,37 @@ impl FakeDescriber {
         Self::scripted(vec![Err(fault)])
     }
 
-    /// How many times the service asked.
+    /// How many times the service asked (once per batch, account and region).
     pub fn calls(&self) -> u32 {
         self.calls.load(Ordering::SeqCst)
     }
 }
 
 impl DescribeInstance for FakeDescriber {
-    async fn describe(
+    /// One scripted answer per call, for every instance asked about.
+    async fn describe_all(
         &self,
         _account: &str,
         _region: &str,
-        _instance_id: &str,
-    ) -> Result<Lookup, RecordError> {
+        instance_ids: &[&str],
+    ) -> Result<Descriptions, RecordError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let mut answers = self.answers.lock().expect("describer lock");
-        let answer = if answers.len() > 1 {
-            answers.pop_front()
-        } else {
-            answers.front().cloned()
+        let answer = {
+            let mut answers = self.answers.lock().expect("describer lock");
+            if answers.len() > 1 {
+                answers.pop_front()
+            } else {
+                answers.front().cloned()
+            }
         };
-        match answer.expect("a scripted answer") {
-            Ok(Answer::Known(lookup)) => Ok(lookup),
-            Ok(Answer::Ec2(instance)) => Ok(instance.into()),
-            Err(fault) => Err(fault.error("ec2:DescribeInstances")),
-        }
+        let lookup = match answer.expect("a scripted answer") {
+            Ok(Answer::Known(lookup)) => lookup,
+            Ok(Answer::Ec2(instance)) => instance.into(),
+            Err(fault) => return Err(fault.error("ec2:DescribeInstances")),
+        };
+        Ok(instance_ids
+            .iter()
+            .map(|id| ((*id).to_owned(), lookup.clone()))
+            .collect())
     }
 }

@@ -1,6 +1,7 @@
-//! What EC2 knows about an instance: the enrichment port ([`DescribeInstance`]), its EC2 adapter
+//! What EC2 knows about instances: the enrichment port ([`DescribeInstance`]), its EC2 adapter
 //! with cross-account access (`ec2`) and its scripted fake (`memory`, feature `test-util`).
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use ore_lambda::RecordError;
@@ -10,17 +11,21 @@ pub mod ec2;
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 
-/// What EC2 knows about an instance (the event itself carries only its id), asked in the
-/// instance's own account and region.
+/// What EC2 said of each instance asked about, by instance id.
+pub type Descriptions = HashMap<String, Lookup>;
+
+/// What EC2 knows about instances (the events carry only their ids), asked in their own account
+/// and region. The normalizer asks once per batch for each account and region its records name,
+/// not once per record.
 pub trait DescribeInstance {
-    /// `Lookup::NotFound` when EC2 does not know the instance (terminated long ago, or never
-    /// existed); `Lookup::Unavailable` when its account cannot be asked (no role ORE may assume
-    /// there). Any other failure is an error, so the record is retried rather than published
-    /// degraded.
-    fn describe(
+    /// Each of `instance_ids` (all in `account` and `region`): `Lookup::NotFound` for one EC2
+    /// does not know (terminated long ago, or never existed), `Lookup::Unavailable` for every
+    /// one when their account cannot be asked (no role ORE may assume there). Any other failure
+    /// is an error, so the records are retried rather than published degraded.
+    fn describe_all(
         &self,
         account: &str,
         region: &str,
-        instance_id: &str,
-    ) -> impl Future<Output = Result<Lookup, RecordError>> + Send;
+        instance_ids: &[&str],
+    ) -> impl Future<Output = Result<Descriptions, RecordError>> + Send;
 }

@@ -5,6 +5,7 @@
 //! remembers which went out, so a redelivered AWS event publishes nothing again. Heartbeats skip
 //! EC2 and the store and go straight out as their own message type.
 
+mod described;
 mod notice;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -25,6 +26,7 @@ use crate::lanes::{lanes, run_in_lanes};
 use crate::store::{Recorded, StateStore};
 use crate::timing::{assess, Assessment, Event, FlappingRule};
 use crate::{decide, Decision, DescribeInstance, IgnoreRule};
+use described::Described;
 
 /// Reads and conditional writes per record before giving the record back to the queue: each
 /// retry means another normalizer recorded an event of the same resource in between.
@@ -98,10 +100,13 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         self
     }
 
-    async fn state_change(&self, change: Ec2StateChange) -> Result<Outcome, RecordError> {
-        let lookup = self
-            .describer
-            .describe(&change.account, &change.region, &change.instance_id)
+    async fn state_change(
+        &self,
+        change: Ec2StateChange,
+        described: &Described<'_, D>,
+    ) -> Result<Outcome, RecordError> {
+        let lookup = described
+            .lookup(&change.account, &change.region, &change.instance_id)
             .await?;
         let now = (self.clock)();
         // EC2's lag is waited out only where EC2 could be asked at all.
@@ -265,20 +270,19 @@ where
         event: RawEvent,
         _deadline: Instant,
     ) -> Result<Outcome, RecordError> {
-        match event {
-            RawEvent::StateChange(change) => self.state_change(change).await,
-            RawEvent::Notices(notices) => self.notices(notices).await,
-            RawEvent::Heartbeat(event) => self.heartbeat(event).await,
-        }
+        let described = Described::of(&self.describer, std::iter::once(&event));
+        self.handle_described(event, &described).await
     }
 
-    /// Each resource's state changes one after the other, in event order; resources, notices
-    /// and heartbeats concurrently ([`crate::lanes`]).
+    /// EC2 is asked about the batch's instances once per account and region, when a record first
+    /// needs it ([`Described`]); each resource's state changes run one after the other, in event
+    /// order, and resources, notices and heartbeats concurrently ([`crate::lanes`]).
     async fn handle_records(
         &self,
         records: Vec<Record<RawEvent>>,
-        deadline: Instant,
+        _deadline: Instant,
     ) -> Vec<Result<Outcome, RecordError>> {
+        let described = Described::of(&self.describer, records.iter().map(|record| &record.input));
         let keys: Vec<_> = records
             .iter()
             .map(|record| match &record.input {
@@ -287,7 +291,24 @@ where
             })
             .collect();
         let lanes = lanes(&keys);
-        run_in_lanes(records, lanes, |input| self.handle_record(input, deadline)).await
+        run_in_lanes(records, lanes, |input| {
+            self.handle_described(input, &described)
+        })
+        .await
+    }
+}
+
+impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
+    async fn handle_described(
+        &self,
+        event: RawEvent,
+        described: &Described<'_, D>,
+    ) -> Result<Outcome, RecordError> {
+        match event {
+            RawEvent::StateChange(change) => self.state_change(change, described).await,
+            RawEvent::Notices(notices) => self.notices(notices, described).await,
+            RawEvent::Heartbeat(event) => self.heartbeat(event).await,
+        }
     }
 }
 

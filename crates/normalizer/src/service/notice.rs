@@ -8,7 +8,7 @@ use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
 use ore_model::notice::InstanceNotice;
 
-use super::{log_unenriched, serialize, Normalizer};
+use super::{log_unenriched, serialize, Described, Normalizer};
 use crate::decide::decide_notice;
 use crate::store::StateStore;
 use crate::{Decision, DescribeInstance};
@@ -31,6 +31,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     pub(super) async fn notices(
         &self,
         notices: Vec<InstanceNotice>,
+        described: &Described<'_, D>,
     ) -> Result<Outcome, RecordError> {
         let Some(kind) = notices.first().map(|n| n.notice.kind().as_str()) else {
             return Err(RecordError::local(
@@ -39,7 +40,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             ));
         };
         let done: Vec<NoticeDone> = stream::iter(notices)
-            .map(|notice| self.notice(notice))
+            .map(|notice| self.notice(notice, described))
             .buffered(NOTICE_CONCURRENCY)
             .try_collect()
             .await?;
@@ -52,7 +53,11 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         })
     }
 
-    async fn notice(&self, notice: InstanceNotice) -> Result<NoticeDone, RecordError> {
+    async fn notice(
+        &self,
+        notice: InstanceNotice,
+        described: &Described<'_, D>,
+    ) -> Result<NoticeDone, RecordError> {
         let target = &notice.target;
         let kind = notice.notice.kind().as_str();
         let id = notice.message_id();
@@ -69,9 +74,8 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             );
             return Ok(NoticeDone::Duplicate);
         }
-        let lookup = self
-            .describer
-            .describe(&target.account, &target.region, &target.instance_id)
+        let lookup = described
+            .lookup(&target.account, &target.region, &target.instance_id)
             .await?;
         log_unenriched(
             &lookup,
