@@ -40,6 +40,9 @@ struct What {
     kind: &'static str,
     /// A scheduled change's kind of change (`retirement`, `reboot for maintenance`, ...).
     change: Option<&'static str>,
+    /// A scheduled change's AWS Health status: `upcoming`, `open`, `closed` (the event is
+    /// resolved: done, or no longer planned).
+    status: Option<&'static str>,
     /// A scheduled change's window: "between 5 and 12 Dec".
     window: Option<String>,
     /// Now against the window: "in 6 days", "under way", "window passed".
@@ -108,6 +111,7 @@ impl<'a> NoticeView<'a> {
         ];
         self.has_calendar = true;
         self.what.change = Some(change.summary());
+        self.what.status = Some(change.status.as_str());
         self.what.window = Some(window_phrase(change.start_time, change.end_time));
         self.what.relative = Some(relative);
     }

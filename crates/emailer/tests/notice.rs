@@ -8,7 +8,7 @@ use emailer::mail::RenderedEmail;
 use emailer::Renderer;
 use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, EventLike};
 use mail_parser::MimeHeaders;
-use ore_model::notice::NoticeMessage;
+use ore_model::notice::{HealthStatus, Notice, NoticeMessage};
 use ore_model::Payload;
 use test_support::load_json;
 
@@ -57,6 +57,33 @@ fn subjects_say_what_will_happen_and_when() {
         render("ec2-rebalance-recommendation").subject,
         "[123456789012 eu-west-1] Rebalance recommended: web-01 (i-0abc1234def567890) is at elevated risk of Spot interruption"
     );
+}
+
+#[test]
+fn a_closed_health_event_reads_as_resolved_not_as_a_warning() {
+    let mut message = sample("health-scheduled-change");
+    let Notice::ScheduledChange(change) = &mut message.data.notice else {
+        panic!("the sample is a scheduled change");
+    };
+    change.status = HealthStatus::Closed;
+    let after = Utc.with_ymd_and_hms(2026, 12, 13, 10, 0, 0).unwrap();
+    let email = Renderer::new()
+        .unwrap()
+        .render_notice(&message, after)
+        .unwrap();
+    assert_eq!(
+        email.subject,
+        "[123456789012 eu-west-1] Closed: web-01 (i-0abc1234def567890) retirement between 5 and 12 Dec"
+    );
+    for body in [&email.text, &email.html] {
+        assert!(
+            body.contains("is no longer scheduled for retirement: AWS Health closed the event"),
+            "{body}"
+        );
+        assert!(body.contains("AWS Health has closed this event"), "{body}");
+        assert!(!body.contains("will be retired"), "{body}");
+        assert!(!body.contains("Stop and start it yourself"), "{body}");
+    }
 }
 
 #[test]
