@@ -27,9 +27,9 @@ async fn describe(
     let mut answers = describer
         .describe_all(account, region, &[instance_id])
         .await?;
-    Ok(answers
+    answers
         .remove(instance_id)
-        .expect("every id asked is answered"))
+        .expect("every id asked is answered")
 }
 
 const HOME: &str = "123456789012";

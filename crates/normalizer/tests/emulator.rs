@@ -549,7 +549,7 @@ async fn one_instances_changes_in_one_batch_defer_nothing_through_dynamodb() {
 }
 
 #[tokio::test]
-async fn a_batch_of_instances_is_described_in_one_call() {
+async fn a_batch_of_instances_is_described_together_and_an_unknown_one_named_by_ec2() {
     let fixture = Fixture::new().await;
     let mut instances = Vec::new();
     for name in ["web-a", "web-b", "web-c"] {
@@ -569,8 +569,9 @@ async fn a_batch_of_instances_is_described_in_one_call() {
     assert!(failed_ids(&response).is_empty());
     assert_eq!(
         normalizer.describer().describe_instances_calls(),
-        1,
-        "one DescribeInstances for the batch's four instances"
+        2,
+        "one DescribeInstances for the batch's four instances; EC2's answer names the one it does \
+         not know, and the three others are asked again"
     );
     let mut seen: Vec<(String, String, Option<String>)> = fixture
         .tap
@@ -600,25 +601,36 @@ async fn a_batch_of_instances_is_described_in_one_call() {
 #[tokio::test]
 async fn more_instances_than_one_call_takes_are_asked_in_several() {
     let fixture = Fixture::new().await;
-    let launched = fixture.launch(&[("Name", "among-many")]).await;
-    let unknown: Vec<String> = (0..normalizer::enrich::ec2::IDS_PER_CALL)
-        .map(|n| format!("i-0{n:016x}"))
+    let count = normalizer::enrich::ec2::IDS_PER_CALL + 1;
+    let launched = fixture
+        .ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(InstanceType::T3Micro)
+        .min_count(count as i32)
+        .max_count(count as i32)
+        .send()
+        .await
+        .expect("run instances in the emulator");
+    let ids: Vec<&str> = launched
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id())
         .collect();
-    let ids: Vec<&str> = std::iter::once(launched.as_str())
-        .chain(unknown.iter().map(String::as_str))
-        .collect();
+    assert_eq!(ids.len(), count);
     let describer = Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config));
     let answers = describer
         .describe_all("123456789012", REGION, &ids)
         .await
         .unwrap();
-    assert_eq!(describer.describe_instances_calls(), 2);
-    assert_eq!(answers.len(), ids.len(), "every id answered");
     assert_eq!(
-        answers[&launched].found().and_then(|i| i.name.as_deref()),
-        Some("among-many")
+        describer.describe_instances_calls(),
+        2,
+        "{} ids a call, then the last one",
+        normalizer::enrich::ec2::IDS_PER_CALL
     );
-    assert!(unknown
+    assert_eq!(answers.len(), count, "every id answered");
+    assert!(ids
         .iter()
-        .all(|id| answers[id] == ore_model::resource::Lookup::NotFound));
+        .all(|id| matches!(answers[*id], Ok(ore_model::resource::Lookup::Found(_)))));
 }

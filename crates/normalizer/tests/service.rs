@@ -922,3 +922,80 @@ async fn a_failed_batch_lookup_fails_every_record_that_needed_it_with_its_kind()
         "only the heartbeat"
     );
 }
+
+/// SNS as slow as it gets on a bad day: 200 ms a publish (on the test's paused clock).
+struct SlowPublisher(RecordingPublisher);
+
+impl ore_lambda::ports::Publish for SlowPublisher {
+    async fn publish(
+        &self,
+        message: String,
+        attributes: &[(&str, &str)],
+    ) -> Result<(), RecordError> {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.0.publish(message, attributes).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_health_event_naming_a_thousand_instances_is_published_over_several_deliveries_once_each()
+{
+    let mut event = test_support::load_json("events/eventbridge/health-scheduled-change.json");
+    event["detail"]["affectedEntities"] = (0..1000)
+        .map(|i| json!({"entityValue": format!("i-{i:017x}")}))
+        .collect();
+    let normalizer = Normalizer::new(
+        FakeDescriber::knows(tagged(&[])),
+        SlowPublisher(RecordingPublisher::default()),
+        MemoryStateStore::default(),
+        IgnoreRule::new("ore:ignore", "true"),
+        Settling::default(),
+    )
+    .with_clock(clock);
+    let budget = Duration::from_secs(20);
+    let mut deliveries = 0;
+    let mut published_each = Vec::new();
+    loop {
+        deliveries += 1;
+        assert!(deliveries <= 5, "still not done after 4 deliveries");
+        let before = normalizer.publisher().0.bodies().len();
+        let raw: RawEvent = from_sqs_body(&event.to_string()).unwrap();
+        let started = tokio::time::Instant::now();
+        let outcome = normalizer
+            .handle_record(raw, tokio::time::Instant::now() + budget)
+            .await;
+        assert!(
+            started.elapsed() < budget,
+            "delivery {deliveries} ran past its deadline"
+        );
+        published_each.push(normalizer.publisher().0.bodies().len() - before);
+        match outcome {
+            Ok(Outcome::Delivered { .. }) => break,
+            Err(RecordError::Deferred { retry_after, .. }) => {
+                assert!(retry_after <= Duration::from_secs(1))
+            }
+            other => panic!("delivery {deliveries}: {other:?}"),
+        }
+    }
+    assert!(
+        deliveries > 1,
+        "a thousand slow publishes do not fit one delivery"
+    );
+    assert!(
+        published_each.iter().all(|n| *n > 0),
+        "each delivery made progress: {published_each:?}"
+    );
+    let subjects: std::collections::BTreeSet<String> = normalizer
+        .publisher()
+        .0
+        .bodies()
+        .iter()
+        .map(|b| b["subject"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        normalizer.publisher().0.bodies().len(),
+        1000,
+        "each instance once"
+    );
+    assert_eq!(subjects.len(), 1000);
+}

@@ -227,12 +227,12 @@ fn hostile_health_events_get_a_clear_outcome() {
         .iter()
         .all(|n| n.target.event_id == many[0].target.event_id));
     let mut event = health();
-    event["detail"]["affectedEntities"] = Value::Array(ids(251));
+    event["detail"]["affectedEntities"] = Value::Array(ids(2_501));
     let Err(InputError::InvalidField { field, reason }) = RawEvent::from_payload(event) else {
-        panic!("251 instances accepted");
+        panic!("2,501 instances accepted");
     };
     assert_eq!(field, "detail.affectedEntities");
-    assert!(reason.contains("251"), "{reason}");
+    assert!(reason.contains("2501"), "{reason}");
 
     // Markup in AWS's description is kept as text (escaped where shown), control characters go.
     let mut event = health();

@@ -212,7 +212,7 @@ impl DescribeInstance for SampleEc2 {
     ) -> Result<Descriptions, RecordError> {
         Ok(instance_ids
             .iter()
-            .map(|id| ((*id).to_owned(), self.describe(region)))
+            .map(|id| ((*id).to_owned(), Ok(self.describe(region))))
             .collect())
     }
 }

@@ -9,10 +9,13 @@ use std::time::{Duration, SystemTime};
 
 use super::{DescribeInstance, Descriptions};
 use aws_config::SdkConfig;
+use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::error::SdkError;
+use aws_sdk_ec2::operation::describe_instances::DescribeInstancesError;
 use chrono::DateTime;
+use futures_util::stream::{self, StreamExt};
 use ore_lambda::aws_error::record_error;
 use ore_lambda::RecordError;
 use ore_model::resource::{InstanceDetails, Lookup};
@@ -212,12 +215,13 @@ impl MemberAccounts {
     }
 }
 
-/// Instance ids per `DescribeInstances` call. The API page sets no limit on a filter's values;
-/// this keeps one request small (a batch names at most 10 state changes, an AWS Health event
-/// can name hundreds of instances).
+/// Instance ids per `DescribeInstances` call: a request of a few kilobytes (a batch names at most
+/// 10 state changes; an AWS Health event can name hundreds of instances).
 pub const IDS_PER_CALL: usize = 200;
-/// Instances per page (the API's maximum is 1000).
-const PAGE_SIZE: i32 = 1000;
+/// Calls at once when a batch's instances are asked one by one.
+const ONE_BY_ONE_CONCURRENCY: usize = 8;
+/// EC2's answer when an instance id it was given does not exist (any more).
+const NOT_FOUND: &str = "InvalidInstanceID.NotFound";
 
 impl Ec2Describer {
     /// How many `DescribeInstances` requests (pages included) were sent since the cold start.
@@ -238,9 +242,12 @@ impl Ec2Describer {
 }
 
 impl DescribeInstance for Ec2Describer {
-    /// Through the `instance-id` filter, paginated, as the API reference recommends: with
-    /// `InstanceIds`, one id EC2 does not know fails the whole call; with the filter it is
-    /// simply absent, which is what `NotFound` means.
+    /// By `InstanceIds`, as the API reference advises for an Availability Zone's disruption (a
+    /// call naming only instances of healthy zones still works; one naming none, as a filter
+    /// does, fails). An id EC2 does not know fails the whole call, naming it: it is `NotFound`,
+    /// and the others are asked again. A call that fails otherwise, with an answer from EC2, is
+    /// made again instance by instance, so one zone's trouble fails only its instances;
+    /// throttling and an unreachable EC2 fail them all (asking more would not help).
     async fn describe_all(
         &self,
         account: &str,
@@ -252,37 +259,107 @@ impl DescribeInstance for Ec2Describer {
             Err(reason) => {
                 return Ok(instance_ids
                     .iter()
-                    .map(|id| ((*id).to_owned(), Lookup::Unavailable(reason.clone())))
+                    .map(|id| ((*id).to_owned(), Ok(Lookup::Unavailable(reason.clone()))))
                     .collect())
             }
         };
         let mut found = Descriptions::new();
         for ids in instance_ids.chunks(IDS_PER_CALL) {
-            self.describe_page_by_page(&client, region, ids, &mut found)
+            self.describe_chunk(&client, region, ids, &mut found)
                 .await?;
         }
         for id in instance_ids {
-            found.entry((*id).to_owned()).or_insert(Lookup::NotFound);
+            found
+                .entry((*id).to_owned())
+                .or_insert(Ok(Lookup::NotFound));
         }
         Ok(found)
     }
 }
 
 impl Ec2Describer {
-    /// Every page of one `DescribeInstances` call for `ids`, into `found`. The event's region,
-    /// not the function's: events forwarded from another region's bus describe their instances
-    /// where they live.
-    async fn describe_page_by_page(
+    /// `ids` into `found`, the ones EC2 does not know left out.
+    async fn describe_chunk(
         &self,
         client: &aws_sdk_ec2::Client,
         region: &str,
         ids: &[&str],
         found: &mut Descriptions,
     ) -> Result<(), RecordError> {
-        let filter = Filter::builder()
-            .name("instance-id")
-            .set_values(Some(ids.iter().map(|id| (*id).to_owned()).collect()))
-            .build();
+        let mut asking: Vec<&str> = ids.to_vec();
+        // Each round either answers or drops at least one id: at most `ids.len()` rounds.
+        while !asking.is_empty() {
+            let error = match self.describe_ids(client, region, &asking).await {
+                Ok(instances) => {
+                    found.extend(
+                        instances
+                            .into_iter()
+                            .map(|(id, i)| (id, Ok(Lookup::Found(i)))),
+                    );
+                    return Ok(());
+                }
+                Err(error) => error,
+            };
+            let unknown = if error.code() == Some(NOT_FOUND) {
+                ids_named_in(error.message().unwrap_or_default(), &asking)
+            } else {
+                Vec::new()
+            };
+            if !unknown.is_empty() {
+                asking.retain(|id| !unknown.contains(id));
+                continue;
+            }
+            let error = as_record_error(error);
+            let answered = error.aws().is_some_and(|f| f.code.is_some());
+            if asking.len() > 1 && answered && !matches!(error, RecordError::Throttled(_)) {
+                return self.one_by_one(client, region, &asking, found).await;
+            }
+            if asking.len() > 1 {
+                return Err(error);
+            }
+            found.insert(asking[0].to_owned(), Err(error));
+            return Ok(());
+        }
+        Ok(())
+    }
+
+    /// Each of `ids` in a call of its own: an id's failure is its own.
+    async fn one_by_one(
+        &self,
+        client: &aws_sdk_ec2::Client,
+        region: &str,
+        ids: &[&str],
+        found: &mut Descriptions,
+    ) -> Result<(), RecordError> {
+        let owned: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+        let answers: Vec<(String, Result<Lookup, RecordError>)> = stream::iter(owned)
+            .map(|id: String| async move {
+                let answer = match self.describe_ids(client, region, &[id.as_str()]).await {
+                    Ok(mut instances) => Ok(instances
+                        .remove(&id)
+                        .map_or(Lookup::NotFound, Lookup::Found)),
+                    Err(error) if error.code() == Some(NOT_FOUND) => Ok(Lookup::NotFound),
+                    Err(error) => Err(as_record_error(error)),
+                };
+                (id, answer)
+            })
+            .buffer_unordered(ONE_BY_ONE_CONCURRENCY)
+            .collect()
+            .await;
+        found.extend(answers);
+        Ok(())
+    }
+
+    /// Every page of one `DescribeInstances` for `ids`, in the event's region (not the
+    /// function's: events forwarded from another region's bus describe their instances where
+    /// they live).
+    async fn describe_ids(
+        &self,
+        client: &aws_sdk_ec2::Client,
+        region: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, InstanceDetails>, DescribeError> {
+        let mut instances = HashMap::new();
         let mut next_token = None;
         loop {
             let in_region =
@@ -290,17 +367,15 @@ impl Ec2Describer {
             self.describe_calls.fetch_add(1, Ordering::SeqCst);
             let page = client
                 .describe_instances()
-                .filters(filter.clone())
-                .max_results(PAGE_SIZE)
+                .set_instance_ids(Some(ids.iter().map(|id| (*id).to_owned()).collect()))
                 .set_next_token(next_token)
                 .customize()
                 .config_override(in_region)
                 .send()
-                .await
-                .map_err(|error| record_error("ec2:DescribeInstances", error))?;
+                .await?;
             for instance in page.reservations().iter().flat_map(|r| r.instances()) {
                 if let Some(id) = instance.instance_id().filter(|id| ids.contains(id)) {
-                    found.insert(id.to_owned(), Lookup::Found(instance_details(instance)));
+                    instances.insert(id.to_owned(), instance_details(instance));
                 }
             }
             next_token = page
@@ -308,10 +383,31 @@ impl Ec2Describer {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
             if next_token.is_none() {
-                return Ok(());
+                return Ok(instances);
             }
         }
     }
+}
+
+/// A failed `DescribeInstances`, as the SDK gives it (its code and message are read).
+type DescribeError = SdkError<DescribeInstancesError, HttpResponse>;
+
+fn as_record_error(error: DescribeError) -> RecordError {
+    record_error("ec2:DescribeInstances", error)
+}
+
+/// The ids among `asking` that EC2's message names ("The instance IDs 'i-1, i-2' do not
+/// exist"), matched whole.
+fn ids_named_in<'a>(message: &str, asking: &[&'a str]) -> Vec<&'a str> {
+    let named: Vec<&str> = message
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|token| token.starts_with("i-"))
+        .collect();
+    asking
+        .iter()
+        .copied()
+        .filter(|id| named.contains(id))
+        .collect()
 }
 
 /// Map the SDK's instance to the standard message's fields.

@@ -91,7 +91,7 @@ impl DescribeInstance for FakeDescriber {
         };
         Ok(instance_ids
             .iter()
-            .map(|id| ((*id).to_owned(), lookup.clone()))
+            .map(|id| ((*id).to_owned(), Ok(lookup.clone())))
             .collect())
     }
 }

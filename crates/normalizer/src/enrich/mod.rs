@@ -11,8 +11,9 @@ pub mod ec2;
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 
-/// What EC2 said of each instance asked about, by instance id.
-pub type Descriptions = HashMap<String, Lookup>;
+/// What EC2 said of each instance asked about, by instance id; an error for one that could not
+/// be asked about on its own (the others' answers stand).
+pub type Descriptions = HashMap<String, Result<Lookup, RecordError>>;
 
 /// What EC2 knows about instances (the events carry only their ids), asked in their own account
 /// and region. The normalizer asks once per batch for each account and region its records name,
@@ -21,7 +22,8 @@ pub trait DescribeInstance {
     /// Each of `instance_ids` (all in `account` and `region`): `Lookup::NotFound` for one EC2
     /// does not know (terminated long ago, or never existed), `Lookup::Unavailable` for every
     /// one when their account cannot be asked (no role ORE may assume there). Any other failure
-    /// is an error, so the records are retried rather than published degraded.
+    /// is an error, of the call or of one instance, so the records are retried rather than
+    /// published degraded.
     fn describe_all(
         &self,
         account: &str,

@@ -7,31 +7,39 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use ore_lambda::RecordError;
 use ore_model::adapters::RawEvent;
 use ore_model::resource::Lookup;
 use tokio::sync::OnceCell;
 
+use super::Clock;
 use crate::{DescribeInstance, Descriptions};
 
 /// The instances of one account and region.
 type Place = (String, String);
 
-/// The batch's instances of one account and region, and EC2's answer once asked.
+/// The batch's instances of one account and region, and EC2's answer once asked, with when it
+/// came (a record that reads it later judges EC2's lag by that time, not by its own).
 struct Asked {
     instance_ids: Vec<String>,
-    answer: OnceCell<Result<Descriptions, RecordError>>,
+    answer: OnceCell<(Result<Descriptions, RecordError>, DateTime<Utc>)>,
 }
 
 /// EC2's answers for a batch, by account and region.
 pub(crate) struct Described<'d, D> {
     describer: &'d D,
+    clock: Clock,
     by_place: HashMap<Place, Asked>,
 }
 
 impl<'d, D: DescribeInstance> Described<'d, D> {
     /// Every instance `events` name, to be asked of `describer` by account and region.
-    pub(crate) fn of<'e>(describer: &'d D, events: impl Iterator<Item = &'e RawEvent>) -> Self {
+    pub(crate) fn of<'e>(
+        describer: &'d D,
+        clock: Clock,
+        events: impl Iterator<Item = &'e RawEvent>,
+    ) -> Self {
         let mut wanted: BTreeMap<Place, BTreeSet<&'e str>> = BTreeMap::new();
         for event in events {
             for (account, region, instance_id) in instances_of(event) {
@@ -53,32 +61,39 @@ impl<'d, D: DescribeInstance> Described<'d, D> {
             .collect();
         Described {
             describer,
+            clock,
             by_place,
         }
     }
 
-    /// What EC2 said of `instance_id`, or the error of the call that should have said it.
+    /// What EC2 said of `instance_id` and when, or the error of the call that should have said
+    /// it.
     pub(crate) async fn lookup(
         &self,
         account: &str,
         region: &str,
         instance_id: &str,
-    ) -> Result<Lookup, RecordError> {
+    ) -> Result<(Lookup, DateTime<Utc>), RecordError> {
         let Some(asked) = self.by_place.get(&(account.to_owned(), region.to_owned())) else {
             return Err(RecordError::local(
                 "look up the instance",
                 "its account and region were not among the batch's",
             ));
         };
-        let answer = asked
+        let (answer, answered_at) = asked
             .answer
             .get_or_init(|| async {
                 let ids: Vec<&str> = asked.instance_ids.iter().map(String::as_str).collect();
-                self.describer.describe_all(account, region, &ids).await
+                let answer = self.describer.describe_all(account, region, &ids).await;
+                (answer, (self.clock)())
             })
             .await;
         match answer {
-            Ok(found) => Ok(found.get(instance_id).cloned().unwrap_or(Lookup::NotFound)),
+            Ok(found) => match found.get(instance_id) {
+                Some(Ok(lookup)) => Ok((lookup.clone(), *answered_at)),
+                Some(Err(error)) => Err(error.shared()),
+                None => Ok((Lookup::NotFound, *answered_at)),
+            },
             Err(error) => Err(error.shared()),
         }
     }

@@ -105,14 +105,15 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         change: Ec2StateChange,
         described: &Described<'_, D>,
     ) -> Result<Outcome, RecordError> {
-        let lookup = described
+        let (lookup, answered_at) = described
             .lookup(&change.account, &change.region, &change.instance_id)
             .await?;
         let now = (self.clock)();
-        // EC2's lag is waited out only where EC2 could be asked at all.
+        // EC2's lag is waited out only where EC2 could be asked at all, judged by when it
+        // answered (the batch's answer may be a moment older than this record).
         let settling = match &lookup {
             Lookup::Unavailable(_) => None,
-            _ => settle(&change, lookup.found(), self.settling, now),
+            _ => settle(&change, lookup.found(), self.settling, answered_at),
         };
         if let Some(retry_after) = settling {
             tracing::info!(
@@ -268,10 +269,10 @@ where
     async fn handle_record(
         &self,
         event: RawEvent,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<Outcome, RecordError> {
-        let described = Described::of(&self.describer, std::iter::once(&event));
-        self.handle_described(event, &described).await
+        let described = Described::of(&self.describer, self.clock, std::iter::once(&event));
+        self.handle_described(event, &described, deadline).await
     }
 
     /// EC2 is asked about the batch's instances once per account and region, when a record first
@@ -280,9 +281,13 @@ where
     async fn handle_records(
         &self,
         records: Vec<Record<RawEvent>>,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Vec<Result<Outcome, RecordError>> {
-        let described = Described::of(&self.describer, records.iter().map(|record| &record.input));
+        let described = Described::of(
+            &self.describer,
+            self.clock,
+            records.iter().map(|record| &record.input),
+        );
         let keys: Vec<_> = records
             .iter()
             .map(|record| match &record.input {
@@ -292,7 +297,7 @@ where
             .collect();
         let lanes = lanes(&keys);
         run_in_lanes(records, lanes, |input| {
-            self.handle_described(input, &described)
+            self.handle_described(input, &described, deadline)
         })
         .await
     }
@@ -303,10 +308,11 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         &self,
         event: RawEvent,
         described: &Described<'_, D>,
+        deadline: Instant,
     ) -> Result<Outcome, RecordError> {
         match event {
             RawEvent::StateChange(change) => self.state_change(change, described).await,
-            RawEvent::Notices(notices) => self.notices(notices, described).await,
+            RawEvent::Notices(notices) => self.notices(notices, described, deadline).await,
             RawEvent::Heartbeat(event) => self.heartbeat(event).await,
         }
     }

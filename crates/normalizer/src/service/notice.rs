@@ -1,12 +1,16 @@
 //! The notice path: each instance an AWS notice names is looked up in the store (published
 //! before?), described, filtered by the ignore tag, published and remembered.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use chrono::SubsecRound;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{self, StreamExt};
 use ore_lambda::batch::Outcome;
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
 use ore_model::notice::InstanceNotice;
+use tokio::time::Instant;
 
 use super::{log_unenriched, serialize, Described, Normalizer};
 use crate::decide::decide_notice;
@@ -15,6 +19,13 @@ use crate::{Decision, DescribeInstance};
 
 /// Instances of one notice (an AWS Health event can name many) described and published at once.
 const NOTICE_CONCURRENCY: usize = 8;
+/// A long notice list (an AWS Health event naming hundreds of instances) starts new instances'
+/// notices only in the first half of the time the record has left; the rest lets those under
+/// way finish (each AWS call is bounded by the SDK's operation timeout). What was not started
+/// goes out on the next delivery, which finds the others published (the store) and skips them.
+const START_WITHIN_SHARE: u32 = 2;
+/// When the record comes back to publish the rest.
+const REST_AFTER: Duration = Duration::from_secs(1);
 
 /// What became of one instance's notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,16 +33,20 @@ enum NoticeDone {
     Published,
     Ignored,
     Duplicate,
+    /// Not started: the record's time was running out; the next delivery publishes it.
+    Postponed,
 }
 
 impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// Every instance of the event gets its notice, or the record fails as a whole and is
     /// retried: a notice published before the failure is recognised by its message id in the
-    /// store and not published again.
+    /// store and not published again. A list too long for the record's time is published over
+    /// several deliveries the same way (at least one notice each).
     pub(super) async fn notices(
         &self,
         notices: Vec<InstanceNotice>,
         described: &Described<'_, D>,
+        deadline: Instant,
     ) -> Result<Outcome, RecordError> {
         let Some(kind) = notices.first().map(|n| n.notice.kind().as_str()) else {
             return Err(RecordError::local(
@@ -39,11 +54,38 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 "the adapter named no instance",
             ));
         };
-        let done: Vec<NoticeDone> = stream::iter(notices)
-            .map(|notice| self.notice(notice, described))
+        let now = Instant::now();
+        let cutoff = now + deadline.saturating_duration_since(now) / START_WITHIN_SHARE;
+        let begun = AtomicUsize::new(0);
+        // Every notice under way finishes before the first failure is returned: none is cut
+        // off between its publish and its record in the store.
+        let results: Vec<Result<NoticeDone, RecordError>> = stream::iter(notices)
+            .map(|notice| {
+                let begun = &begun;
+                async move {
+                    if begun.fetch_add(1, Ordering::SeqCst) > 0 && Instant::now() >= cutoff {
+                        return Ok(NoticeDone::Postponed);
+                    }
+                    self.notice(notice, described).await
+                }
+            })
             .buffered(NOTICE_CONCURRENCY)
-            .try_collect()
-            .await?;
+            .collect()
+            .await;
+        let done: Vec<NoticeDone> = results.into_iter().collect::<Result<_, _>>()?;
+        let postponed = done.iter().filter(|d| **d == NoticeDone::Postponed).count();
+        if postponed > 0 {
+            tracing::info!(
+                kind,
+                done = done.len() - postponed,
+                postponed,
+                "more instances than this delivery has time for; the rest on the next"
+            );
+            return Err(RecordError::Deferred {
+                reason: "a notice naming many instances is published over several deliveries",
+                retry_after: REST_AFTER,
+            });
+        }
         Ok(if done.contains(&NoticeDone::Published) {
             Outcome::Delivered { state: kind }
         } else if done.contains(&NoticeDone::Duplicate) {
@@ -74,7 +116,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             );
             return Ok(NoticeDone::Duplicate);
         }
-        let lookup = described
+        let (lookup, _) = described
             .lookup(&target.account, &target.region, &target.instance_id)
             .await?;
         log_unenriched(

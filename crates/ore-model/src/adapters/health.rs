@@ -28,8 +28,10 @@ pub const EC2_SERVICE: &str = "EC2";
 /// The Health category of planned changes.
 pub const SCHEDULED_CHANGE_CATEGORY: &str = "scheduledChange";
 /// More instances than this in one event is refused (to the dead-letter queue, named in the
-/// log) rather than taking one record past the function's timeout.
-pub const MAX_AFFECTED_INSTANCES: usize = 250;
+/// log). Not a time limit (the normalizer publishes a long list over several deliveries): an
+/// EventBridge event is at most 256 KB, which holds about 2,500 affected entities, so more is
+/// not an event AWS Health sends.
+pub const MAX_AFFECTED_INSTANCES: usize = 2_500;
 
 /// Reads AWS Health's EC2 scheduled changes.
 pub struct ScheduledChangeAdapter;
