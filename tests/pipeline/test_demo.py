@@ -5,6 +5,7 @@ AWS Health schedules and a Spot instance's rebalance recommendation and interrup
 import csv
 import io
 import json
+import uuid
 
 import pytest
 
@@ -208,7 +209,9 @@ def test_notice_mails_say_what_will_happen_and_when(summary):
 
 def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary, run):
     """The .ics ORE attaches, read with the Python icalendar library (independent of the Rust
-    crate that wrote it): one event, the maintenance window, the message's id as its UID."""
+    crate that wrote it): one event, the maintenance window, a UID of the Health event and the
+    instance (ORE's UUIDv5 of both ARNs: every communication of the event updates one entry) and the
+    communication's time as its SEQUENCE."""
     import datetime as dt
 
     import icalendar
@@ -222,7 +225,11 @@ def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary, 
     as_time = lambda text: dt.datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
     assert event.decoded("DTSTART") == as_time(change["start_time"])
     assert event.decoded("DTEND") == as_time(change["end_time"])
-    assert str(event["UID"]) == f"{message['id']}@ore"
+    # ore-model's message-id namespace (crates/ore-model/src/standard.rs, ID_NAMESPACE).
+    namespace = uuid.UUID(int=0x0E2C6D1A5B7F4C3E9A417D2F1B6E8C05)
+    same_event = uuid.uuid5(namespace, f"{change['event_arn']}|{message['data']['resource_arn']}")
+    assert str(event["UID"]) == f"{same_event}@ore"
+    assert int(event["SEQUENCE"]) == int(as_time(message["time"]).timestamp())
     assert "web-01" in str(event["SUMMARY"]) and "retirement" in str(event["SUMMARY"])
     assert "EC2 has detected degradation" in str(event["DESCRIPTION"])
 

@@ -1,11 +1,14 @@
 //! A scheduled change's window as an iCalendar (RFC 5545) entry, attached to its mail so a
 //! person can put the maintenance in their calendar with one click. Written by the `icalendar`
-//! crate (escaping, line folding); the UID is the ORE message id, so a redelivered mail updates
-//! the same calendar entry instead of adding another.
+//! crate (escaping, line folding). The entry is one per AWS Health event and instance: its UID
+//! comes from the event's ARN and the instance's, so a redelivered mail and a later communication
+//! of the same event (a status change, a new window) update the entry instead of adding another;
+//! its SEQUENCE is the communication's time, so the latest wins (RFC 5545, 3.8.7.4).
 
 use crate::mail::Attachment;
 use icalendar::{Calendar, Component, Event, EventLike};
 use ore_model::notice::{NoticeMessage, ScheduledChange};
+use ore_model::standard::message_id;
 
 use crate::format::console_url;
 
@@ -35,7 +38,8 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
     }
     let mut event = Event::new();
     event
-        .uid(&format!("{}@ore", message.id))
+        .uid(&calendar_uid(message, change))
+        .sequence(u32::try_from(message.time.timestamp()).unwrap_or_default())
         .timestamp(resource.processed_at)
         .summary(&format!(
             "AWS {}: {name} ({})",
@@ -65,4 +69,10 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
         content_type: CALENDAR_CONTENT_TYPE.to_owned(),
         content: calendar.done().to_string(),
     }
+}
+
+/// The entry's UID: the same for every communication of one Health event about one instance.
+pub fn calendar_uid(message: &NoticeMessage, change: &ScheduledChange) -> String {
+    let id = message_id(&change.event_arn, &message.data.resource.resource_arn);
+    format!("{id}@ore")
 }

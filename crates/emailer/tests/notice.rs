@@ -60,6 +60,43 @@ fn subjects_say_what_will_happen_and_when() {
 }
 
 #[test]
+fn a_later_communication_of_the_same_health_event_updates_the_same_calendar_entry() {
+    let first = sample("health-scheduled-change");
+    let mut update = first.clone();
+    update.id = "another-communication".into();
+    update.time = first.time + Duration::hours(6);
+    let uid_and_sequence = |message: &NoticeMessage| {
+        let email = Renderer::new()
+            .unwrap()
+            .render_notice(message, message.time)
+            .unwrap();
+        let event = calendar_of(&email)
+            .components
+            .into_iter()
+            .find_map(|c| match c {
+                CalendarComponent::Event(e) => Some(e),
+                _ => None,
+            })
+            .expect("an event");
+        (event.get_uid().map(str::to_owned), event.get_sequence())
+    };
+    let (first_uid, first_sequence) = uid_and_sequence(&first);
+    let (update_uid, update_sequence) = uid_and_sequence(&update);
+    assert_eq!(
+        first_uid, update_uid,
+        "one entry per Health event and instance"
+    );
+    assert!(
+        update_sequence > first_sequence,
+        "the later communication wins"
+    );
+    let mut other_instance = first.clone();
+    other_instance.data.resource.resource_arn =
+        "arn:aws:ec2:eu-west-1:123456789012:instance/i-0fedcba9876543210".into();
+    assert_ne!(uid_and_sequence(&other_instance).0, first_uid);
+}
+
+#[test]
 fn a_closed_health_event_reads_as_resolved_not_as_a_warning() {
     let mut message = sample("health-scheduled-change");
     let Notice::ScheduledChange(change) = &mut message.data.notice else {
@@ -168,9 +205,17 @@ fn the_calendar_entry_is_the_maintenance_window() {
         Utc.with_ymd_and_hms(2026, 12, 12, 10, 0, 0).unwrap()
     );
     let message = sample("health-scheduled-change");
+    let Notice::ScheduledChange(change) = &message.data.notice else {
+        panic!("a scheduled change");
+    };
     assert_eq!(
         event.get_uid(),
-        Some(format!("{}@ore", message.id).as_str())
+        Some(emailer::calendar::calendar_uid(&message, change).as_str())
+    );
+    assert_eq!(
+        event.get_sequence(),
+        Some(u32::try_from(message.time.timestamp()).unwrap()),
+        "a later communication's entry replaces this one"
     );
     assert_eq!(
         event.get_summary(),
