@@ -5,7 +5,7 @@
 //! account that refuses the role (a local endpoint answering STS's `AccessDenied`, which the
 //! emulator never does) gives `unavailable` with the reason, and is not asked again at once.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -145,29 +145,8 @@ fn refusing_sts() -> (String, Arc<AtomicU32>) {
         for stream in listener.incoming().take(20) {
             let Ok(mut stream) = stream else { continue };
             counted.fetch_add(1, Ordering::SeqCst);
-            let mut request = Vec::new();
-            let mut buffer = [0_u8; 4096];
             // Read the head and the form body (Content-Length) before answering.
-            while let Ok(read) = stream.read(&mut buffer) {
-                if read == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buffer[..read]);
-                let text = String::from_utf8_lossy(&request);
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            let (name, value) = l.split_once(':')?;
-                            name.eq_ignore_ascii_case("content-length")
-                                .then(|| value.trim().parse::<usize>().ok())?
-                        })
-                        .unwrap_or(0);
-                    if body.len() >= length {
-                        break;
-                    }
-                }
-            }
+            test_support::read_http_request_body(&mut stream);
             let body = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
                 <Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::123456789012:\
                 assumed-role/ore-normalizer/ore-normalizer is not authorized to perform: \

@@ -5,7 +5,7 @@
 //! call fails, each instance is asked on its own, and only the affected one fails. Throttling
 //! fails the call without asking more.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -29,7 +29,7 @@ fn ec2_endpoint(answer: Answer) -> (String, Arc<Mutex<Vec<Vec<String>>>>) {
     std::thread::spawn(move || {
         for stream in listener.incoming().take(60) {
             let Ok(mut stream) = stream else { continue };
-            let body = read_request_body(&mut stream);
+            let body = test_support::read_http_request_body(&mut stream);
             let ids: Vec<String> = body
                 .split('&')
                 .filter_map(|pair| pair.split_once('='))
@@ -47,32 +47,6 @@ fn ec2_endpoint(answer: Answer) -> (String, Arc<Mutex<Vec<Vec<String>>>>) {
         }
     });
     (url, requests)
-}
-
-fn read_request_body(stream: &mut std::net::TcpStream) -> String {
-    let mut request = Vec::new();
-    let mut buffer = [0_u8; 4096];
-    while let Ok(read) = stream.read(&mut buffer) {
-        if read == 0 {
-            break;
-        }
-        request.extend_from_slice(&buffer[..read]);
-        let text = String::from_utf8_lossy(&request);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    let (name, value) = l.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if body.len() >= length {
-                return body.to_owned();
-            }
-        }
-    }
-    String::new()
 }
 
 fn error(status: u16, code: &str) -> (u16, String) {

@@ -658,3 +658,32 @@ pub fn assert_golden(relative: &str, actual: &str) {
     let expected = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
     assert_eq!(actual, expected, "{relative} differs from its golden file");
 }
+
+/// The body of one HTTP request read from `stream` (the head, then `Content-Length` bytes): what a
+/// local endpoint playing an AWS service (an STS refusal, an EC2 in trouble) needs before it
+/// answers.
+pub fn read_http_request_body(stream: &mut impl std::io::Read) -> String {
+    let mut request = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    while let Ok(read) = stream.read(&mut buffer) {
+        if read == 0 {
+            break;
+        }
+        request.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&request);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                return body.to_owned();
+            }
+        }
+    }
+    String::new()
+}
