@@ -9,7 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use ore_lambda::batch::Outcome;
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
-use ore_model::notice::InstanceNotice;
+use ore_model::notice::{InstanceNotice, NoticeMessage};
 use tokio::time::Instant;
 
 use super::{log_unenriched, serialize, Described, Normalizer};
@@ -138,24 +138,28 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 );
                 Ok(NoticeDone::Ignored)
             }
-            Decision::Publish(mut message) => {
-                message.data.resource = message.data.resource.named(&self.accounts);
-                self.publisher
-                    .publish(serialize(&*message)?, &message.routing_attributes())
-                    .await?;
-                self.store
-                    .mark_notice_published(&target.instance_arn, &message.id, message.time)
-                    .await?;
-                tracing::info!(
-                    message_id = %message.id,
-                    instance_id = %target.instance_id,
-                    kind,
-                    due = ?message.data.notice.due(),
-                    enrichment = message.data.resource.enrichment.as_str(),
-                    "notice published"
-                );
-                Ok(NoticeDone::Published)
-            }
+            Decision::Publish(message) => self.publish_notice(*message).await,
         }
+    }
+
+    /// Publish one instance's notice message, then remember that it went out.
+    async fn publish_notice(&self, mut message: NoticeMessage) -> Result<NoticeDone, RecordError> {
+        message.data.resource = message.data.resource.named(&self.accounts);
+        self.publisher
+            .publish(serialize(&message)?, &message.routing_attributes())
+            .await?;
+        let resource = &message.data.resource;
+        self.store
+            .mark_notice_published(&resource.resource_arn, &message.id, message.time)
+            .await?;
+        tracing::info!(
+            message_id = %message.id,
+            instance_id = %resource.resource_id,
+            kind = message.kind().as_str(),
+            due = ?message.data.notice.due(),
+            enrichment = resource.enrichment.as_str(),
+            "notice published"
+        );
+        Ok(NoticeDone::Published)
     }
 }
