@@ -3,11 +3,12 @@
 //! crate (escaping, line folding). The entry is one per AWS Health event and instance: its UID
 //! comes from the event's ARN and the instance's, so a redelivered mail and a later communication
 //! of the same event (a status change, a new window) update the entry instead of adding another;
-//! its SEQUENCE is the communication's time, so the latest wins (RFC 5545, 3.8.7.4).
+//! its SEQUENCE is the communication's time, so the latest wins (RFC 5545, 3.8.7.4). An event
+//! AWS Health closes before its window opens is marked cancelled: the change will not happen.
 
 use crate::mail::Attachment;
-use icalendar::{Calendar, Component, Event, EventLike};
-use ore_model::notice::{NoticeMessage, ScheduledChange};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use ore_model::notice::{HealthStatus, NoticeMessage, ScheduledChange};
 use ore_model::standard::message_id;
 
 use crate::format::console_url;
@@ -39,7 +40,7 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
     let mut event = Event::new();
     event
         .uid(&calendar_uid(message, change))
-        .sequence(u32::try_from(message.time.timestamp()).unwrap_or_default())
+        .sequence(sequence(message))
         .timestamp(resource.processed_at)
         .summary(&format!(
             "AWS {}: {name} ({})",
@@ -52,6 +53,10 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
         .ends(change.end_time.unwrap_or(change.start_time));
     if let Some(link) = &link {
         event.url(link);
+    }
+    if change.status == HealthStatus::Closed && message.time < change.start_time {
+        // Closed before its window opened: the change will not happen, the entry goes.
+        event.status(EventStatus::Cancelled);
     }
     let mut calendar = Calendar::empty();
     calendar
@@ -75,4 +80,13 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
 pub fn calendar_uid(message: &NoticeMessage, change: &ScheduledChange) -> String {
     let id = message_id(&change.event_arn, &message.data.resource.resource_arn);
     format!("{id}@ore")
+}
+
+/// When ORE's SEQUENCE numbers start: they count seconds from here, within the signed 32-bit
+/// integers RFC 5545 allows (until 2088).
+const SEQUENCE_EPOCH: i64 = 1_577_836_800; // 2020-01-01T00:00:00Z
+
+/// The entry's revision: the communication's time, so the latest communication wins.
+pub fn sequence(message: &NoticeMessage) -> u32 {
+    u32::try_from(message.time.timestamp() - SEQUENCE_EPOCH).unwrap_or_default()
 }

@@ -90,6 +90,28 @@ fn a_later_communication_of_the_same_health_event_updates_the_same_calendar_entr
         update_sequence > first_sequence,
         "the later communication wins"
     );
+    let mut cancelled = update.clone();
+    if let Notice::ScheduledChange(change) = &mut cancelled.data.notice {
+        change.status = HealthStatus::Closed;
+    }
+    let email = Renderer::new()
+        .unwrap()
+        .render_notice(&cancelled, cancelled.time)
+        .unwrap();
+    let event = calendar_of(&email)
+        .components
+        .into_iter()
+        .find_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .expect("an event");
+    assert_eq!(
+        event.get_status(),
+        Some(icalendar::EventStatus::Cancelled),
+        "closed before its window: the change will not happen"
+    );
+    assert_eq!(event.get_uid(), first_uid.as_deref());
     let mut other_instance = first.clone();
     other_instance.data.resource.resource_arn =
         "arn:aws:ec2:eu-west-1:123456789012:instance/i-0fedcba9876543210".into();
@@ -214,8 +236,14 @@ fn the_calendar_entry_is_the_maintenance_window() {
     );
     assert_eq!(
         event.get_sequence(),
-        Some(u32::try_from(message.time.timestamp()).unwrap()),
+        Some(emailer::calendar::sequence(&message)),
         "a later communication's entry replaces this one"
+    );
+    assert!(emailer::calendar::sequence(&message) < i32::MAX as u32);
+    assert_eq!(
+        event.get_status(),
+        None,
+        "an upcoming change is not cancelled"
     );
     assert_eq!(
         event.get_summary(),

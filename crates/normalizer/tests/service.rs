@@ -999,3 +999,49 @@ async fn a_health_event_naming_a_thousand_instances_is_published_over_several_de
     );
     assert_eq!(subjects.len(), 1000);
 }
+
+/// An EC2 that never answers (a call the SDK's timeouts would end much later).
+struct SilentEc2;
+
+impl normalizer::DescribeInstance for SilentEc2 {
+    async fn describe_all(
+        &self,
+        _: &str,
+        _: &str,
+        _: &[&str],
+    ) -> Result<normalizer::Descriptions, RecordError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_ec2_that_does_not_answer_in_time_fails_the_records_needing_it_and_the_batch_answers() {
+    let normalizer = Normalizer::new(
+        SilentEc2,
+        RecordingPublisher::default(),
+        MemoryStateStore::default(),
+        IgnoreRule::new("ore:ignore", "true"),
+        Settling::default(),
+    )
+    .with_clock(clock);
+    let records = batch_of(vec![
+        state_event_of("123456789012", "i-0aaaaaaaaaaaaaaa1", "running"),
+        notice_event("ec2-rebalance-recommendation"),
+    ]);
+    let budget = Duration::from_secs(20);
+    let started = tokio::time::Instant::now();
+    let results = normalizer
+        .handle_records(records, tokio::time::Instant::now() + budget)
+        .await;
+    assert!(
+        started.elapsed() <= budget / 2,
+        "EC2 gets half the batch's time: {:?}",
+        started.elapsed()
+    );
+    let kinds: Vec<&str> = results
+        .iter()
+        .map(|r| r.as_ref().map_or_else(RecordError::kind, |_| "ok"))
+        .collect();
+    assert_eq!(kinds, ["transient", "transient"]);
+    assert!(normalizer.publisher().bodies().is_empty());
+}

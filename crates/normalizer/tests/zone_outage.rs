@@ -146,3 +146,21 @@ async fn throttling_fails_the_batch_without_asking_each_instance() {
         "only the batch's call (and the SDK's retries of it): {requests:?}"
     );
 }
+
+#[tokio::test]
+async fn a_refusal_fails_the_batch_without_asking_each_instance() {
+    let (url, requests) = ec2_endpoint(|_| error(403, "UnauthorizedOperation"));
+    let describer = describer_at(&url).await;
+    let ids = [HEALTHY[0], HEALTHY[1], IN_THE_AFFECTED_ZONE];
+    let failure = describer
+        .describe_all("123456789012", "eu-west-1", &ids)
+        .await
+        .expect_err("refused");
+    assert_eq!(failure.kind(), "rejected");
+    let requests = requests.lock().expect("lock");
+    assert_eq!(
+        requests.as_slice(),
+        [ids.map(str::to_owned).to_vec()],
+        "one call: a refusal is the role's, not a zone's"
+    );
+}

@@ -8,10 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use ore_lambda::error::AwsFailure;
 use ore_lambda::RecordError;
 use ore_model::adapters::RawEvent;
 use ore_model::resource::Lookup;
 use tokio::sync::OnceCell;
+use tokio::time::Instant;
 
 use super::Clock;
 use crate::{DescribeInstance, Descriptions};
@@ -20,7 +22,8 @@ use crate::{DescribeInstance, Descriptions};
 type Place = (String, String);
 
 /// The batch's instances of one account and region, and EC2's answer once asked, with when it
-/// came (a record that reads it later judges EC2's lag by that time, not by its own).
+/// was asked (a record that reads it later judges EC2's lag by that time, not by its own: the
+/// cautious end, as EC2 may have caught up while answering).
 struct Asked {
     instance_ids: Vec<String>,
     answer: OnceCell<(Result<Descriptions, RecordError>, DateTime<Utc>)>,
@@ -30,6 +33,9 @@ struct Asked {
 pub(crate) struct Described<'d, D> {
     describer: &'d D,
     clock: Clock,
+    /// EC2's answer must come within half the time the batch had left, or the records needing
+    /// it fail (transient) and the batch still answers in time.
+    deadline: Instant,
     by_place: HashMap<Place, Asked>,
 }
 
@@ -38,6 +44,7 @@ impl<'d, D: DescribeInstance> Described<'d, D> {
     pub(crate) fn of<'e>(
         describer: &'d D,
         clock: Clock,
+        deadline: Instant,
         events: impl Iterator<Item = &'e RawEvent>,
     ) -> Self {
         let mut wanted: BTreeMap<Place, BTreeSet<&'e str>> = BTreeMap::new();
@@ -59,9 +66,12 @@ impl<'d, D: DescribeInstance> Described<'d, D> {
                 (place, asked)
             })
             .collect();
+        // Half the time left: what needs the answer still has time to record and publish.
+        let now = Instant::now();
         Described {
             describer,
             clock,
+            deadline: now + deadline.saturating_duration_since(now) / 2,
             by_place,
         }
     }
@@ -84,8 +94,19 @@ impl<'d, D: DescribeInstance> Described<'d, D> {
             .answer
             .get_or_init(|| async {
                 let ids: Vec<&str> = asked.instance_ids.iter().map(String::as_str).collect();
-                let answer = self.describer.describe_all(account, region, &ids).await;
-                (answer, (self.clock)())
+                let asked_at = (self.clock)();
+                let answer = tokio::time::timeout_at(
+                    self.deadline,
+                    self.describer.describe_all(account, region, &ids),
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    Err(RecordError::Transient(AwsFailure::new(
+                        "ec2:DescribeInstances",
+                        "no answer within half the invocation's time",
+                    )))
+                });
+                (answer, asked_at)
             })
             .await;
         match answer {

@@ -271,7 +271,12 @@ where
         event: RawEvent,
         deadline: Instant,
     ) -> Result<Outcome, RecordError> {
-        let described = Described::of(&self.describer, self.clock, std::iter::once(&event));
+        let described = Described::of(
+            &self.describer,
+            self.clock,
+            deadline,
+            std::iter::once(&event),
+        );
         self.handle_described(event, &described, deadline).await
     }
 
@@ -286,6 +291,7 @@ where
         let described = Described::of(
             &self.describer,
             self.clock,
+            deadline,
             records.iter().map(|record| &record.input),
         );
         let keys: Vec<_> = records

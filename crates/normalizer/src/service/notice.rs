@@ -63,6 +63,10 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             .map(|notice| {
                 let begun = &begun;
                 async move {
+                    if self.published_before(&notice).await? {
+                        return Ok(NoticeDone::Duplicate);
+                    }
+                    // At least one new notice per delivery, so a long list always progresses.
                     if begun.fetch_add(1, Ordering::SeqCst) > 0 && Instant::now() >= cutoff {
                         return Ok(NoticeDone::Postponed);
                     }
@@ -95,6 +99,26 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         })
     }
 
+    /// Whether this instance's notice went out on an earlier delivery (the store).
+    async fn published_before(&self, notice: &InstanceNotice) -> Result<bool, RecordError> {
+        let target = &notice.target;
+        let id = notice.message_id();
+        let published = self
+            .store
+            .notice_published(&target.instance_arn, &id)
+            .await?;
+        if published {
+            tracing::info!(
+                message_id = %id,
+                instance_id = %target.instance_id,
+                kind = notice.notice.kind().as_str(),
+                "notice already published; nothing published again"
+            );
+        }
+        Ok(published)
+    }
+
+    /// A notice not published before: described, filtered by the ignore tag, published.
     async fn notice(
         &self,
         notice: InstanceNotice,
@@ -102,20 +126,6 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     ) -> Result<NoticeDone, RecordError> {
         let target = &notice.target;
         let kind = notice.notice.kind().as_str();
-        let id = notice.message_id();
-        if self
-            .store
-            .notice_published(&target.instance_arn, &id)
-            .await?
-        {
-            tracing::info!(
-                message_id = %id,
-                instance_id = %target.instance_id,
-                kind,
-                "notice already published; nothing published again"
-            );
-            return Ok(NoticeDone::Duplicate);
-        }
         let (lookup, _) = described
             .lookup(&target.account, &target.region, &target.instance_id)
             .await?;

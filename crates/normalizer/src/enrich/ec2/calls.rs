@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::config::Region;
@@ -22,6 +23,8 @@ use crate::Descriptions;
 pub const IDS_PER_CALL: usize = 200;
 /// Calls at once when a batch's instances are asked one by one.
 const ONE_BY_ONE_CONCURRENCY: usize = 8;
+/// Pages of one call at most (EC2 does not paginate a call by `InstanceIds`; a bound all the same).
+const MAX_PAGES: usize = 20;
 /// EC2's answer when an instance id it was given does not exist (any more).
 const NOT_FOUND: &str = "InvalidInstanceID.NotFound";
 
@@ -33,8 +36,21 @@ pub(super) struct Calls<'a> {
 }
 
 impl Calls<'_> {
-    /// `ids` into `found`, the ones EC2 does not know left out.
+    /// What EC2 says of `ids` (at most [`IDS_PER_CALL`]), the ones it does not know left out.
     pub(super) async fn describe_chunk(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<Descriptions, RecordError> {
+        let mut found = Descriptions::new();
+        self.describe_into(
+            &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            &mut found,
+        )
+        .await?;
+        Ok(found)
+    }
+
+    async fn describe_into(
         &self,
         ids: &[&str],
         found: &mut Descriptions,
@@ -53,18 +69,17 @@ impl Calls<'_> {
                 }
                 Err(error) => error,
             };
-            let unknown = if error.code() == Some(NOT_FOUND) {
-                ids_named_in(error.message().unwrap_or_default(), &asking)
-            } else {
-                Vec::new()
-            };
-            if !unknown.is_empty() {
-                asking.retain(|id| !unknown.contains(id));
-                continue;
+            if error.code() == Some(NOT_FOUND) {
+                let unknown = ids_named_in(error.message().unwrap_or_default(), &asking);
+                if !unknown.is_empty() {
+                    asking.retain(|id| !unknown.contains(id));
+                    continue;
+                }
+                // Not found, naming none of them: each on its own says which.
+                return self.one_by_one(&asking, found).await;
             }
             let error = as_record_error(error);
-            let answered = error.aws().is_some_and(|f| f.code.is_some());
-            if asking.len() > 1 && answered && !matches!(error, RecordError::Throttled(_)) {
+            if asking.len() > 1 && zone_trouble(&error) {
                 return self.one_by_one(&asking, found).await;
             }
             if asking.len() > 1 {
@@ -76,19 +91,36 @@ impl Calls<'_> {
         Ok(())
     }
 
-    /// Each of `ids` in a call of its own: an id's failure is its own.
+    /// Each of `ids` in a call of its own: an id's failure is its own. Once EC2 throttles one,
+    /// the ids not yet asked are not asked: they fail with that throttle.
     async fn one_by_one(&self, ids: &[&str], found: &mut Descriptions) -> Result<(), RecordError> {
+        let throttled: Mutex<Option<RecordError>> = Mutex::new(None);
         let owned: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
         let answers: Vec<(String, Result<Lookup, RecordError>)> = stream::iter(owned)
-            .map(|id: String| async move {
-                let answer = match self.describe_ids(&[id.as_str()]).await {
-                    Ok(mut instances) => Ok(instances
-                        .remove(&id)
-                        .map_or(Lookup::NotFound, Lookup::Found)),
-                    Err(error) if error.code() == Some(NOT_FOUND) => Ok(Lookup::NotFound),
-                    Err(error) => Err(as_record_error(error)),
-                };
-                (id, answer)
+            .map(|id: String| {
+                let throttled = &throttled;
+                async move {
+                    if let Some(error) = throttled
+                        .lock()
+                        .ok()
+                        .and_then(|t| t.as_ref().map(RecordError::shared))
+                    {
+                        return (id, Err(error));
+                    }
+                    let answer = match self.describe_ids(&[id.as_str()]).await {
+                        Ok(mut instances) => Ok(instances
+                            .remove(&id)
+                            .map_or(Lookup::NotFound, Lookup::Found)),
+                        Err(error) if error.code() == Some(NOT_FOUND) => Ok(Lookup::NotFound),
+                        Err(error) => Err(as_record_error(error)),
+                    };
+                    if let Err(error @ RecordError::Throttled(_)) = &answer {
+                        if let Ok(mut first) = throttled.lock() {
+                            first.get_or_insert_with(|| error.shared());
+                        }
+                    }
+                    (id, answer)
+                }
             })
             .buffer_unordered(ONE_BY_ONE_CONCURRENCY)
             .collect()
@@ -106,7 +138,7 @@ impl Calls<'_> {
     ) -> Result<HashMap<String, InstanceDetails>, DescribeError> {
         let mut instances = HashMap::new();
         let mut next_token = None;
-        loop {
+        for _ in 0..MAX_PAGES {
             let in_region =
                 aws_sdk_ec2::config::Builder::default().region(Region::new(self.region.to_owned()));
             self.counter.fetch_add(1, Ordering::SeqCst);
@@ -132,14 +164,54 @@ impl Calls<'_> {
                 return Ok(instances);
             }
         }
+        Err(DescribeError::Endless)
     }
 }
 
-/// A failed `DescribeInstances`, as the SDK gives it (its code and message are read).
-type DescribeError = SdkError<DescribeInstancesError, HttpResponse>;
+/// A failed `DescribeInstances`: as the SDK gives it (its code and message are read), or pages
+/// that never end.
+enum DescribeError {
+    Sdk(Box<SdkError<DescribeInstancesError, HttpResponse>>),
+    Endless,
+}
+
+impl From<SdkError<DescribeInstancesError, HttpResponse>> for DescribeError {
+    fn from(error: SdkError<DescribeInstancesError, HttpResponse>) -> Self {
+        DescribeError::Sdk(Box::new(error))
+    }
+}
+
+impl DescribeError {
+    fn code(&self) -> Option<&str> {
+        match self {
+            DescribeError::Sdk(error) => error.code(),
+            DescribeError::Endless => None,
+        }
+    }
+
+    fn message(&self) -> Option<&str> {
+        match self {
+            DescribeError::Sdk(error) => error.message(),
+            DescribeError::Endless => None,
+        }
+    }
+}
 
 fn as_record_error(error: DescribeError) -> RecordError {
-    record_error("ec2:DescribeInstances", error)
+    match error {
+        DescribeError::Sdk(error) => record_error("ec2:DescribeInstances", *error),
+        DescribeError::Endless => RecordError::local(
+            "read DescribeInstances' pages",
+            format!("still a next page after {MAX_PAGES}"),
+        ),
+    }
+}
+
+/// An error EC2 answered with that may be one Availability Zone's trouble (a 5xx with its
+/// code): asking each instance on its own lets the healthy zones' through. Refusals
+/// (`UnauthorizedOperation`), throttling and no answer at all fail every instance alike.
+fn zone_trouble(error: &RecordError) -> bool {
+    matches!(error, RecordError::Transient(failure) if failure.code.is_some())
 }
 
 /// The ids among `asking` that EC2's message names ("The instance IDs 'i-1, i-2' do not

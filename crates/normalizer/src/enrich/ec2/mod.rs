@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_config::SdkConfig;
 use chrono::DateTime;
+use futures_util::stream::{self, StreamExt};
 use ore_lambda::RecordError;
 use ore_model::resource::{InstanceDetails, Lookup};
 
@@ -19,6 +20,10 @@ use accounts::MemberAccounts;
 pub use accounts::{partition_of, CREDENTIALS_MARGIN, REFUSAL_MEMORY, SESSION_DURATION};
 use calls::Calls;
 pub use calls::IDS_PER_CALL;
+
+/// Chunks of one account and region's ids asked at once (an AWS Health event can name up to
+/// 2,500 instances: 13 chunks).
+const CHUNKS_AT_ONCE: usize = 4;
 
 /// `DescribeInstances` through the SDK clients built once per cold start.
 #[derive(Debug)]
@@ -101,9 +106,18 @@ impl DescribeInstance for Ec2Describer {
             region,
             counter: &self.describe_calls,
         };
+        let chunks: Vec<Vec<String>> = instance_ids
+            .chunks(IDS_PER_CALL)
+            .map(|ids| ids.iter().map(|id| (*id).to_owned()).collect())
+            .collect();
+        let answers: Vec<Result<Descriptions, RecordError>> = stream::iter(chunks)
+            .map(|ids: Vec<String>| calls.describe_chunk(ids))
+            .buffer_unordered(CHUNKS_AT_ONCE)
+            .collect()
+            .await;
         let mut found = Descriptions::new();
-        for ids in instance_ids.chunks(IDS_PER_CALL) {
-            calls.describe_chunk(ids, &mut found).await?;
+        for answer in answers {
+            found.extend(answer?);
         }
         for id in instance_ids {
             found
