@@ -59,6 +59,22 @@ fn subjects_say_what_will_happen_and_when() {
     );
 }
 
+/// The calendar entry of `message`'s mail, rendered at the message's time.
+fn calendar_event_of(message: &NoticeMessage) -> icalendar::Event {
+    let email = Renderer::new()
+        .unwrap()
+        .render_notice(message, message.time)
+        .unwrap();
+    calendar_of(&email)
+        .components
+        .into_iter()
+        .find_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .expect("an event")
+}
+
 #[test]
 fn a_later_communication_of_the_same_health_event_updates_the_same_calendar_entry() {
     let first = sample("health-scheduled-change");
@@ -66,18 +82,7 @@ fn a_later_communication_of_the_same_health_event_updates_the_same_calendar_entr
     update.id = "another-communication".into();
     update.time = first.time + Duration::hours(6);
     let uid_and_sequence = |message: &NoticeMessage| {
-        let email = Renderer::new()
-            .unwrap()
-            .render_notice(message, message.time)
-            .unwrap();
-        let event = calendar_of(&email)
-            .components
-            .into_iter()
-            .find_map(|c| match c {
-                CalendarComponent::Event(e) => Some(e),
-                _ => None,
-            })
-            .expect("an event");
+        let event = calendar_event_of(message);
         (event.get_uid().map(str::to_owned), event.get_sequence())
     };
     let (first_uid, first_sequence) = uid_and_sequence(&first);
@@ -94,18 +99,7 @@ fn a_later_communication_of_the_same_health_event_updates_the_same_calendar_entr
     if let Notice::ScheduledChange(change) = &mut cancelled.data.notice {
         change.status = HealthStatus::Closed;
     }
-    let email = Renderer::new()
-        .unwrap()
-        .render_notice(&cancelled, cancelled.time)
-        .unwrap();
-    let event = calendar_of(&email)
-        .components
-        .into_iter()
-        .find_map(|c| match c {
-            CalendarComponent::Event(e) => Some(e),
-            _ => None,
-        })
-        .expect("an event");
+    let event = calendar_event_of(&cancelled);
     assert_eq!(
         event.get_status(),
         Some(icalendar::EventStatus::Cancelled),
