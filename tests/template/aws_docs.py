@@ -67,6 +67,11 @@ EVENTBRIDGE_BUS_PERMISSIONS = "https://docs.aws.amazon.com/eventbridge/latest/us
 EVENTBRIDGE_PUT_PERMISSION = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutPermission.html"
 IAM_CROSS_ACCOUNT_ROLE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_cross-account-with-roles.html"
 EC2_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
+TAGGING_ACTIONS = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_resourcegroupstaggingapi.html")
+# The read-only actions ORE grants on "*" because AWS documents no resource-level permissions for
+# them (the Resource types column is empty on their page): enrichment's two lookups.
+ACTIONS_WITHOUT_RESOURCE_LEVEL = {"ec2:DescribeInstances": EC2_ACTIONS, "tag:GetResources": TAGGING_ACTIONS}
 STACKSETS_TRANSFORMS = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html")
 METRIC_MATH = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"

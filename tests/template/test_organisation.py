@@ -170,13 +170,28 @@ def test_only_the_central_normalizer_can_assume_the_enrichment_role(member):
     assert pattern.endswith(":role/[\\w+=,.@/-]+$"), "a role, never an account root or a wildcard"
 
 
-def test_the_enrichment_role_can_do_nothing_but_describe_instances(member):
-    """ec2:DescribeInstances has no resource-level permissions (aws_docs.EC2_ACTIONS), hence "*"."""
+def test_the_enrichment_role_can_do_nothing_but_describe_instances_and_read_tags(member):
+    """ec2:DescribeInstances and tag:GetResources have no resource-level permissions
+    (aws_docs.ACTIONS_WITHOUT_RESOURCE_LEVEL), hence "*"."""
     role = member.resources["EnrichmentRole"]["Properties"]
     [policy] = role["Policies"]
-    assert statements(policy["PolicyDocument"]) == [{
-        "Sid": "DescribeInstancesOnly", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]
+    assert statements(policy["PolicyDocument"]) == [
+        {"Sid": "DescribeInstancesOnly", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
+        {"Sid": "ReadTagsOnly", "Effect": "Allow", "Action": "tag:GetResources", "Resource": "*"}]
     assert "ManagedPolicyArns" not in role
+
+
+def test_the_enrichment_role_grants_what_the_central_normalizer_uses_at_home(member, central):
+    """The member role allows exactly the lookups the normalizer's own role has on "*"."""
+    from aws_docs import ACTIONS_WITHOUT_RESOURCE_LEVEL
+    [policy] = member.resources["EnrichmentRole"]["Properties"]["Policies"]
+    member_actions = {s["Action"] for s in statements(policy["PolicyDocument"])}
+    central_actions = set()
+    for policy in central.resources["NormalizerRole"]["Properties"]["Policies"]:
+        for statement in statements(policy["PolicyDocument"]):
+            if isinstance(statement, dict) and statement.get("Resource") == "*":
+                central_actions.update(as_list(statement["Action"]))
+    assert member_actions == central_actions == set(ACTIONS_WITHOUT_RESOURCE_LEVEL)
 
 
 def test_the_role_name_is_the_one_the_central_normalizer_assumes(member, central):
@@ -203,14 +218,16 @@ def member_policy_statements(member):
             yield name, statement, False
 
 
-def test_member_has_no_wildcard_action_and_a_wildcard_resource_only_for_describe_instances(member):
+def test_member_has_no_wildcard_action_and_a_wildcard_resource_only_for_the_lookups(member):
+    from aws_docs import ACTIONS_WITHOUT_RESOURCE_LEVEL
     found = list(member_policy_statements(member))
-    assert len(found) == 4
+    assert len(found) == 5
     for where, statement, is_iam in found:
         for action in as_list(statement["Action"]):
             assert "*" not in action, f"{where}: wildcard action {action}"
         if "*" in as_list(statement.get("Resource", [])):
-            assert is_iam and as_list(statement["Action"]) == ["ec2:DescribeInstances"], where
+            [action] = as_list(statement["Action"])
+            assert is_iam and action in ACTIONS_WITHOUT_RESOURCE_LEVEL, where
 
 
 # ---------------------------------------------------------------- central: the bus policy

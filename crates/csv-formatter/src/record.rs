@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, SecondsFormat, Utc};
 use ore_lambda::RecordError;
 use ore_model::notice::NoticeMessage;
-use ore_model::resource::Resource;
+use ore_model::resource::{InstanceDetails, Resource};
 use ore_model::standard::StandardMessage;
 use serde::{Serialize, Serializer};
 
@@ -165,8 +165,23 @@ fn resource_row<'a>(
     resource: &'a Resource,
     state: &'a str,
 ) -> Result<CsvRow<'a>, RecordError> {
-    let instance = &resource.instance;
-    let tags = serde_json::to_string(&instance.tags)
+    // Every column an instance fills is empty for another resource; its Name tag and tags
+    // fill `name` and `tags` alike.
+    static NO_INSTANCE: InstanceDetails = InstanceDetails {
+        name: None,
+        instance_type: None,
+        availability_zone: None,
+        private_ip: None,
+        public_ip: None,
+        vpc_id: None,
+        subnet_id: None,
+        launch_time: None,
+        platform: None,
+        architecture: None,
+        tags: std::collections::BTreeMap::new(),
+    };
+    let instance = resource.instance.as_ref().unwrap_or(&NO_INSTANCE);
+    let tags = serde_json::to_string(resource.tags())
         .map_err(|e| RecordError::local("write the tags of a CSV record", e))?;
     Ok(CsvRow {
         schema_version: CSV_SCHEMA_VERSION.into(),
@@ -177,10 +192,14 @@ fn resource_row<'a>(
         region: resource.region.as_str().into(),
         resource_type: resource.resource_type.as_str().into(),
         resource_id: resource.resource_id.as_str().into(),
-        resource_arn: resource.resource_arn.as_str().into(),
+        resource_arn: resource.resource_arn.as_deref().into(),
         state: state.into(),
         enrichment: resource.enrichment.as_str().into(),
-        name: instance.name.as_deref().into(),
+        name: instance
+            .name
+            .as_deref()
+            .or(resource.resource_name.as_deref())
+            .into(),
         instance_type: instance.instance_type.as_deref().into(),
         availability_zone: instance.availability_zone.as_deref().into(),
         private_ip: instance.private_ip.as_deref().into(),

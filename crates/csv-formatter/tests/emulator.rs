@@ -92,11 +92,7 @@ async fn notice_records_arrive_on_the_csv_topic_with_their_kind() {
         aws_sdk_sns::Client::new(&config),
         &tap.topic_arn,
     ));
-    for name in [
-        "health-scheduled-change",
-        "ec2-spot-interruption-warning",
-        "ec2-rebalance-recommendation",
-    ] {
+    for name in test_support::notice_sample_names() {
         let expected = load_json(&format!("events/notices/{name}.json"));
         let event = load_sqs_event(&format!(
             "events/sqs/csv-formatter-{name}-sns-envelope.json"

@@ -96,7 +96,26 @@ async fn every_notice_is_published_as_one_record_with_its_kind_and_window() {
             "org.ore.resource.rebalance-recommended",
             ["", "", "", ""],
         ),
+        (
+            "health-event",
+            "org.ore.resource.health-event",
+            [
+                "2026-12-08T02:00:00Z",
+                "2026-12-08T04:00:00Z",
+                "AWS_RDS_HARDWARE_MAINTENANCE_SCHEDULED",
+                "upcoming",
+            ],
+        ),
     ];
+    assert_eq!(
+        expectations
+            .map(|(name, ..)| name.to_owned())
+            .to_vec()
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        test_support::notice_sample_names().iter().collect(),
+        "every notice kind"
+    );
     let column = |name: &str| csv_columns().iter().position(|c| c == name).unwrap();
     for (name, message_type, [start, end, code, status]) in expectations {
         let formatter = CsvFormatter::new(RecordingPublisher::default());
@@ -119,7 +138,8 @@ async fn every_notice_is_published_as_one_record_with_its_kind_and_window() {
             "",
             "{name}: a notice is not a state"
         );
-        assert_eq!(&cells[column("resource_id")], "i-0abc1234def567890");
+        let sample = load_json(&format!("events/notices/{name}.json"));
+        assert_eq!(&cells[column("resource_id")], sample["data"]["resource_id"]);
         assert_eq!(&cells[column("message_type")], message_type);
         assert_eq!(&cells[column("window_start")], start, "{name}");
         assert_eq!(&cells[column("window_end")], end, "{name}");

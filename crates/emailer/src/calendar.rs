@@ -78,7 +78,7 @@ pub fn attachment(message: &NoticeMessage, change: &ScheduledChange) -> Attachme
 
 /// The entry's UID: the same for every communication of one Health event about one instance.
 pub fn calendar_uid(message: &NoticeMessage, change: &ScheduledChange) -> String {
-    let id = message_id(&change.event_arn, &message.data.resource.resource_arn);
+    let id = message_id(&change.event_arn, &message.data.resource.key());
     format!("{id}@ore")
 }
 

@@ -143,7 +143,11 @@ impl<'a> Row<'a> {
             name: message.display_name(),
             has_name: message.display_name() != resource.resource_id,
             instance_id: &resource.resource_id,
-            instance_type: resource.instance.instance_type.as_deref().unwrap_or("-"),
+            instance_type: resource
+                .instance
+                .as_ref()
+                .and_then(|instance| instance.instance_type.as_deref())
+                .unwrap_or("-"),
             time: human_time(&message.time),
             console_url: console_url(&resource.partition, &resource.region, &resource.resource_id),
             late: timing.is_some_and(|t| t.late),

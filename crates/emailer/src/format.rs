@@ -33,15 +33,61 @@ pub fn span(seconds: i64) -> String {
 
 /// The instance's page in the EC2 console of its partition and region.
 pub fn console_url(partition: &str, region: &str, instance_id: &str) -> Option<String> {
+    resource_console(partition, region, "ec2:instance", instance_id).map(|(url, _)| url)
+}
+
+/// The resource's page in its service's console, and the console's name, for the kinds ORE
+/// links to: EC2 instances and volumes, RDS DB instances and clusters, Lambda functions. Only an
+/// id of the kind's own form gets a link (an id is event data: it must not shape a URL).
+pub fn resource_console(
+    partition: &str,
+    region: &str,
+    resource_type: &str,
+    resource_id: &str,
+) -> Option<(String, &'static str)> {
     let host = match partition {
         "aws" => format!("{region}.console.aws.amazon.com"),
         "aws-cn" => format!("{region}.console.amazonaws.cn"),
         "aws-us-gov" => "console.amazonaws-us-gov.com".to_owned(),
         _ => return None,
     };
-    Some(format!(
-        "https://{host}/ec2/home?region={region}#InstanceDetails:instanceId={instance_id}"
-    ))
+    let id_of_form = |first: fn(char) -> bool, rest: fn(char) -> bool| {
+        let mut chars = resource_id.chars();
+        chars.next().is_some_and(first) && chars.all(rest) && resource_id.len() <= 140
+    };
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let hex_id = |prefix: &str| {
+        resource_id.strip_prefix(prefix).is_some_and(|hex| {
+            (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    };
+    let (path, console) = match resource_type {
+        "ec2:instance" if hex_id("i-") => (
+            format!("ec2/home?region={region}#InstanceDetails:instanceId={resource_id}"),
+            "EC2",
+        ),
+        "ec2:volume" if hex_id("vol-") => (
+            format!("ec2/home?region={region}#VolumeDetails:volumeId={resource_id}"),
+            "EC2",
+        ),
+        "rds:db" | "rds:cluster"
+            if id_of_form(
+                |c| c.is_ascii_alphabetic(),
+                |c| c.is_ascii_alphanumeric() || c == '-',
+            ) =>
+        {
+            (
+                format!("rds/home?region={region}#database:id={resource_id}"),
+                "RDS",
+            )
+        }
+        "lambda:function" if id_of_form(name_char, name_char) => (
+            format!("lambda/home?region={region}#/functions/{resource_id}"),
+            "Lambda",
+        ),
+        _ => return None,
+    };
+    Some((format!("https://{host}/{path}"), console))
 }
 
 /// `text` cut to `max_chars` characters, the cut marked with an ellipsis.
@@ -78,10 +124,42 @@ mod tests {
             console_url("aws", "eu-west-1", "i-0abc1234def567890").unwrap(),
             "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc1234def567890"
         );
-        assert!(console_url("aws-cn", "cn-north-1", "i-1")
+        assert!(console_url("aws-cn", "cn-north-1", "i-0abc1234")
             .unwrap()
             .contains("console.amazonaws.cn"));
-        assert!(console_url("aws-iso", "us-iso-east-1", "i-1").is_none());
+        assert!(console_url("aws-iso", "us-iso-east-1", "i-0abc1234").is_none());
+    }
+
+    #[test]
+    fn console_links_for_each_kind_and_only_for_ids_of_its_form() {
+        let link = |kind, id| resource_console("aws", "eu-west-1", kind, id);
+        assert_eq!(
+            link("rds:db", "orders-db"),
+            Some((
+                "https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#database:id=orders-db"
+                    .to_owned(),
+                "RDS"
+            ))
+        );
+        assert_eq!(
+            link("ec2:volume", "vol-0123456789abcdef0").unwrap().1,
+            "EC2"
+        );
+        assert_eq!(
+            link("lambda:function", "resize_images").unwrap().1,
+            "Lambda"
+        );
+        for (kind, id) in [
+            ("ec2:instance", "i-1"),
+            ("rds:db", "orders\"><script>"),
+            ("rds:db", "1orders"),
+            ("lambda:function", "a/../../b"),
+            ("ec2:volume", "vol-zz"),
+            ("health:entity", "AWS_ACCOUNT"),
+            ("s3", "my-bucket"),
+        ] {
+            assert_eq!(link(kind, id), None, "{kind} {id}");
+        }
     }
 
     #[test]

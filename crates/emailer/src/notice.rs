@@ -1,11 +1,11 @@
-//! A notice -> the facts its mail shows: what will happen to the instance and when (in UTC and
-//! relative to now), and AWS's own words (untrusted text, escaped by the HTML template). What to
-//! do about it, and every other sentence, is `templates/words.txt`'s.
+//! A notice -> the facts its mail shows: what will happen (or happens) to the resource and when
+//! (in UTC and relative to now), and AWS's own words (untrusted text, escaped by the HTML
+//! template). What to do about it, and every other sentence, is `templates/words.txt`'s.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
-use ore_model::notice::{Notice, NoticeMessage, ScheduledChange};
+use ore_model::notice::{HealthEvent, Notice, NoticeMessage, ScheduledChange};
 use serde::Serialize;
 
 use crate::format::{ago, human_time, span};
@@ -33,10 +33,10 @@ pub(crate) struct NoticeView<'a> {
     message_id: &'a str,
 }
 
-/// What happens to the instance: the facts `words.txt`'s notice phrases are made of.
+/// What happens to the resource: the facts `words.txt`'s notice phrases are made of.
 #[derive(Debug, Default, Serialize)]
 struct What {
-    /// `scheduled-change`, `spot-interruption`, `rebalance-recommendation`.
+    /// `scheduled-change`, `spot-interruption`, `rebalance-recommendation`, `health-event`.
     kind: &'static str,
     /// A scheduled change's kind of change (`retirement`, `reboot for maintenance`, ...).
     change: Option<&'static str>,
@@ -51,6 +51,13 @@ struct What {
     action: Option<&'static str>,
     /// When the Spot action happens, from now: "in 2 minutes".
     until: Option<String>,
+    /// A Health event's service as AWS names it: `RDS`, `LAMBDA`.
+    service: Option<String>,
+    /// A Health event's category, in AWS's words: `issue`, `scheduledChange`, ...
+    category: Option<&'static str>,
+    /// A Health event's type, readable: `hardware maintenance scheduled` for
+    /// `AWS_RDS_HARDWARE_MAINTENANCE_SCHEDULED`.
+    event: Option<String>,
 }
 
 impl<'a> NoticeView<'a> {
@@ -90,12 +97,40 @@ impl<'a> NoticeView<'a> {
                     format!("{} ({})", human_time(&message.time), ago(now, message.time)),
                 )];
             }
+            Notice::HealthEvent(event) => view.health_event(event, now),
         }
         view
     }
 
+    fn health_event(&mut self, event: &'a HealthEvent, now: DateTime<Utc>) {
+        if let Some(start) = event.start_time {
+            let relative = relative_to_window(now, start, event.end_time);
+            self.when = vec![(
+                "window_starts",
+                format!("{} ({relative})", human_time(&start)),
+            )];
+            self.what.window = Some(window_phrase(start, event.end_time));
+            self.what.relative = Some(relative);
+        }
+        if let Some(end) = &event.end_time {
+            self.when.push(("window_ends", human_time(end)));
+        }
+        self.description = Some(event.description.as_str()).filter(|d| !d.is_empty());
+        self.aws = vec![
+            ("service", Cow::Borrowed(event.service.as_str())),
+            ("category", Cow::Borrowed(event.category.as_str())),
+            ("event_type", Cow::Borrowed(event.event_type_code.as_str())),
+            ("status", Cow::Borrowed(event.status.as_str())),
+            ("health_event", Cow::Borrowed(event.event_arn.as_str())),
+        ];
+        self.what.service = Some(event.service.clone());
+        self.what.category = Some(event.category.as_str());
+        self.what.status = Some(event.status.as_str());
+        self.what.event = Some(readable_event_type(&event.event_type_code, &event.service));
+    }
+
     fn scheduled(&mut self, change: &'a ScheduledChange, now: DateTime<Utc>) {
-        let relative = relative_to_window(now, change);
+        let relative = relative_to_window(now, change.start_time, change.end_time);
         self.when = vec![(
             "window_starts",
             format!("{} ({relative})", human_time(&change.start_time)),
@@ -151,12 +186,28 @@ pub fn window_phrase(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String
     }
 }
 
+/// `AWS_RDS_HARDWARE_MAINTENANCE_SCHEDULED` of `RDS` -> "hardware maintenance scheduled": the
+/// code without its `AWS_` and service prefixes, in lower case and words.
+pub fn readable_event_type(code: &str, service: &str) -> String {
+    let code = code.strip_prefix("AWS_").unwrap_or(code);
+    let code = code
+        .strip_prefix(service)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(code);
+    code.to_lowercase().replace(['_', '-'], " ")
+}
+
 /// "in 6 days", "under way", "window passed".
-fn relative_to_window(now: DateTime<Utc>, change: &ScheduledChange) -> String {
-    if now < change.start_time {
-        return until(now, change.start_time);
+fn relative_to_window(
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+) -> String {
+    if now < start {
+        return until(now, start);
     }
-    match change.end_time {
+    match end {
         Some(end) if now >= end => "window passed".to_owned(),
         _ => "under way".to_owned(),
     }
@@ -205,6 +256,23 @@ mod tests {
             window_phrase(at(30, 12, 10), Some(new_year)),
             "between 30 Dec 2026 and 2 Jan 2027"
         );
+    }
+
+    #[test]
+    fn health_event_types_read_as_words() {
+        assert_eq!(
+            readable_event_type("AWS_RDS_HARDWARE_MAINTENANCE_SCHEDULED", "RDS"),
+            "hardware maintenance scheduled"
+        );
+        assert_eq!(
+            readable_event_type("AWS_ELASTICLOADBALANCING_API_ISSUE", "ELASTICLOADBALANCING"),
+            "api issue"
+        );
+        assert_eq!(
+            readable_event_type("AWS_LAMBDA_PLANNED_LIFECYCLE_EVENT", "EC2"),
+            "lambda planned lifecycle event"
+        );
+        assert_eq!(readable_event_type("AWS_RDS", "RDS"), "rds");
     }
 
     #[test]

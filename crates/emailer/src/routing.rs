@@ -114,7 +114,7 @@ impl RoutingTable {
         if self.routes.is_empty() || self.tag_key.is_empty() {
             return &self.default;
         }
-        let Some(value) = resource.instance.tags.get(&self.tag_key) else {
+        let Some(value) = resource.tags().get(&self.tag_key) else {
             return &self.default;
         };
         match self.routes.get(&value.trim().to_lowercase()) {

@@ -108,7 +108,7 @@ fn a_later_communication_of_the_same_health_event_updates_the_same_calendar_entr
     assert_eq!(event.get_uid(), first_uid.as_deref());
     let mut other_instance = first.clone();
     other_instance.data.resource.resource_arn =
-        "arn:aws:ec2:eu-west-1:123456789012:instance/i-0fedcba9876543210".into();
+        Some("arn:aws:ec2:eu-west-1:123456789012:instance/i-0fedcba9876543210".into());
     assert_ne!(uid_and_sequence(&other_instance).0, first_uid);
 }
 
@@ -145,6 +145,7 @@ fn notice_mails_match_their_golden_files() {
         "health-scheduled-change",
         "ec2-spot-interruption-warning",
         "ec2-rebalance-recommendation",
+        "health-event",
     ] {
         let email = render(name);
         golden(&format!("notice-{name}.txt"), &email.text);
@@ -301,4 +302,98 @@ fn the_raw_message_holds_text_html_and_the_calendar() {
         attachment.contents(),
         email.attachments[0].content.as_bytes()
     );
+}
+
+/// The committed Health event notice with `change` made to its message.
+fn health_event_with(change: impl FnOnce(&mut serde_json::Value)) -> RenderedEmail {
+    let mut message = load_json("events/notices/health-event.json");
+    change(&mut message);
+    let message = NoticeMessage::from_payload(message).unwrap();
+    Renderer::new()
+        .unwrap()
+        .render_notice(&message, message.time + Duration::seconds(30))
+        .unwrap()
+}
+
+#[test]
+fn a_health_event_mail_says_what_aws_says_of_any_resource_and_when() {
+    let email = render("health-event");
+    assert_eq!(
+        email.subject,
+        "[123456789012 eu-west-1] orders (orders-db): RDS hardware maintenance scheduled on 8 Dec, 02:00-04:00 UTC, in 11 days"
+    );
+    assert!(email.attachments.is_empty());
+    assert!(
+        email.html.contains("Open in the RDS console"),
+        "{}",
+        email.html
+    );
+
+    let issue = health_event_with(|m| {
+        m["data"]["health_event"]["category"] = "issue".into();
+        m["data"]["health_event"]["event_type_code"] = "AWS_RDS_OPERATIONAL_ISSUE".into();
+        m["data"]["health_event"]["status"] = "open".into();
+    });
+    assert_eq!(
+        issue.subject,
+        "[123456789012 eu-west-1] AWS RDS operational issue: orders (orders-db)"
+    );
+    assert!(issue
+        .text
+        .contains("is affected by an AWS RDS issue (operational issue)"));
+
+    let closed = health_event_with(|m| m["data"]["health_event"]["status"] = "closed".into());
+    assert_eq!(
+        closed.subject,
+        "[123456789012 eu-west-1] Closed: AWS RDS hardware maintenance scheduled for orders (orders-db)"
+    );
+    assert!(closed.text.contains("AWS Health has closed this event"));
+}
+
+#[test]
+fn a_health_event_mail_says_why_a_resource_shows_no_tags() {
+    let refused = health_event_with(|m| {
+        let data = m["data"].as_object_mut().unwrap();
+        data.remove("tags");
+        data.remove("resource_name");
+        data.insert("enrichment".into(), "unavailable".into());
+        data.insert("enrichment_reason".into(), "<b>AccessDenied</b>".into());
+    });
+    let sentence = "ORE could not read this resource's tags in its account";
+    assert!(refused.text.contains(sentence), "{}", refused.text);
+    assert!(refused.html.contains(sentence));
+    assert!(
+        refused.html.contains("&lt;b&gt;AccessDenied"),
+        "AWS's words escaped"
+    );
+    assert!(!refused.html.contains("<b>"));
+    assert!(!refused.text.contains("EC2"), "{}", refused.text);
+
+    let entity = health_event_with(|m| {
+        let data = m["data"].as_object_mut().unwrap();
+        for field in ["tags", "resource_name", "resource_arn"] {
+            data.remove(field);
+        }
+        data.insert("resource_type".into(), "health:entity".into());
+        data.insert("resource_id".into(), "<img src=x onerror=alert(1)>".into());
+        data.insert("enrichment".into(), "not_applicable".into());
+        m["subject"] = "<img src=x onerror=alert(1)>".into();
+    });
+    assert!(entity
+        .text
+        .contains("AWS Health names this entity without an ARN"));
+    assert!(entity.text.contains("Entity:"), "{}", entity.text);
+    assert!(!entity.html.contains("<img"), "{}", entity.html);
+    assert!(!entity.text.contains("console:"), "no link for an entity");
+
+    let account = health_event_with(|m| {
+        let data = m["data"].as_object_mut().unwrap();
+        for field in ["tags", "resource_name", "resource_arn"] {
+            data.remove(field);
+        }
+        data.insert("resource_type".into(), "health:account".into());
+        data.insert("resource_id".into(), "123456789012".into());
+        data.insert("enrichment".into(), "not_applicable".into());
+    });
+    assert!(account.text.contains("this event is about the account"));
 }

@@ -122,19 +122,10 @@ fn hostile_tag_values_and_names_are_escaped_in_html() {
     let mut message = sample("stopped");
     let script = "<script>alert(1)</script>";
     let img = "\"><img src=x onerror=alert(1)>";
-    message.data.resource.instance.name = Some(img.to_owned());
-    message
-        .data
-        .resource
-        .instance
-        .tags
-        .insert("owner".into(), script.into());
-    message
-        .data
-        .resource
-        .instance
-        .tags
-        .insert(script.into(), img.into());
+    message.data.resource.instance.get_or_insert_default().name = Some(img.to_owned());
+    let instance = message.data.resource.instance.get_or_insert_default();
+    instance.tags.insert("owner".into(), script.into());
+    instance.tags.insert(script.into(), img.into());
     let email = Renderer::new()
         .unwrap()
         .render(&message, built_at(&message))
@@ -160,16 +151,17 @@ fn subject(message: &StandardMessage) -> String {
 #[test]
 fn subject_cannot_be_broken_by_a_name() {
     let mut message = sample("stopped");
-    message.data.resource.instance.name = Some("web\r\nBcc: victim@example.com".into());
+    message.data.resource.instance.get_or_insert_default().name =
+        Some("web\r\nBcc: victim@example.com".into());
     assert_eq!(
         subject(&message),
         "[123456789012 eu-west-1] web  Bcc: victim@example.com (i-0abc1234def567890) is now stopped"
     );
-    message.data.resource.instance.name = Some("x".repeat(300));
+    message.data.resource.instance.get_or_insert_default().name = Some("x".repeat(300));
     let long = subject(&message);
     assert!(long.chars().count() < 140, "{long}");
     assert!(long.contains('…'));
-    message.data.resource.instance.name = None;
+    message.data.resource.instance.get_or_insert_default().name = None;
     assert_eq!(
         subject(&message),
         "[123456789012 eu-west-1] i-0abc1234def567890 is now stopped"
@@ -180,7 +172,7 @@ fn subject_cannot_be_broken_by_a_name() {
 fn not_enriched_message_says_so() {
     let mut message = sample("terminated");
     message.data.resource.enrichment = EnrichmentStatus::NotFound;
-    message.data.resource.instance = Default::default();
+    message.data.resource.instance = Some(Default::default());
     let email = Renderer::new()
         .unwrap()
         .render(&message, built_at(&message))
@@ -206,7 +198,7 @@ fn a_message_whose_account_could_not_be_asked_says_why() {
         "cannot assume arn:aws:iam::444455556666:role/ore-enrichment: AccessDenied: <denied>"
             .into(),
     );
-    message.data.resource.instance = Default::default();
+    message.data.resource.instance = Some(Default::default());
     let email = Renderer::new()
         .unwrap()
         .render(&message, built_at(&message))

@@ -45,6 +45,7 @@ fn enriched_instance() -> InstanceDetails {
         .data
         .resource
         .instance
+        .expect("an instance's message has its instance")
 }
 
 /// What the handler does for one record, minus the EC2 call and the SNS call.

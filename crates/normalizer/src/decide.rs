@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ore_model::ec2::Ec2StateChange;
-use ore_model::notice::{InstanceNotice, NoticeMessage};
+use ore_model::notice::{AdaptedNotice, NoticeMessage};
 use ore_model::resource::{InstanceDetails, Lookup};
 use ore_model::standard::StandardMessage;
 
@@ -66,7 +66,7 @@ pub fn decide(
     processed_at: DateTime<Utc>,
 ) -> Decision {
     let lookup = lookup.into();
-    if let Some((key, value)) = lookup.found().and_then(|i| rule.matching(&i.tags)) {
+    if let Some((key, value)) = lookup.tags().and_then(|tags| rule.matching(tags)) {
         return Decision::Ignore {
             tag_key: key.to_owned(),
             tag_value: value.to_owned(),
@@ -79,13 +79,13 @@ pub fn decide(
 /// instance tagged to be ignored gets no notice either; one EC2 no longer knows is published
 /// marked not enriched.
 pub fn decide_notice(
-    notice: &InstanceNotice,
+    notice: &AdaptedNotice,
     lookup: impl Into<Lookup>,
     rule: &IgnoreRule,
     processed_at: DateTime<Utc>,
 ) -> Decision<NoticeMessage> {
     let lookup = lookup.into();
-    if let Some((key, value)) = lookup.found().and_then(|i| rule.matching(&i.tags)) {
+    if let Some((key, value)) = lookup.tags().and_then(|tags| rule.matching(tags)) {
         return Decision::Ignore {
             tag_key: key.to_owned(),
             tag_value: value.to_owned(),
@@ -249,7 +249,7 @@ mod tests {
         };
         assert_eq!(message.data.resource.enrichment, EnrichmentStatus::Enriched);
         assert_eq!(message.data.state, InstanceState::Stopped);
-        assert_eq!(message.data.resource.instance.tags["team"], "ops");
+        assert_eq!(message.data.resource.tags()["team"], "ops");
         assert_eq!(message.subject, "i-0abc1234def567890");
     }
 
@@ -320,6 +320,9 @@ mod tests {
             panic!("expected a message");
         };
         assert_eq!(message.data.resource.enrichment, EnrichmentStatus::NotFound);
-        assert_eq!(message.data.resource.instance, InstanceDetails::default());
+        assert_eq!(
+            message.data.resource.instance,
+            Some(InstanceDetails::default())
+        );
     }
 }

@@ -12,8 +12,8 @@ pub mod timing;
 
 pub use config::Config;
 pub use decide::{decide, Decision, IgnoreRule, Settling};
-pub use enrich::ec2::Ec2Describer;
-pub use enrich::{DescribeInstance, Descriptions};
+pub use enrich::aws::AwsDescriber;
+pub use enrich::{DescribeResources, Descriptions};
 pub use service::Normalizer;
 pub use store::StateStore;
 pub use timing::{assess, Assessment, FlappingRule};

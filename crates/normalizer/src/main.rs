@@ -1,7 +1,7 @@
 //! Lambda entrypoint: configuration and SDK clients are built once per cold start.
 
 use normalizer::store::dynamodb::DynamoStateStore;
-use normalizer::{Config, Ec2Describer, Normalizer};
+use normalizer::{AwsDescriber, Config, Normalizer};
 use ore_lambda::requeue::SqsRequeue;
 use ore_lambda::runtime::{init_logging, serve};
 use ore_lambda::sdk_config::load_sdk_config;
@@ -13,8 +13,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let sdk = load_sdk_config(&config.sdk).await;
     let describer = match &config.member_accounts {
-        Some((home, role)) => Ec2Describer::across_accounts(&sdk, home, role),
-        None => Ec2Describer::new(aws_sdk_ec2::Client::new(&sdk)),
+        Some((home, role)) => AwsDescriber::across_accounts(&sdk, home, role),
+        None => AwsDescriber::new(&sdk),
     };
     let normalizer = Normalizer::new(
         describer,

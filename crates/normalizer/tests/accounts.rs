@@ -11,21 +11,21 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
-use normalizer::enrich::DescribeInstance;
-use normalizer::Ec2Describer;
+use normalizer::enrich::DescribeResources;
+use normalizer::AwsDescriber;
 use ore_lambda::sdk_config::{load_sdk_config_at, SdkSettings};
 use ore_model::resource::Lookup;
 use test_support::{emulator_config, SdkConfig};
 
 /// One instance through the batch port, as a record alone in its batch asks.
 async fn describe(
-    describer: &Ec2Describer,
+    describer: &AwsDescriber,
     account: &str,
     region: &str,
     instance_id: &str,
 ) -> Result<Lookup, ore_lambda::RecordError> {
     let mut answers = describer
-        .describe_all(account, region, &[instance_id])
+        .describe_instances(account, region, &[instance_id])
         .await?;
     answers
         .remove(instance_id)
@@ -106,7 +106,7 @@ async fn member_instances_are_described_through_the_role_with_one_sts_call_per_a
     );
     let home_instance = launch(&home_ec2, "home-web", "ops").await;
 
-    let describer = Ec2Describer::across_accounts(&config, HOME, ROLE);
+    let describer = AwsDescriber::across_accounts(&config, HOME, ROLE);
     for round in 0..3 {
         for (account, region, instance, name) in &launched {
             let lookup = describe(&describer, account, region, instance)
@@ -173,7 +173,7 @@ async fn an_account_refusing_the_role_is_unavailable_with_the_reason_and_not_ask
             aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
         ))
         .build();
-    let describer = Ec2Describer::across_accounts(&config, HOME, ROLE);
+    let describer = AwsDescriber::across_accounts(&config, HOME, ROLE);
     for instance in [
         "i-0aaaaaaaaaaaaaaa1",
         "i-0aaaaaaaaaaaaaaa2",
@@ -192,10 +192,60 @@ async fn an_account_refusing_the_role_is_unavailable_with_the_reason_and_not_ask
             "{reason}"
         );
     }
+    // The Tagging API is asked through the same role: refused alike, from memory.
+    let arn = "arn:aws:rds:eu-west-1:444455556666:db:orders";
+    let tags = describer
+        .read_tags("444455556666", "eu-west-1", &[arn])
+        .await
+        .expect("a refusal is an answer, not a failure");
+    assert!(
+        matches!(&tags[arn], Ok(Lookup::Unavailable(reason)) if reason.contains("AccessDenied")),
+        "{tags:?}"
+    );
     assert_eq!(
         describer.assume_role_calls(),
         1,
         "the refusal is remembered"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 1, "one request reached STS");
+}
+
+#[tokio::test]
+async fn member_resources_tags_are_read_through_the_role_and_only_there() {
+    let config = emulator_config().await;
+    let (member, region) = ("333333333333", "eu-west-1");
+    let ec2 = ec2_in(&config, member, region).await;
+    let volume = ec2
+        .create_volume()
+        .availability_zone("eu-west-1a")
+        .size(8)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Volume)
+                .tags(Tag::builder().key("team").value("storage").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create a volume in the member account");
+    let arn = format!(
+        "arn:aws:ec2:{region}:{member}:volume/{}",
+        volume.volume_id().expect("a volume id")
+    );
+    let describer = AwsDescriber::across_accounts(&config, HOME, ROLE);
+    let tags = describer
+        .read_tags(member, region, &[&arn])
+        .await
+        .expect("the member's Tagging API answers");
+    let Ok(Lookup::Tagged(found)) = &tags[&arn] else {
+        panic!("tags expected: {tags:?}");
+    };
+    assert_eq!(found.get("team").map(String::as_str), Some("storage"));
+    assert_eq!(describer.assume_role_calls(), 1);
+    // The home account's credentials do not see the member's volume.
+    let home = describer.read_tags(HOME, region, &[&arn]).await.unwrap();
+    assert_eq!(
+        home[&arn].as_ref().ok(),
+        Some(&Lookup::Tagged(Default::default()))
+    );
 }

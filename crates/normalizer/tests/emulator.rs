@@ -5,7 +5,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use normalizer::store::dynamodb::DynamoStateStore;
-use normalizer::{DescribeInstance, Ec2Describer, IgnoreRule, Normalizer, Settling};
+use normalizer::{AwsDescriber, DescribeResources, IgnoreRule, Normalizer, Settling};
 use ore_lambda::sns::SnsTopic;
 use ore_model::ec2::InstanceState;
 use serde_json::Value;
@@ -25,7 +25,7 @@ struct Fixture {
     table: String,
 }
 
-type Subject = Normalizer<Ec2Describer, SnsTopic, DynamoStateStore>;
+type Subject = Normalizer<AwsDescriber, SnsTopic, DynamoStateStore>;
 
 impl Fixture {
     async fn new() -> Self {
@@ -58,12 +58,13 @@ impl Fixture {
     }
 
     fn normalizer(&self, rule: IgnoreRule) -> Subject {
-        self.normalizer_with_ec2(aws_sdk_ec2::Client::new(&self.config), rule)
+        self.normalizer_describing_with(&self.config, rule)
     }
 
-    fn normalizer_with_ec2(&self, ec2: aws_sdk_ec2::Client, rule: IgnoreRule) -> Subject {
+    /// The normalizer whose lookups (EC2, the Tagging API) use `aws`.
+    fn normalizer_describing_with(&self, aws: &aws_config::SdkConfig, rule: IgnoreRule) -> Subject {
         Normalizer::new(
-            Ec2Describer::new(ec2),
+            AwsDescriber::new(aws),
             SnsTopic::new(aws_sdk_sns::Client::new(&self.config), &self.tap.topic_arn),
             self.store(),
             rule,
@@ -131,7 +132,7 @@ async fn every_state_both_deliveries_yields_one_enriched_schema_valid_message() 
     for delivery in ["sns-envelope", "raw-delivery"] {
         let table = create_table(&fixture.config, "StateTable").await;
         let normalizer = Normalizer::new(
-            Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config)),
+            AwsDescriber::new(&fixture.config),
             SnsTopic::new(
                 aws_sdk_sns::Client::new(&fixture.config),
                 &fixture.tap.topic_arn,
@@ -348,12 +349,12 @@ async fn mixed_batch_reports_exactly_the_malformed_records() {
 async fn unreachable_ec2_fails_the_record_and_publishes_nothing() {
     let fixture = Fixture::new().await;
     // A port nothing listens on: the SDK's retries run out on connection errors.
-    let unreachable = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&fixture.config)
-            .endpoint_url("http://127.0.0.1:9")
-            .build(),
-    );
-    let normalizer = fixture.normalizer_with_ec2(unreachable, default_rule());
+    let unreachable = ore_lambda::sdk_config::load_sdk_config_at(
+        &ore_lambda::sdk_config::SdkSettings::default(),
+        "http://127.0.0.1:9",
+    )
+    .await;
+    let normalizer = fixture.normalizer_describing_with(&unreachable, default_rule());
     let event = sample_for(
         "events/sqs/normalizer-running-raw-delivery.json",
         "i-0123456789abcdef0",
@@ -371,7 +372,7 @@ async fn missing_topic_is_a_reported_failure() {
     let fixture = Fixture::new().await;
     let instance_id = fixture.launch(&[("env", "test")]).await;
     let normalizer = Normalizer::new(
-        Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config)),
+        AwsDescriber::new(&fixture.config),
         SnsTopic::new(
             aws_sdk_sns::Client::new(&fixture.config),
             "arn:aws:sns:eu-west-1:123456789012:does-not-exist",
@@ -618,9 +619,9 @@ async fn more_instances_than_one_call_takes_are_asked_in_several() {
         .filter_map(|i| i.instance_id())
         .collect();
     assert_eq!(ids.len(), count);
-    let describer = Ec2Describer::new(aws_sdk_ec2::Client::new(&fixture.config));
+    let describer = AwsDescriber::new(&fixture.config);
     let answers = describer
-        .describe_all("123456789012", REGION, &ids)
+        .describe_instances("123456789012", REGION, &ids)
         .await
         .unwrap();
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use normalizer::{Ec2Describer, IgnoreRule, Normalizer, Settling};
+use normalizer::{AwsDescriber, IgnoreRule, Normalizer, Settling};
 use ore_lambda::batch::run_batch;
 use ore_lambda::fakes::RecordingPublisher;
 use test_support::{black_hole_config, failed_kinds, load_sqs_event, sqs_event, template_number};
@@ -13,7 +13,7 @@ use test_support::{black_hole_config, failed_kinds, load_sqs_event, sqs_event, t
 async fn a_hung_ec2_fails_only_the_records_that_called_it_and_in_time() {
     let config = black_hole_config().await;
     let normalizer = Normalizer::new(
-        Ec2Describer::new(aws_sdk_ec2::Client::new(&config)),
+        AwsDescriber::new(&config),
         RecordingPublisher::default(),
         normalizer::store::memory::MemoryStateStore::default(),
         IgnoreRule::new("ore:ignore", "true"),

@@ -1000,11 +1000,21 @@ async fn a_health_event_naming_a_thousand_instances_is_published_over_several_de
     assert_eq!(subjects.len(), 1000);
 }
 
-/// An EC2 that never answers (a call the SDK's timeouts would end much later).
+/// An EC2 (and a Tagging API) that never answers (a call the SDK's timeouts would end much
+/// later).
 struct SilentEc2;
 
-impl normalizer::DescribeInstance for SilentEc2 {
-    async fn describe_all(
+impl normalizer::DescribeResources for SilentEc2 {
+    async fn describe_instances(
+        &self,
+        _: &str,
+        _: &str,
+        _: &[&str],
+    ) -> Result<normalizer::Descriptions, RecordError> {
+        std::future::pending().await
+    }
+
+    async fn read_tags(
         &self,
         _: &str,
         _: &str,
@@ -1044,4 +1054,128 @@ async fn an_ec2_that_does_not_answer_in_time_fails_the_records_needing_it_and_th
         .collect();
     assert_eq!(kinds, ["transient", "transient"]);
     assert!(normalizer.publisher().bodies().is_empty());
+}
+
+fn health_event_schema() -> StandardSchema {
+    StandardSchema::load_file("schemas/resource-health-event.v1.json")
+}
+
+fn tags(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_health_event_about_any_resource_is_published_with_its_tags_from_one_call() {
+    let normalizer = normalizer(
+        FakeDescriber::knows(tagged(&[])).with_tags(tags(&[("Name", "orders"), ("team", "ops")])),
+        Settling::default(),
+    );
+    let outcome = normalizer
+        .handle_record(notice_event("health-event"), deadline())
+        .await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Delivered { .. })),
+        "{outcome:?}"
+    );
+    let bodies = normalizer.publisher().bodies();
+    let expected = test_support::load_json("events/notices/health-event.json");
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["id"], expected["id"], "the id the samples derive");
+    assert_eq!(bodies[0]["type"], "org.ore.resource.health-event");
+    let data = &bodies[0]["data"];
+    assert_eq!(data["resource_type"], "rds:db");
+    assert_eq!(data["resource_name"], "orders");
+    assert_eq!(data["tags"]["team"], "ops");
+    assert!(data.get("instance").is_none(), "{data}");
+    health_event_schema().assert_valid(&bodies[0]);
+    assert_eq!(
+        (
+            normalizer.describer().tag_calls(),
+            normalizer.describer().calls()
+        ),
+        (1, 0),
+        "one GetResources, no DescribeInstances"
+    );
+    assert_eq!(
+        normalizer.publisher().attributes()[0]["resource_type"],
+        "rds:db"
+    );
+}
+
+#[tokio::test]
+async fn a_health_event_follows_the_ignore_tag_and_the_tagging_apis_faults() {
+    let ignored = normalizer(
+        FakeDescriber::knows(tagged(&[])).with_tags(tags(&[("ore:ignore", "true")])),
+        Settling::default(),
+    );
+    let outcome = ignored
+        .handle_record(notice_event("health-event"), deadline())
+        .await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Ignored { .. })),
+        "{outcome:?}"
+    );
+    assert!(ignored.publisher().bodies().is_empty());
+
+    for fault in Fault::ALL {
+        let failing = normalizer(
+            FakeDescriber::knows(tagged(&[])).with_tags_failing(fault),
+            Settling::default(),
+        );
+        let error = failing
+            .handle_record(notice_event("health-event"), deadline())
+            .await
+            .unwrap_err();
+        fault.assert_is(&error, "tag:GetResources");
+        assert!(failing.publisher().bodies().is_empty());
+    }
+
+    // An account that cannot be asked: published unenriched, saying why.
+    let unavailable = normalizer(FakeDescriber::unavailable("no role"), Settling::default());
+    unavailable
+        .handle_record(notice_event("health-event"), deadline())
+        .await
+        .expect("published");
+    let data = &unavailable.publisher().bodies()[0]["data"];
+    assert_eq!(data["enrichment"], "unavailable");
+    assert_eq!(data["enrichment_reason"], "no role");
+    assert!(data.get("tags").is_none(), "{data}");
+}
+
+#[tokio::test]
+async fn a_health_event_naming_no_resource_asks_nothing_and_says_so() {
+    let mut event = test_support::load_json("events/eventbridge/health-event.json");
+    event["resources"] = json!([]);
+    event["detail"]["affectedEntities"] =
+        json!([{"entityValue": "AWS_ACCOUNT"}, {"entityValue": "example.com"}]);
+    let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let raw: RawEvent = from_sqs_body(&event.to_string()).unwrap();
+    let outcome = normalizer.handle_record(raw, deadline()).await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Delivered { .. })),
+        "{outcome:?}"
+    );
+    let bodies = normalizer.publisher().bodies();
+    assert_eq!(bodies.len(), 2);
+    for body in &bodies {
+        assert_eq!(body["data"]["resource_type"], "health:entity");
+        assert_eq!(body["data"]["enrichment"], "not_applicable");
+        assert!(body["data"].get("resource_arn").is_none());
+        health_event_schema().assert_valid(body);
+    }
+    assert_eq!(
+        (
+            normalizer.describer().tag_calls(),
+            normalizer.describer().calls()
+        ),
+        (0, 0)
+    );
+    // Redelivered: each entity's notice is recognised, nothing published again.
+    let raw: RawEvent = from_sqs_body(&event.to_string()).unwrap();
+    let again = normalizer.handle_record(raw, deadline()).await;
+    assert!(matches!(again, Ok(Outcome::Duplicate { .. })), "{again:?}");
+    assert_eq!(normalizer.publisher().bodies().len(), 2);
 }

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use normalizer::enrich::DescribeInstance;
-use normalizer::Ec2Describer;
+use normalizer::enrich::DescribeResources;
+use normalizer::AwsDescriber;
 use ore_lambda::sdk_config::{load_sdk_config_at, SdkSettings};
 use ore_model::resource::Lookup;
 
@@ -77,7 +77,7 @@ fn described(ids: &[String]) -> (u16, String) {
     (200, xml)
 }
 
-async fn describer_at(url: &str) -> Ec2Describer {
+async fn describer_at(url: &str) -> AwsDescriber {
     let config = load_sdk_config_at(&SdkSettings::default(), url).await;
     let config = config
         .into_builder()
@@ -86,7 +86,7 @@ async fn describer_at(url: &str) -> Ec2Describer {
             aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
         ))
         .build();
-    Ec2Describer::new(aws_sdk_ec2::Client::new(&config))
+    AwsDescriber::new(&config)
 }
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn a_zone_outage_fails_only_the_instances_in_that_zone() {
     let describer = describer_at(&url).await;
     let ids = [HEALTHY[0], IN_THE_AFFECTED_ZONE, HEALTHY[1]];
     let answers = describer
-        .describe_all("123456789012", "eu-west-1", &ids)
+        .describe_instances("123456789012", "eu-west-1", &ids)
         .await
         .expect("the call's failure is the affected instance's alone");
     for id in HEALTHY {
@@ -136,7 +136,7 @@ async fn throttling_fails_the_batch_without_asking_each_instance() {
     let describer = describer_at(&url).await;
     let ids = [HEALTHY[0], HEALTHY[1], IN_THE_AFFECTED_ZONE];
     let failure = describer
-        .describe_all("123456789012", "eu-west-1", &ids)
+        .describe_instances("123456789012", "eu-west-1", &ids)
         .await
         .expect_err("throttled");
     assert_eq!(failure.kind(), "throttled");
@@ -153,7 +153,7 @@ async fn a_refusal_fails_the_batch_without_asking_each_instance() {
     let describer = describer_at(&url).await;
     let ids = [HEALTHY[0], HEALTHY[1], IN_THE_AFFECTED_ZONE];
     let failure = describer
-        .describe_all("123456789012", "eu-west-1", &ids)
+        .describe_instances("123456789012", "eu-west-1", &ids)
         .await
         .expect_err("refused");
     assert_eq!(failure.kind(), "rejected");

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod adapters;
+pub mod arn;
 pub mod cloudevent;
 pub mod ec2;
 pub mod envelope;

@@ -1,18 +1,25 @@
 //! The part of `data` every resource message shares, whatever happened to the resource (a state
-//! change, a notice): which resource, from which AWS event, and what EC2 said of it, with the
-//! bounds every such field is held to.
+//! change, a notice): which resource, from which AWS event, and what ORE learnt of it (EC2's
+//! description of an instance, the tags of any other resource), with the bounds every such
+//! field is held to.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::arn::{ResourceArn, MAX_ARN_CHARS};
 use crate::ec2::{is_instance_id, is_region, InstanceRef};
 use crate::text::within;
 use crate::InputError;
 
 /// `data.resource_type` of an EC2 instance.
 pub const RESOURCE_TYPE_EC2_INSTANCE: &str = "ec2:instance";
+/// `data.resource_type` of what AWS Health names an affected entity that is not an ARN (a
+/// domain name, an id of no documented form, `UNKNOWN`).
+pub const RESOURCE_TYPE_HEALTH_ENTITY: &str = "health:entity";
+/// `data.resource_type` of an AWS Health event that names no entity: it is about the account.
+pub const RESOURCE_TYPE_HEALTH_ACCOUNT: &str = "health:account";
 
 /// Bounds on user-controlled values (EC2's own tag limits, with room for `aws:` tags).
 pub const MAX_TAGS: usize = 64;
@@ -37,63 +44,110 @@ pub struct Resource {
     pub region: String,
     /// `aws`, `aws-cn`, `aws-us-gov`.
     pub partition: String,
-    /// [`RESOURCE_TYPE_EC2_INSTANCE`] today.
+    /// `service:type` from the resource's ARN ([`RESOURCE_TYPE_EC2_INSTANCE`] for an instance),
+    /// or one of AWS Health's [`RESOURCE_TYPE_HEALTH_ENTITY`], [`RESOURCE_TYPE_HEALTH_ACCOUNT`].
     pub resource_type: String,
-    /// The instance id.
+    /// The resource's id: the instance id, the id in the ARN, the entity AWS Health names.
     pub resource_id: String,
-    /// The instance ARN.
-    pub resource_arn: String,
+    /// The resource's ARN; absent only for what AWS Health names without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_arn: Option<String>,
+    /// The `Name` tag of a resource that is not an instance (an instance's is `instance.name`,
+    /// where it always was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
     /// EventBridge's event id.
     pub source_event_id: String,
     /// When the normalizer built the message.
     pub processed_at: DateTime<Utc>,
-    /// Whether EC2 described the instance.
+    /// Whether EC2 described the instance, or the Tagging API the resource's tags.
     pub enrichment: EnrichmentStatus,
-    /// Why EC2 could not be asked (only when `enrichment` is `unavailable`).
+    /// Why AWS could not be asked (only when `enrichment` is `unavailable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrichment_reason: Option<String>,
-    /// What EC2 said about it (empty when not found).
-    pub instance: InstanceDetails,
+    /// What EC2 said about an instance (empty when not found); absent for other resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceDetails>,
+    /// The tags of a resource that is not an instance, when the Tagging API was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 impl Resource {
-    /// The resource an AWS event names, with what EC2 said of it.
+    /// The resource an AWS event names, with what ORE learnt of it.
     pub fn new(
-        target: &InstanceRef,
+        target: &ResourceRef,
         lookup: impl Into<Lookup>,
         processed_at: DateTime<Utc>,
     ) -> Self {
-        let (enrichment, enrichment_reason, instance) = match lookup.into() {
+        let is_instance = target.instance_id().is_some();
+        let (enrichment, enrichment_reason, instance, tags) = match lookup.into() {
+            Lookup::Found(instance) => (EnrichmentStatus::Enriched, None, Some(instance), None),
+            Lookup::Tagged(tags) => (EnrichmentStatus::Enriched, None, None, Some(tags)),
+            Lookup::NotFound => (EnrichmentStatus::NotFound, None, None, None),
             // The reason is ORE's own words and AWS's error message: printable, and short.
-            Lookup::Found(instance) => (EnrichmentStatus::Enriched, None, instance),
-            Lookup::NotFound => (EnrichmentStatus::NotFound, None, InstanceDetails::default()),
             Lookup::Unavailable(reason) => (
                 EnrichmentStatus::Unavailable,
                 Some(crate::text::clean_text(&reason, MAX_FIELD_CHARS - 1)),
-                InstanceDetails::default(),
+                None,
+                None,
             ),
+            Lookup::NotApplicable => (EnrichmentStatus::NotApplicable, None, None, None),
         };
+        // An instance's message always has its `instance` object, empty when not described.
+        let instance = instance.or_else(|| is_instance.then(InstanceDetails::default));
+        let resource_name = tags
+            .as_ref()
+            .and_then(|tags| tags.get("Name"))
+            .filter(|name| !name.trim().is_empty())
+            .cloned();
         Resource {
             account: target.account.clone(),
             account_name: None,
             region: target.region.clone(),
             partition: target.partition.clone(),
-            resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
-            resource_id: target.instance_id.clone(),
-            resource_arn: target.instance_arn.clone(),
+            resource_type: target.resource_type.clone(),
+            resource_id: target.resource_id.clone(),
+            resource_arn: target.resource_arn.clone(),
+            resource_name,
             source_event_id: target.event_id.clone(),
             processed_at,
             enrichment,
             enrichment_reason,
             instance,
+            tags,
         }
     }
 
-    /// A readable name for people: the Name tag, else the instance id.
+    /// The resource's tags, whoever said them: EC2 for an instance, the Tagging API for any
+    /// other resource; none when neither was asked or answered.
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        match (&self.instance, &self.tags) {
+            (Some(instance), _) => &instance.tags,
+            (None, Some(tags)) => tags,
+            (None, None) => &NONE,
+        }
+    }
+
+    /// What identifies the resource for ORE's records (message ids, the store): its ARN, or
+    /// for an entity AWS Health names without one, the entity in its account and region.
+    pub fn key(&self) -> String {
+        resource_key(
+            self.resource_arn.as_deref(),
+            &self.account,
+            &self.region,
+            &self.resource_type,
+            &self.resource_id,
+        )
+    }
+
+    /// A readable name for people: the Name tag, else the resource's id.
     pub fn display_name(&self) -> &str {
         self.instance
-            .name
-            .as_deref()
+            .as_ref()
+            .and_then(|instance| instance.name.as_deref())
+            .or(self.resource_name.as_deref())
             .filter(|n| !n.trim().is_empty())
             .unwrap_or(&self.resource_id)
     }
@@ -142,10 +196,15 @@ impl Resource {
                 self.account.len() == 12 && self.account.bytes().all(|b| b.is_ascii_digit()),
             ),
             ("data.region", is_region(&self.region)),
-            ("data.resource_id", is_instance_id(&self.resource_id)),
+            ("data.resource_type", is_resource_type(&self.resource_type)),
+            ("data.resource_id", self.resource_id_matches_type()),
             (
-                "data.resource_type",
-                self.resource_type == RESOURCE_TYPE_EC2_INSTANCE,
+                "data.resource_arn",
+                self.resource_arn
+                    .as_deref()
+                    .map_or(self.is_health_named(), |arn| {
+                        ResourceArn::parse(arn).is_some()
+                    }),
             ),
         ];
         if let Some((field, _)) = formats.iter().find(|(_, ok)| !ok) {
@@ -160,14 +219,17 @@ impl Resource {
             ("data.partition", Some(&self.partition)),
             ("data.resource_type", Some(&self.resource_type)),
             ("data.resource_id", Some(&self.resource_id)),
-            ("data.resource_arn", Some(&self.resource_arn)),
             ("data.source_event_id", Some(&self.source_event_id)),
             ("data.enrichment_reason", self.enrichment_reason.as_ref()),
+            ("data.resource_name", self.resource_name.as_ref()),
         ];
         for (field, value) in fields {
             if let Some(value) = value {
                 within(field, value, MAX_FIELD_CHARS)?;
             }
+        }
+        if let Some(arn) = &self.resource_arn {
+            within("data.resource_arn", arn, MAX_ARN_CHARS)?;
         }
         if let Some(name) = &self.account_name {
             within(
@@ -176,7 +238,138 @@ impl Resource {
                 crate::accounts::MAX_ACCOUNT_NAME_CHARS,
             )?;
         }
-        self.instance.check_bounds()
+        if let Some(tags) = &self.tags {
+            check_tags(["data.tags", "data.tags key", "data.tags value"], tags)?;
+        }
+        match &self.instance {
+            Some(instance) => instance.check_bounds(),
+            None if self.resource_type == RESOURCE_TYPE_EC2_INSTANCE => {
+                Err(InputError::InvalidField {
+                    field: "data.instance",
+                    reason: "an instance's message has its instance object".into(),
+                })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// An instance's id is EC2's; any other id is printable text.
+    fn resource_id_matches_type(&self) -> bool {
+        if self.resource_type == RESOURCE_TYPE_EC2_INSTANCE {
+            is_instance_id(&self.resource_id)
+        } else {
+            !self.resource_id.is_empty() && !self.resource_id.chars().any(char::is_control)
+        }
+    }
+
+    /// What AWS Health names without an ARN: an entity, or the account itself.
+    fn is_health_named(&self) -> bool {
+        [RESOURCE_TYPE_HEALTH_ENTITY, RESOURCE_TYPE_HEALTH_ACCOUNT]
+            .contains(&self.resource_type.as_str())
+    }
+}
+
+/// `service` or `service:type`, as [`ResourceArn::resource_type`] writes it.
+fn is_resource_type(text: &str) -> bool {
+    let (service, kind) = text.split_once(':').unwrap_or((text, "x"));
+    let service_ok = !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let kind_ok = !kind.is_empty()
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    text.len() <= 64 && service_ok && kind_ok
+}
+
+/// Tags are user-controlled text: at most [`MAX_TAGS`], each key and value within AWS's limits;
+/// `fields` name the map, a key and a value in a refusal.
+fn check_tags(
+    fields: [&'static str; 3],
+    tags: &BTreeMap<String, String>,
+) -> Result<(), InputError> {
+    let [map_field, key_field, value_field] = fields;
+    if tags.len() > MAX_TAGS {
+        return Err(InputError::InvalidField {
+            field: map_field,
+            reason: format!("{} tags, at most {MAX_TAGS} allowed", tags.len()),
+        });
+    }
+    for (key, value) in tags {
+        within(key_field, key, MAX_TAG_KEY_CHARS)?;
+        within(value_field, value, MAX_TAG_VALUE_CHARS)?;
+    }
+    Ok(())
+}
+
+/// What identifies a resource for ORE's records: its ARN, or for what AWS Health names without
+/// one, a URN of the entity in its account and region.
+pub fn resource_key(
+    arn: Option<&str>,
+    account: &str,
+    region: &str,
+    resource_type: &str,
+    resource_id: &str,
+) -> String {
+    match arn {
+        Some(arn) => arn.to_owned(),
+        None => format!("urn:ore:{resource_type}:{account}:{region}:{resource_id}"),
+    }
+}
+
+/// A resource named by an AWS event, its identifiers checked: what an adapter hands the
+/// normalizer to look up, filter and publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceRef {
+    /// EventBridge's event id.
+    pub event_id: String,
+    /// The resource's account.
+    pub account: String,
+    /// The resource's region (where to ask about it).
+    pub region: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`.
+    pub partition: String,
+    /// The event's time.
+    pub time: DateTime<Utc>,
+    /// `service:type`, as in the message.
+    pub resource_type: String,
+    /// The resource's id.
+    pub resource_id: String,
+    /// Its ARN, absent only for what AWS Health names without one.
+    pub resource_arn: Option<String>,
+}
+
+impl ResourceRef {
+    /// The instance id, when the resource is an EC2 instance (EC2 describes it).
+    pub fn instance_id(&self) -> Option<&str> {
+        (self.resource_type == RESOURCE_TYPE_EC2_INSTANCE).then_some(self.resource_id.as_str())
+    }
+
+    /// See [`Resource::key`].
+    pub fn key(&self) -> String {
+        resource_key(
+            self.resource_arn.as_deref(),
+            &self.account,
+            &self.region,
+            &self.resource_type,
+            &self.resource_id,
+        )
+    }
+}
+
+impl From<InstanceRef> for ResourceRef {
+    fn from(instance: InstanceRef) -> Self {
+        ResourceRef {
+            event_id: instance.event_id,
+            account: instance.account,
+            region: instance.region,
+            partition: instance.partition,
+            time: instance.time,
+            resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
+            resource_id: instance.instance_id,
+            resource_arn: Some(instance.instance_arn),
+        }
     }
 }
 
@@ -206,17 +399,14 @@ impl InstanceDetails {
                 within(field, value, MAX_FIELD_CHARS)?;
             }
         }
-        if instance.tags.len() > MAX_TAGS {
-            return Err(InputError::InvalidField {
-                field: "data.instance.tags",
-                reason: format!("{} tags, at most {MAX_TAGS} allowed", instance.tags.len()),
-            });
-        }
-        for (key, value) in &instance.tags {
-            within("data.instance.tags key", key, MAX_TAG_KEY_CHARS)?;
-            within("data.instance.tags value", value, MAX_TAG_VALUE_CHARS)?;
-        }
-        Ok(())
+        check_tags(
+            [
+                "data.instance.tags",
+                "data.instance.tags key",
+                "data.instance.tags value",
+            ],
+            &instance.tags,
+        )
     }
 }
 
@@ -231,6 +421,8 @@ pub enum EnrichmentStatus {
     /// ORE could not ask EC2 about it: the instance's account has no enrichment role ORE may
     /// assume, or refused it (`enrichment_reason` says which).
     Unavailable,
+    /// Nothing to ask: AWS Health named an entity that is not an AWS resource ORE can look up.
+    NotApplicable,
 }
 
 /// What asking EC2 about an instance gave.
@@ -242,8 +434,13 @@ pub enum Lookup {
     Found(InstanceDetails),
     /// EC2 does not know it.
     NotFound,
-    /// EC2 could not be asked, and why.
+    /// AWS could not be asked, and why.
     Unavailable(String),
+    /// The Tagging API's answer for a resource that is not an instance: its tags (none when it
+    /// has none: the API answers only for resources tagged now or before).
+    Tagged(BTreeMap<String, String>),
+    /// Nothing to ask about (an entity AWS Health names without an ARN).
+    NotApplicable,
 }
 
 impl Lookup {
@@ -251,6 +448,16 @@ impl Lookup {
     pub fn found(&self) -> Option<&InstanceDetails> {
         match self {
             Lookup::Found(instance) => Some(instance),
+            _ => None,
+        }
+    }
+
+    /// The resource's tags, when AWS was asked and answered: EC2's for an instance, the
+    /// Tagging API's for any other resource.
+    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            Lookup::Found(instance) => Some(&instance.tags),
+            Lookup::Tagged(tags) => Some(tags),
             _ => None,
         }
     }
@@ -269,6 +476,7 @@ impl EnrichmentStatus {
             EnrichmentStatus::Enriched => "enriched",
             EnrichmentStatus::NotFound => "not_found",
             EnrichmentStatus::Unavailable => "unavailable",
+            EnrichmentStatus::NotApplicable => "not_applicable",
         }
     }
 }
@@ -311,6 +519,7 @@ mod tests {
             EnrichmentStatus::Enriched,
             EnrichmentStatus::NotFound,
             EnrichmentStatus::Unavailable,
+            EnrichmentStatus::NotApplicable,
         ] {
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }

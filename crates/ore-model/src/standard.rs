@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::ec2::{Ec2StateChange, InstanceState};
 use crate::envelope::Payload;
-use crate::resource::{Lookup, Resource};
+use crate::resource::{Lookup, Resource, RESOURCE_TYPE_EC2_INSTANCE};
 use crate::text::within;
 use crate::timing::Timing;
 use crate::InputError;
@@ -72,7 +72,7 @@ impl StandardMessage {
         lookup: impl Into<Lookup>,
         processed_at: DateTime<Utc>,
     ) -> Self {
-        let resource = Resource::new(&change.target(), lookup, processed_at);
+        let resource = Resource::new(&change.target().into(), lookup, processed_at);
         StandardMessage {
             specversion: SPEC_VERSION.to_owned(),
             id: message_id(&change.event_id, &change.instance_arn),
@@ -120,6 +120,13 @@ impl StandardMessage {
             ("subject", &self.subject),
         ] {
             within(field, value, MAX_FIELD_CHARS)?;
+        }
+        // A state change is an EC2 instance's: its states are EC2's.
+        if self.data.resource.resource_type != RESOURCE_TYPE_EC2_INSTANCE {
+            return Err(InputError::InvalidField {
+                field: "data.resource_type",
+                reason: format!("a state change is an {RESOURCE_TYPE_EC2_INSTANCE}'s"),
+            });
         }
         self.data.resource.check_bounds()
     }

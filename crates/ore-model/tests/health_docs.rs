@@ -1,11 +1,13 @@
 //! Every sample on the AWS Health EventBridge schema reference page (tests/aws-docs/health),
 //! read by the adapter with the outcome it should have: a scheduled change of an EC2 instance
-//! becomes its notice whether the instance is named by id or by ARN; anything else is named as
-//! an event ORE does not read (the rule does not match those either).
+//! becomes its notice whether the instance is named by id or by ARN; every other event (another
+//! category, another service, an entity that is not an ARN, no entity at all) becomes a Health
+//! event notice about what it names.
 
 use ore_model::adapters::RawEvent;
-use ore_model::notice::InstanceNotice;
-use ore_model::{InputError, Payload};
+use ore_model::notice::{AdaptedNotice, HealthCategory, Notice, NoticeKind};
+use ore_model::resource::{RESOURCE_TYPE_HEALTH_ACCOUNT, RESOURCE_TYPE_HEALTH_ENTITY};
+use ore_model::Payload;
 use serde_json::Value;
 
 fn sample(name: &str) -> Value {
@@ -16,7 +18,7 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).expect("the sample")).expect("JSON")
 }
 
-fn notices(event: Value) -> Vec<InstanceNotice> {
+fn notices(event: Value) -> Vec<AdaptedNotice> {
     match RawEvent::from_payload(event) {
         Ok(RawEvent::Notices(notices)) => notices,
         other => panic!("expected notices, got {other:?}"),
@@ -26,15 +28,16 @@ fn notices(event: Value) -> Vec<InstanceNotice> {
 #[test]
 fn the_documented_retirement_names_its_instance_by_arn_and_becomes_its_notice() {
     let [notice] =
-        <[InstanceNotice; 1]>::try_from(notices(sample("ec2-instance-retirement-scheduled")))
+        <[AdaptedNotice; 1]>::try_from(notices(sample("ec2-instance-retirement-scheduled")))
             .expect("one instance");
     let target = &notice.target;
-    assert_eq!(target.instance_id, "i-1234567890abcdef0");
+    assert_eq!(notice.notice.kind(), NoticeKind::ScheduledChange);
+    assert_eq!(target.instance_id(), Some("i-1234567890abcdef0"));
     assert_eq!(target.account, "123456789012");
     assert_eq!(target.region, "us-east-1");
     assert_eq!(
-        target.instance_arn,
-        "arn:aws:ec2:us-east-1:123456789012:instance/i-1234567890abcdef0"
+        target.resource_arn.as_deref(),
+        Some("arn:aws:ec2:us-east-1:123456789012:instance/i-1234567890abcdef0")
     );
     assert_eq!(
         notice.communication.as_deref(),
@@ -65,29 +68,58 @@ fn a_copy_of_a_communication_is_the_same_notice_a_new_page_or_communication_is_n
     assert_eq!(notices(without)[0].communication, None);
 }
 
-#[test]
-fn the_documented_issues_and_other_services_are_named_as_events_ore_does_not_read() {
-    for name in [
-        "ec2-instance-store-drive-performance-degraded-backup",
-        "ec2-operational-issue-public",
-        "elb-api-issue-account-specific",
-        "lambda-planned-lifecycle-event",
-    ] {
-        match RawEvent::from_payload(sample(name)) {
-            Err(InputError::UnexpectedEvent(reason)) => {
-                assert!(reason.contains("scheduledChange"), "{name}: {reason}")
-            }
-            other => panic!("{name}: {other:?}"),
-        }
+fn health_event(notice: &AdaptedNotice) -> &ore_model::notice::HealthEvent {
+    match &notice.notice {
+        Notice::HealthEvent(event) => event,
+        other => panic!("expected a Health event notice, got {other:?}"),
     }
 }
 
 #[test]
-fn the_documented_drive_degradation_would_name_its_instance_by_id_were_it_a_scheduled_change() {
-    let mut event = sample("ec2-instance-store-drive-performance-degraded-backup");
-    event["detail"]["eventTypeCategory"] = "scheduledChange".into();
-    let [notice] = <[InstanceNotice; 1]>::try_from(notices(event)).expect("one instance");
-    assert_eq!(notice.target.instance_id, "i-abcd1111");
+fn the_documented_issues_name_their_instance_or_their_account() {
+    let [degraded] = <[AdaptedNotice; 1]>::try_from(notices(sample(
+        "ec2-instance-store-drive-performance-degraded-backup",
+    )))
+    .expect("one instance");
+    assert_eq!(degraded.target.instance_id(), Some("i-abcd1111"));
     // The impacted region is eventRegion; the backup copy was delivered in us-west-2.
-    assert_eq!(notice.target.region, "us-east-1");
+    assert_eq!(degraded.target.region, "us-east-1");
+    let event = health_event(&degraded);
+    assert_eq!(
+        (event.service.as_str(), event.category),
+        ("EC2", HealthCategory::Issue)
+    );
+    assert!(event.start_time.is_some() && event.end_time.is_some());
+    for name in [
+        "ec2-operational-issue-public",
+        "elb-api-issue-account-specific",
+    ] {
+        let [about_account] =
+            <[AdaptedNotice; 1]>::try_from(notices(sample(name))).expect("one notice");
+        assert_eq!(
+            about_account.target.resource_type, RESOURCE_TYPE_HEALTH_ACCOUNT,
+            "{name}"
+        );
+        assert_eq!(about_account.target.resource_id, "123456789012");
+        assert_eq!(about_account.target.resource_arn, None);
+        assert_eq!(health_event(&about_account).category, HealthCategory::Issue);
+    }
+}
+
+#[test]
+fn the_documented_lambda_lifecycle_event_names_four_entities_that_are_not_arns() {
+    let all = notices(sample("lambda-planned-lifecycle-event"));
+    assert_eq!(all.len(), 4);
+    for notice in &all {
+        assert_eq!(notice.target.resource_type, RESOURCE_TYPE_HEALTH_ENTITY);
+        assert!(notice.target.resource_id.starts_with("arn:lambda-1-"));
+        let event = health_event(notice);
+        assert_eq!(
+            (event.service.as_str(), event.category),
+            ("LAMBDA", HealthCategory::ScheduledChange)
+        );
+        assert_eq!(notice.notice.due(), event.start_time);
+    }
+    let ids: std::collections::HashSet<String> = all.iter().map(|n| n.message_id()).collect();
+    assert_eq!(ids.len(), 4, "one message per entity");
 }

@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use ore_model::adapters::RawEvent;
 use ore_model::message::OreMessage;
 use ore_model::notice::{
-    HealthStatus, InstanceNotice, Notice, NoticeKind, NoticeMessage, SpotAction,
+    AdaptedNotice, HealthStatus, Notice, NoticeKind, NoticeMessage, SpotAction,
 };
 use ore_model::resource::InstanceDetails;
 use ore_model::{from_sqs_body, InputError, Payload};
@@ -34,7 +34,7 @@ fn schema(kind: NoticeKind) -> StandardSchema {
     StandardSchema::load_file(&format!("schemas/{name}.v1.json"))
 }
 
-fn notices(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
+fn notices(payload: Value) -> Result<Vec<AdaptedNotice>, InputError> {
     match RawEvent::from_payload(payload)? {
         RawEvent::Notices(notices) => Ok(notices),
         other => panic!("not a notice: {other:?}"),
@@ -139,8 +139,8 @@ fn the_scheduled_change_reads_aws_health_times_and_words() {
         .description
         .starts_with("EC2 has detected degradation"));
     assert_eq!(
-        notice.target.instance_arn,
-        "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"
+        notice.target.resource_arn.as_deref(),
+        Some("arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890")
     );
 }
 
@@ -193,23 +193,32 @@ fn hostile_health_events_get_a_clear_outcome() {
         .remove("affectedEntities");
     event["resources"] = json!(["i-0abc1234def567890"]);
     assert_eq!(notices(event).unwrap().len(), 1);
-    // Neither: nothing names an instance.
+    // Neither: the event is about the account, a Health event notice.
     let mut event = health();
     event["detail"]["affectedEntities"] = json!([]);
     event["resources"] = json!([]);
-    assert_eq!(
-        invalid_field(RawEvent::from_payload(event)),
-        "detail.affectedEntities"
-    );
-    // Entities that are not instances (a dedicated host, garbage) are skipped.
+    let [about_account] = <[AdaptedNotice; 1]>::try_from(notices(event).unwrap()).unwrap();
+    assert_eq!(about_account.target.resource_type, "health:account");
+    assert_eq!(about_account.notice.kind(), NoticeKind::HealthEvent);
+    // Entities that are not instances (a dedicated host, markup) are entities of their own,
+    // kept as text (escaped where shown); blank ones are skipped.
     let mut event = health();
-    event["detail"]["affectedEntities"] =
-        json!([{"entityValue": "h-0123456789abcdef0"}, {"entityValue": "<script>"}]);
+    event["detail"]["affectedEntities"] = json!([
+        {"entityValue": "h-0123456789abcdef0"},
+        {"entityValue": "<script>\u{7}"},
+        {"entityValue": "  "}
+    ]);
     event["resources"] = json!([]);
-    assert_eq!(
-        invalid_field(RawEvent::from_payload(event)),
-        "detail.affectedEntities"
-    );
+    let entities = notices(event).unwrap();
+    let ids: Vec<&str> = entities
+        .iter()
+        .map(|n| n.target.resource_id.as_str())
+        .collect();
+    assert_eq!(ids, ["h-0123456789abcdef0", "<script>"]);
+    assert!(entities
+        .iter()
+        .all(|n| n.target.resource_type == "health:entity"
+            && n.notice.kind() == NoticeKind::HealthEvent));
 
     // Hundreds of instances: one notice each, duplicates once; past the bound, refused whole.
     let ids = |n: usize| -> Vec<Value> {
@@ -274,17 +283,32 @@ fn hostile_health_events_get_a_clear_outcome() {
     event["detail"]["startTime"] = "2026-12-05T10:00:00Z".into();
     assert!(notices(event).is_ok());
 
-    // Another service, or another category: not ORE's event.
+    // Another service, or another category: a Health event notice about the same instance.
     for (field, value) in [("service", "RDS"), ("eventTypeCategory", "issue")] {
         let mut event = health();
         event["detail"][field] = value.into();
-        let err = RawEvent::from_payload(event).unwrap_err();
-        assert!(
-            matches!(err, InputError::UnexpectedEvent(_)),
-            "{field}: {err}"
-        );
-        assert!(err.to_string().contains(value), "{err}");
+        let [notice] = <[AdaptedNotice; 1]>::try_from(notices(event).unwrap()).unwrap();
+        assert_eq!(notice.notice.kind(), NoticeKind::HealthEvent, "{field}");
+        assert_eq!(notice.target.instance_id(), Some("i-0abc1234def567890"));
     }
+    // A category AWS does not document, or a service name that is not one: named.
+    let mut event = health();
+    event["detail"]["eventTypeCategory"] = "gossip".into();
+    let err = RawEvent::from_payload(event).unwrap_err();
+    assert!(matches!(err, InputError::UnexpectedEvent(_)), "{err}");
+    assert!(err.to_string().contains("gossip"), "{err}");
+    let mut event = health();
+    event["detail"]["service"] = "<b>EC2</b>".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.service"
+    );
+    // An issue needs no start: only a scheduled change does.
+    let mut event = health();
+    event["detail"]["eventTypeCategory"] = "issue".into();
+    event["detail"].as_object_mut().unwrap().remove("startTime");
+    event["detail"].as_object_mut().unwrap().remove("endTime");
+    assert_eq!(notices(event).unwrap()[0].notice.due(), None);
     // An unknown status is a shape error naming it.
     let mut event = health();
     event["detail"]["statusCode"] = "pending".into();

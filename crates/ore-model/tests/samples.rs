@@ -98,7 +98,7 @@ fn standard_samples_are_schema_valid_and_parse() {
             message.id,
             ore_model::standard::message_id(
                 &message.data.resource.source_event_id,
-                &message.data.resource.resource_arn
+                &message.data.resource.key()
             ),
             "{file}: the sample id is the one the normalizer derives"
         );

@@ -12,8 +12,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use ore_model::ec2::InstanceState;
 use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
 use ore_model::notice::{
-    HealthStatus, Notice, NoticeMessage, RebalanceRecommendation, ResourceNotice, ScheduledChange,
-    SpotAction, SpotInterruption,
+    HealthCategory, HealthEvent, HealthStatus, Notice, NoticeMessage, RebalanceRecommendation,
+    ResourceNotice, ScheduledChange, SpotAction, SpotInterruption,
 };
 use ore_model::resource::{EnrichmentStatus, InstanceDetails, Resource};
 use ore_model::standard::{ResourceStateChange, StandardMessage};
@@ -156,12 +156,15 @@ fn fullest_resource() -> Resource {
         partition: "aws".into(),
         resource_type: "ec2:instance".into(),
         resource_id: "i-0abc1234def567890".into(),
-        resource_arn: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890".into(),
+        resource_arn: Some(
+            "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890".into(),
+        ),
+        resource_name: None,
         source_event_id: "e1".into(),
         processed_at: at(9),
         enrichment: EnrichmentStatus::Unavailable,
         enrichment_reason: Some("no enrichment role".into()),
-        instance: InstanceDetails {
+        instance: Some(InstanceDetails {
             name: Some("web-01".into()),
             instance_type: Some("t3.micro".into()),
             availability_zone: Some("eu-west-1a".into()),
@@ -173,7 +176,8 @@ fn fullest_resource() -> Resource {
             platform: Some("Linux/UNIX".into()),
             architecture: Some("x86_64".into()),
             tags: [("Name".to_owned(), "web-01".to_owned())].into(),
-        },
+        }),
+        tags: None,
     }
 }
 
@@ -183,8 +187,30 @@ fn barest_resource() -> Resource {
         account_name: None,
         enrichment: EnrichmentStatus::NotFound,
         enrichment_reason: None,
-        instance: InstanceDetails::default(),
+        instance: Some(InstanceDetails::default()),
         ..fullest_resource()
+    }
+}
+
+/// A Health event's resource with every optional field set: the instance's object and the
+/// Tagging API's answer are each present for some resources, so the schema names both.
+fn fullest_health_resource() -> Resource {
+    Resource {
+        resource_name: Some("web-01".into()),
+        tags: Some([("Name".to_owned(), "web-01".to_owned())].into()),
+        ..fullest_resource()
+    }
+}
+
+/// A Health event's resource that is an entity AWS Health names without an ARN.
+fn barest_health_resource() -> Resource {
+    Resource {
+        resource_type: "health:entity".into(),
+        resource_id: "AWS_ACCOUNT".into(),
+        resource_arn: None,
+        enrichment: EnrichmentStatus::NotApplicable,
+        instance: None,
+        ..barest_resource()
     }
 }
 
@@ -300,6 +326,33 @@ fn each_notice_schema_names_exactly_the_fields_of_its_notice_message() {
             &[(message(barest_resource(), barest), &[])],
         );
     }
+}
+
+#[test]
+fn the_health_event_schema_names_exactly_the_fields_of_its_message() {
+    let event = |start_time, end_time| {
+        Notice::HealthEvent(HealthEvent {
+            event_arn: "arn:aws:health:eu-west-1::event/RDS/X/Y".into(),
+            service: "RDS".into(),
+            event_type_code: "AWS_RDS_MAINTENANCE_SCHEDULED".into(),
+            category: HealthCategory::ScheduledChange,
+            status: HealthStatus::Upcoming,
+            start_time,
+            end_time,
+            description: "maintenance".into(),
+        })
+    };
+    let message = |resource, notice| -> NoticeMessage {
+        with_data::<ResourceNotice, _>(
+            "events/notices/health-event.json",
+            ResourceNotice { resource, notice },
+        )
+    };
+    assert_fields(
+        "schemas/resource-health-event.v1.json",
+        &message(fullest_health_resource(), event(Some(at(10)), Some(at(11)))),
+        &[(message(barest_health_resource(), event(None, None)), &[])],
+    );
 }
 
 #[test]

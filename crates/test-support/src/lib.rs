@@ -38,6 +38,19 @@ pub fn decode_record<T: Payload>(event: &SqsEvent, index: usize) -> T {
     ore_model::from_sqs_body(body).unwrap_or_else(|e| panic!("record {index} does not decode: {e}"))
 }
 
+/// The name of every committed notice sample (`events/notices/<name>.json`): every notice kind
+/// ORE publishes, so a test over notices covers a new kind without naming it.
+pub fn notice_sample_names() -> Vec<String> {
+    json_files("events/notices")
+        .into_iter()
+        .map(|file| {
+            file.trim_start_matches("events/notices/")
+                .trim_end_matches(".json")
+                .to_owned()
+        })
+        .collect()
+}
+
 /// Sorted paths of the JSON files in a folder of the repository.
 pub fn json_files(folder: &str) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(repo_root().join(folder))

@@ -29,7 +29,7 @@ use base64::Engine;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use json::{obj, Json};
 use normalizer::store::memory::MemoryStateStore;
-use normalizer::{DescribeInstance, Descriptions, FlappingRule, IgnoreRule, Normalizer, Settling};
+use normalizer::{DescribeResources, Descriptions, FlappingRule, IgnoreRule, Normalizer, Settling};
 use ore_lambda::fakes::RecordingPublisher;
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
@@ -203,8 +203,8 @@ impl SampleEc2 {
     }
 }
 
-impl DescribeInstance for SampleEc2 {
-    async fn describe_all(
+impl DescribeResources for SampleEc2 {
+    async fn describe_instances(
         &self,
         _: &str,
         region: &str,
@@ -213,6 +213,24 @@ impl DescribeInstance for SampleEc2 {
         Ok(instance_ids
             .iter()
             .map(|id| ((*id).to_owned(), Ok(self.describe(region))))
+            .collect())
+    }
+
+    /// Every other resource is tagged as the sample team's database would be.
+    async fn read_tags(
+        &self,
+        _: &str,
+        _: &str,
+        arns: &[&str],
+    ) -> Result<Descriptions, RecordError> {
+        let tags: std::collections::BTreeMap<String, String> =
+            [("Name", "orders"), ("team", "payments"), ("env", "prod")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        Ok(arns
+            .iter()
+            .map(|arn| ((*arn).to_owned(), Ok(Lookup::Tagged(tags.clone()))))
             .collect())
     }
 }

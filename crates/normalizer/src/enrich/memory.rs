@@ -1,6 +1,7 @@
-//! `DescribeInstances` in memory: answers from a script, for the service's unit tests.
+//! The enrichment port in memory: EC2's answers from a script, the Tagging API's one answer for
+//! every resource, for the service's unit tests.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -8,7 +9,7 @@ use ore_lambda::fakes::Fault;
 use ore_lambda::RecordError;
 use ore_model::resource::{InstanceDetails, Lookup};
 
-use super::{DescribeInstance, Descriptions};
+use super::{DescribeResources, Descriptions};
 
 /// One answer of [`FakeDescriber`]: what EC2 said (`Some` or `None`), or a fault.
 pub type DescribeAnswer = Result<Option<InstanceDetails>, Fault>;
@@ -20,10 +21,13 @@ enum Answer {
     Known(Lookup),
 }
 
-/// `DescribeInstances` answering from a script, one answer per call; the last answer repeats.
+/// `DescribeInstances` answering from a script, one answer per call (the last answer repeats);
+/// `GetResources` answering the same for every resource (no tags, unless told otherwise).
 pub struct FakeDescriber {
     answers: Mutex<VecDeque<Result<Answer, Fault>>>,
     calls: AtomicU32,
+    tags: Result<Lookup, Fault>,
+    tag_calls: AtomicU32,
 }
 
 impl FakeDescriber {
@@ -33,6 +37,8 @@ impl FakeDescriber {
         FakeDescriber {
             answers: Mutex::new(answers.into_iter().map(|a| a.map(Answer::Ec2)).collect()),
             calls: AtomicU32::new(0),
+            tags: Ok(Lookup::Tagged(BTreeMap::new())),
+            tag_calls: AtomicU32::new(0),
         }
     }
 
@@ -43,7 +49,26 @@ impl FakeDescriber {
                 reason.to_owned(),
             )))])),
             calls: AtomicU32::new(0),
+            tags: Ok(Lookup::Unavailable(reason.to_owned())),
+            tag_calls: AtomicU32::new(0),
         }
+    }
+
+    /// Every resource the Tagging API is asked about has `tags`.
+    pub fn with_tags(mut self, tags: BTreeMap<String, String>) -> Self {
+        self.tags = Ok(Lookup::Tagged(tags));
+        self
+    }
+
+    /// Every `GetResources` call fails with `fault`.
+    pub fn with_tags_failing(mut self, fault: Fault) -> Self {
+        self.tags = Err(fault);
+        self
+    }
+
+    /// How many times the service asked the Tagging API (once per batch, account and region).
+    pub fn tag_calls(&self) -> u32 {
+        self.tag_calls.load(Ordering::SeqCst)
     }
 
     /// EC2 knows the instance.
@@ -67,9 +92,9 @@ impl FakeDescriber {
     }
 }
 
-impl DescribeInstance for FakeDescriber {
+impl DescribeResources for FakeDescriber {
     /// One scripted answer per call, for every instance asked about.
-    async fn describe_all(
+    async fn describe_instances(
         &self,
         _account: &str,
         _region: &str,
@@ -92,6 +117,24 @@ impl DescribeInstance for FakeDescriber {
         Ok(instance_ids
             .iter()
             .map(|id| ((*id).to_owned(), Ok(lookup.clone())))
+            .collect())
+    }
+
+    /// The one answer for every ARN asked about.
+    async fn read_tags(
+        &self,
+        _account: &str,
+        _region: &str,
+        arns: &[&str],
+    ) -> Result<Descriptions, RecordError> {
+        self.tag_calls.fetch_add(1, Ordering::SeqCst);
+        let lookup = match &self.tags {
+            Ok(lookup) => lookup.clone(),
+            Err(fault) => return Err(fault.error("tag:GetResources")),
+        };
+        Ok(arns
+            .iter()
+            .map(|arn| ((*arn).to_owned(), Ok(lookup.clone())))
             .collect())
     }
 }

@@ -25,7 +25,7 @@ use crate::decide::{settle, Settling};
 use crate::lanes::{lanes, run_in_lanes};
 use crate::store::{Recorded, StateStore};
 use crate::timing::{assess, Assessment, Event, FlappingRule};
-use crate::{decide, Decision, DescribeInstance, IgnoreRule};
+use crate::{decide, Decision, DescribeResources, IgnoreRule};
 use described::Described;
 
 /// Reads and conditional writes per record before giving the record back to the queue: each
@@ -46,7 +46,7 @@ pub struct Normalizer<D, P, S> {
     clock: Clock,
 }
 
-impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
+impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// A normalizer reading the system clock, with the default flapping rule.
     pub fn new(
         describer: D,
@@ -160,7 +160,8 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// redelivery publishes it (same message id, so consumers can tell).
     async fn record_and_publish(&self, message: StandardMessage) -> Result<Outcome, RecordError> {
         let data = &message.data;
-        let resource = data.resource.resource_arn.as_str();
+        let resource_key = data.resource.key();
+        let resource = resource_key.as_str();
         let state = data.state.as_str();
         let event = Event {
             id: &data.resource.source_event_id,
@@ -215,7 +216,7 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             .publish(body, &message.routing_attributes())
             .await?;
         self.store
-            .mark_published(&message.data.resource.resource_arn, &entry)
+            .mark_published(&message.data.resource.key(), &entry)
             .await?;
         let timing = &entry.timing;
         tracing::info!(
@@ -260,7 +261,7 @@ fn serialize<T: serde::Serialize>(message: &T) -> Result<String, RecordError> {
 
 impl<D, P, S> RecordHandler for Normalizer<D, P, S>
 where
-    D: DescribeInstance + Sync,
+    D: DescribeResources + Sync,
     P: Publish + Sync,
     S: StateStore + Sync,
 {
@@ -309,7 +310,7 @@ where
     }
 }
 
-impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
+impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
     async fn handle_described(
         &self,
         event: RawEvent,
@@ -324,29 +325,29 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     }
 }
 
-/// The warning for a message published without EC2's facts: not found, or not askable.
+/// The warning for a message published without AWS's facts: not found, or not askable.
 fn log_unenriched(
     lookup: &Lookup,
-    instance_id: &str,
+    resource_id: &str,
     account: &str,
     region: &str,
     kind: Option<&'static str>,
 ) {
     match lookup {
-        Lookup::Found(_) => {}
+        Lookup::Found(_) | Lookup::Tagged(_) | Lookup::NotApplicable => {}
         Lookup::NotFound => tracing::warn!(
-            instance_id,
+            instance_id = resource_id,
             region,
             kind,
             "instance not found in EC2; publishing without enrichment"
         ),
         Lookup::Unavailable(reason) => tracing::warn!(
-            instance_id,
+            resource_id,
             account,
             region,
             kind,
             reason = %reason,
-            "enrichment_unavailable: EC2 cannot be asked in the instance's account; publishing without enrichment"
+            "enrichment_unavailable: AWS cannot be asked in the resource's account; publishing without enrichment"
         ),
     }
 }

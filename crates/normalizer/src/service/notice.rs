@@ -1,5 +1,6 @@
-//! The notice path: each instance an AWS notice names is looked up in the store (published
-//! before?), described, filtered by the ignore tag, published and remembered.
+//! The notice path: each resource an AWS notice names is looked up in the store (published
+//! before?), described (EC2) or its tags read (the Tagging API), filtered by the ignore tag,
+//! published and remembered.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -9,13 +10,13 @@ use futures_util::stream::{self, StreamExt};
 use ore_lambda::batch::Outcome;
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
-use ore_model::notice::{InstanceNotice, NoticeMessage};
+use ore_model::notice::{AdaptedNotice, NoticeMessage};
 use tokio::time::Instant;
 
 use super::{log_unenriched, serialize, Described, Normalizer};
 use crate::decide::decide_notice;
 use crate::store::StateStore;
-use crate::{Decision, DescribeInstance};
+use crate::{Decision, DescribeResources};
 
 /// Instances of one notice (an AWS Health event can name many) described and published at once.
 const NOTICE_CONCURRENCY: usize = 8;
@@ -37,14 +38,14 @@ enum NoticeDone {
     Postponed,
 }
 
-impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
+impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// Every instance of the event gets its notice, or the record fails as a whole and is
     /// retried: a notice published before the failure is recognised by its message id in the
     /// store and not published again. A list too long for the record's time is published over
     /// several deliveries the same way (at least one notice each).
     pub(super) async fn notices(
         &self,
-        notices: Vec<InstanceNotice>,
+        notices: Vec<AdaptedNotice>,
         described: &Described<'_, D>,
         deadline: Instant,
     ) -> Result<Outcome, RecordError> {
@@ -100,17 +101,14 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     }
 
     /// Whether this instance's notice went out on an earlier delivery (the store).
-    async fn published_before(&self, notice: &InstanceNotice) -> Result<bool, RecordError> {
+    async fn published_before(&self, notice: &AdaptedNotice) -> Result<bool, RecordError> {
         let target = &notice.target;
         let id = notice.message_id();
-        let published = self
-            .store
-            .notice_published(&target.instance_arn, &id)
-            .await?;
+        let published = self.store.notice_published(&target.key(), &id).await?;
         if published {
             tracing::info!(
                 message_id = %id,
-                instance_id = %target.instance_id,
+                resource_id = %target.resource_id,
                 kind = notice.notice.kind().as_str(),
                 "notice already published; nothing published again"
             );
@@ -121,17 +119,15 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// A notice not published before: described, filtered by the ignore tag, published.
     async fn notice(
         &self,
-        notice: InstanceNotice,
+        notice: AdaptedNotice,
         described: &Described<'_, D>,
     ) -> Result<NoticeDone, RecordError> {
         let target = &notice.target;
         let kind = notice.notice.kind().as_str();
-        let (lookup, _) = described
-            .lookup(&target.account, &target.region, &target.instance_id)
-            .await?;
+        let (lookup, _) = described.lookup_resource(target).await?;
         log_unenriched(
             &lookup,
-            &target.instance_id,
+            &target.resource_id,
             &target.account,
             &target.region,
             Some(kind),
@@ -140,11 +136,11 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
         match decide_notice(&notice, lookup, &self.ignore, now.trunc_subsecs(3)) {
             Decision::Ignore { tag_key, tag_value } => {
                 tracing::info!(
-                    instance_id = %target.instance_id,
+                    resource_id = %target.resource_id,
                     kind,
                     tag_key,
                     tag_value,
-                    "instance is tagged to be ignored; no notice published"
+                    "resource is tagged to be ignored; no notice published"
                 );
                 Ok(NoticeDone::Ignored)
             }
@@ -160,11 +156,11 @@ impl<D: DescribeInstance, P: Publish, S: StateStore> Normalizer<D, P, S> {
             .await?;
         let resource = &message.data.resource;
         self.store
-            .mark_notice_published(&resource.resource_arn, &message.id, message.time)
+            .mark_notice_published(&resource.key(), &message.id, message.time)
             .await?;
         tracing::info!(
             message_id = %message.id,
-            instance_id = %resource.resource_id,
+            resource_id = %resource.resource_id,
             kind = message.kind().as_str(),
             due = ?message.data.notice.due(),
             enrichment = resource.enrichment.as_str(),

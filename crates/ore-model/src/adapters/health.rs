@@ -1,7 +1,13 @@
-//! "AWS Health Event" for EC2 scheduled changes: instance retirement, reboot, network or power
-//! maintenance, scheduled stop or termination. One event can name many instances, by id or by
-//! ARN (the schema reference shows both); each becomes its own notice. AWS writes the window's
-//! times as RFC 2822 (`Sat, 05 Jun 2021 15:10:09 GMT`); RFC 3339 is read too.
+//! "AWS Health Event", every service and every category. One event can name many affected
+//! entities; each becomes its own notice:
+//! - an EC2 instance (by id or by ARN; the schema reference shows both) in an EC2
+//!   `scheduledChange`: a scheduled change (retirement, reboot, network or power maintenance,
+//!   scheduled stop or termination), the message it always was;
+//! - any other entity: a Health event notice about the resource its ARN names (an instance id
+//!   or a volume id is read as the instance or volume), or, for an entity that is not an ARN,
+//!   about that entity; an event naming no entity is about the account.
+//!
+//! AWS writes the times as RFC 2822 (`Sat, 05 Jun 2021 15:10:09 GMT`); RFC 3339 is read too.
 //!
 //! AWS Health may send a communication more than once (a backup copy, `backupEvent`, with a new
 //! EventBridge id) and a long one in pages (`page`/`totalPages`); AWS says the
@@ -15,29 +21,34 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Adapter;
-use crate::ec2::{check, is_account, is_instance_id, is_region, InstanceRef};
+use crate::arn::ResourceArn;
+use crate::ec2::{check, is_account, is_instance_id, is_region};
 use crate::notice::{
-    HealthStatus, InstanceNotice, Notice, ScheduledChange, MAX_DESCRIPTION_CHARS,
-    MAX_EVENT_ARN_CHARS,
+    AdaptedNotice, HealthCategory, HealthEvent, HealthStatus, Notice, ScheduledChange,
+    MAX_DESCRIPTION_CHARS, MAX_EVENT_ARN_CHARS,
+};
+use crate::resource::{
+    ResourceRef, RESOURCE_TYPE_EC2_INSTANCE, RESOURCE_TYPE_HEALTH_ACCOUNT,
+    RESOURCE_TYPE_HEALTH_ENTITY,
 };
 use crate::text::clean_text;
 use crate::InputError;
 
-/// The Health `service` ORE reads.
+/// The Health `service` of EC2, whose instances' scheduled changes keep their own message.
 pub const EC2_SERVICE: &str = "EC2";
-/// The Health category of planned changes.
-pub const SCHEDULED_CHANGE_CATEGORY: &str = "scheduledChange";
-/// More instances than this in one event is refused (to the dead-letter queue, named in the
+/// More entities than this in one event is refused (to the dead-letter queue, named in the
 /// log). Not a time limit (the normalizer publishes a long list over several deliveries): an
 /// EventBridge event is at most 256 KB, which holds about 2,500 affected entities, so more is
 /// not an event AWS Health sends.
-pub const MAX_AFFECTED_INSTANCES: usize = 2_500;
+pub const MAX_AFFECTED_ENTITIES: usize = 2_500;
+/// An entity's id longer than this is cut (a resource id is at most 256 in ORE's messages).
+const MAX_ENTITY_CHARS: usize = 255;
 
-/// Reads AWS Health's EC2 scheduled changes.
-pub struct ScheduledChangeAdapter;
+/// Reads AWS Health's events.
+pub struct HealthAdapter;
 
 #[derive(Debug, Deserialize)]
-struct HealthEvent {
+struct HealthEventWire {
     id: String,
     account: String,
     time: DateTime<Utc>,
@@ -90,84 +101,239 @@ struct Entity {
     aws_account_id: Option<String>,
 }
 
-impl Adapter for ScheduledChangeAdapter {
+impl Adapter for HealthAdapter {
     const SOURCE: &'static str = "aws.health";
     const DETAIL_TYPE: &'static str = "AWS Health Event";
-    type Output = Vec<InstanceNotice>;
+    type Output = Vec<AdaptedNotice>;
 
-    fn adapt(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
-        let event: HealthEvent = serde_json::from_value(payload).map_err(InputError::Shape)?;
+    fn adapt(payload: Value) -> Result<Vec<AdaptedNotice>, InputError> {
+        let event: HealthEventWire = serde_json::from_value(payload).map_err(InputError::Shape)?;
         let detail = event.detail;
-        detail.check_scope()?;
+        let category = detail.category()?;
         detail.check_identity()?;
-        let (start_time, end_time) = detail.window()?;
+        let (start_time, end_time) = detail.window(category)?;
         let description = detail.english_description();
         // The impacted region is eventRegion; `region` is where the event was delivered.
-        let region = detail
-            .event_region
-            .filter(|r| is_region(r))
-            .unwrap_or(event.region);
-        let default_account = detail
-            .affected_account
-            .filter(|a| is_account(a))
-            .unwrap_or_else(|| event.account.clone());
-        let instances = affected_instances(detail.affected_entities, event.resources)?;
+        let place = Place {
+            account: detail
+                .affected_account
+                .clone()
+                .filter(|a| is_account(a))
+                .unwrap_or_else(|| event.account.clone()),
+            region: detail
+                .event_region
+                .clone()
+                .filter(|r| is_region(r))
+                .unwrap_or_else(|| event.region.clone()),
+            partition: partition_of(&detail.event_arn),
+        };
+        let entities = affected_entities(detail.affected_entities, event.resources)?;
         let communication = communication(
             &event.account,
             detail.communication_id.as_deref(),
             detail.page.as_ref(),
         )?;
-        let change = ScheduledChange {
+        let health_event = HealthEventNotice {
             event_arn: detail.event_arn,
+            service: clean_text(&detail.service, 64),
             event_type_code: detail.event_type_code,
+            category,
             status: detail.status_code,
             start_time,
             end_time,
             description,
         };
-        instances
+        let targets: Vec<ResourceRef> = if entities.is_empty() {
+            vec![place.account_itself(&event.id, event.time)]
+        } else {
+            entities
+                .iter()
+                .map(|entity| place.target(&event.id, event.time, entity))
+                .collect()
+        };
+        Ok(targets
             .into_iter()
-            .map(|instance| {
-                // The partition of the entity's ARN where it has one, else the event's.
-                let arns = [instance.arn.unwrap_or_default(), change.event_arn.clone()];
-                let target = InstanceRef::checked(
-                    event.id.clone(),
-                    instance.account.unwrap_or_else(|| default_account.clone()),
-                    instance.region.unwrap_or_else(|| region.clone()),
-                    event.time,
-                    instance.instance_id,
-                    &arns,
-                )?;
-                Ok(InstanceNotice {
-                    target,
-                    notice: Notice::ScheduledChange(change.clone()),
-                    communication: communication.clone(),
-                })
+            .map(|target| AdaptedNotice {
+                notice: health_event.notice_for(&target),
+                target,
+                communication: communication.clone(),
             })
-            .collect()
+            .collect())
     }
 }
 
-impl Detail {
-    /// ORE reads EC2's scheduled changes; another service or category is not this adapter's.
-    fn check_scope(&self) -> Result<(), InputError> {
-        if self.service == EC2_SERVICE && self.event_type_category == SCHEDULED_CHANGE_CATEGORY {
-            return Ok(());
+/// When an event starts and ends, as far as AWS says.
+type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// What the event says, before it is told per entity.
+struct HealthEventNotice {
+    event_arn: String,
+    service: String,
+    event_type_code: String,
+    category: HealthCategory,
+    status: HealthStatus,
+    start_time: Option<DateTime<Utc>>,
+    end_time: Option<DateTime<Utc>>,
+    description: String,
+}
+
+impl HealthEventNotice {
+    /// An EC2 instance's scheduled change keeps the message it always had; anything else is a
+    /// Health event notice.
+    fn notice_for(&self, target: &ResourceRef) -> Notice {
+        match self.start_time {
+            Some(start_time)
+                if self.service == EC2_SERVICE
+                    && self.category == HealthCategory::ScheduledChange
+                    && target.instance_id().is_some() =>
+            {
+                Notice::ScheduledChange(ScheduledChange {
+                    event_arn: self.event_arn.clone(),
+                    event_type_code: self.event_type_code.clone(),
+                    status: self.status,
+                    start_time,
+                    end_time: self.end_time,
+                    description: self.description.clone(),
+                })
+            }
+            _ => Notice::HealthEvent(HealthEvent {
+                event_arn: self.event_arn.clone(),
+                service: self.service.clone(),
+                event_type_code: self.event_type_code.clone(),
+                category: self.category,
+                status: self.status,
+                start_time: self.start_time,
+                end_time: self.end_time,
+                description: self.description.clone(),
+            }),
         }
-        Err(InputError::UnexpectedEvent(format!(
-            "AWS Health event for service {:?}, category {:?}: ORE reads {EC2_SERVICE} {SCHEDULED_CHANGE_CATEGORY} events only",
-            clean_text(&self.service, 32),
-            clean_text(&self.event_type_category, 32),
-        )))
+    }
+}
+
+/// Where the event's entities are, unless an entity's ARN says otherwise.
+struct Place {
+    account: String,
+    region: String,
+    partition: String,
+}
+
+impl Place {
+    /// The resource `entity` names.
+    fn target(&self, event_id: &str, time: DateTime<Utc>, entity: &Entity) -> ResourceRef {
+        let value = entity.entity_value.as_str();
+        let account = entity
+            .aws_account_id
+            .clone()
+            .filter(|a| is_account(a))
+            .unwrap_or_else(|| self.account.clone());
+        let mut target = ResourceRef {
+            event_id: event_id.to_owned(),
+            account,
+            region: self.region.clone(),
+            partition: self.partition.clone(),
+            time,
+            resource_type: RESOURCE_TYPE_HEALTH_ENTITY.to_owned(),
+            resource_id: clean_text(value, MAX_ENTITY_CHARS),
+            resource_arn: None,
+        };
+        // EC2's ids name their resource's type: an instance or a volume by id is that resource.
+        let ec2_type = if is_instance_id(value) {
+            Some("instance")
+        } else if is_volume_id(value) {
+            Some("volume")
+        } else {
+            None
+        };
+        if let Some(kind) = ec2_type {
+            target.resource_type = format!("ec2:{kind}");
+            target.resource_arn = Some(format!(
+                "arn:{}:ec2:{}:{}:{kind}/{value}",
+                target.partition, target.region, target.account
+            ));
+        } else if let Some(arn) = ResourceArn::parse(value) {
+            let resource_type = arn.resource_type();
+            // An instance ARN must name an instance id, as every instance message's does.
+            let id_ok = arn.id.chars().count() <= MAX_ENTITY_CHARS
+                && (resource_type != RESOURCE_TYPE_EC2_INSTANCE || is_instance_id(arn.id));
+            if id_ok {
+                if !arn.account.is_empty() {
+                    target.account = arn.account.to_owned();
+                }
+                if !arn.region.is_empty() {
+                    target.region = arn.region.to_owned();
+                }
+                target.partition = arn.partition.to_owned();
+                target.resource_type = resource_type;
+                target.resource_id = arn.id.to_owned();
+                target.resource_arn = Some(value.to_owned());
+            }
+        }
+        target
     }
 
-    /// The event's ARN and type code, as AWS Health writes them.
+    /// An event that names no entity is about the account.
+    fn account_itself(&self, event_id: &str, time: DateTime<Utc>) -> ResourceRef {
+        ResourceRef {
+            event_id: event_id.to_owned(),
+            account: self.account.clone(),
+            region: self.region.clone(),
+            partition: self.partition.clone(),
+            time,
+            resource_type: RESOURCE_TYPE_HEALTH_ACCOUNT.to_owned(),
+            resource_id: self.account.clone(),
+            resource_arn: None,
+        }
+    }
+}
+
+/// `vol-` and 8 or 17 lowercase hex digits, as EC2 issues volume ids.
+fn is_volume_id(id: &str) -> bool {
+    id.strip_prefix("vol-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17)
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// The partition of the Health event's ARN (`arn:aws-cn:health:…`), `aws` if it names none.
+fn partition_of(event_arn: &str) -> String {
+    event_arn
+        .split(':')
+        .nth(1)
+        .filter(|p| p.starts_with("aws"))
+        .unwrap_or("aws")
+        .to_owned()
+}
+
+impl Detail {
+    /// The event's category, one AWS Health documents.
+    fn category(&self) -> Result<HealthCategory, InputError> {
+        serde_json::from_value(Value::from(self.event_type_category.as_str())).map_err(|_| {
+            InputError::UnexpectedEvent(format!(
+                "AWS Health event of category {:?}: not one AWS documents (issue, accountNotification, scheduledChange, investigation)",
+                clean_text(&self.event_type_category, 32),
+            ))
+        })
+    }
+
+    /// The event's ARN, service and type code, as AWS Health writes them.
     fn check_identity(&self) -> Result<(), InputError> {
         check(
             "detail.eventArn",
             &self.event_arn,
             self.event_arn.starts_with("arn:aws") && self.event_arn.len() <= MAX_EVENT_ARN_CHARS,
             "must be an AWS Health event ARN",
+        )?;
+        check(
+            "detail.service",
+            &self.service,
+            (1..=64).contains(&self.service.len())
+                && self
+                    .service
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            "must be an AWS Health service name",
         )?;
         check(
             "detail.eventTypeCode",
@@ -181,27 +347,32 @@ impl Detail {
         )
     }
 
-    /// The change's window: a start it must have, an end it may have, not before the start.
-    fn window(&self) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), InputError> {
-        let start_time = match self.start_time.as_deref() {
-            Some(text) => health_time("detail.startTime", text)?,
-            None => {
-                return Err(InputError::InvalidField {
-                    field: "detail.startTime",
-                    reason: "a scheduled change needs the start of its window".into(),
-                })
-            }
-        };
+    /// The event's window: a scheduled change must say when it starts; an end, where given, is
+    /// not before the start.
+    fn window(&self, category: HealthCategory) -> Result<Window, InputError> {
+        let start_time = self
+            .start_time
+            .as_deref()
+            .map(|text| health_time("detail.startTime", text))
+            .transpose()?;
+        if start_time.is_none() && category == HealthCategory::ScheduledChange {
+            return Err(InputError::InvalidField {
+                field: "detail.startTime",
+                reason: "a scheduled change needs the start of its window".into(),
+            });
+        }
         let end_time = self
             .end_time
             .as_deref()
             .map(|text| health_time("detail.endTime", text))
             .transpose()?;
-        if end_time.is_some_and(|end| end < start_time) {
-            return Err(InputError::InvalidField {
-                field: "detail.endTime",
-                reason: format!("{end_time:?} is before detail.startTime {start_time}"),
-            });
+        if let (Some(start), Some(end)) = (start_time, end_time) {
+            if end < start {
+                return Err(InputError::InvalidField {
+                    field: "detail.endTime",
+                    reason: format!("{end} is before detail.startTime {start}"),
+                });
+            }
         }
         Ok((start_time, end_time))
     }
@@ -217,104 +388,39 @@ impl Detail {
     }
 }
 
-/// The EC2 instances the event is about, each once: its affected entities, or its `resources`
-/// when it lists no entity; an entity's own account where the event names one. None, or more
-/// than ORE splits one event into, is refused with the field named.
-fn affected_instances(
+/// The entities the event is about, each once: its affected entities, or its `resources` when
+/// it lists no entity (none at all: the event is about the account). More than ORE splits one
+/// event into is refused with the field named.
+fn affected_entities(
     entities: Option<Vec<Entity>>,
     resources: Vec<String>,
-) -> Result<Vec<EntityInstance>, InputError> {
-    let entities: Vec<(String, Option<String>)> = match entities {
-        Some(entities) if !entities.is_empty() => entities
+) -> Result<Vec<Entity>, InputError> {
+    let entities: Vec<Entity> = match entities {
+        Some(entities) if !entities.is_empty() => entities,
+        _ => resources
             .into_iter()
-            .map(|e| (e.entity_value, e.aws_account_id))
+            .map(|value| Entity {
+                entity_value: value,
+                aws_account_id: None,
+            })
             .collect(),
-        _ => resources.into_iter().map(|r| (r, None)).collect(),
     };
-    let total = entities.len();
     let mut seen = HashSet::new();
-    let instances: Vec<EntityInstance> = entities
+    let entities: Vec<Entity> = entities
         .into_iter()
-        .filter_map(|(value, account)| {
-            let mut instance = EntityInstance::read(&value)?;
-            if instance.account.is_none() {
-                instance.account = account.filter(|a| is_account(a));
-            }
-            Some(instance)
-        })
-        .filter(|instance| seen.insert(instance.instance_id.clone()))
+        .filter(|e| !e.entity_value.trim().is_empty())
+        .filter(|e| seen.insert(e.entity_value.clone()))
         .collect();
-    if instances.is_empty() {
-        return Err(InputError::InvalidField {
-            field: "detail.affectedEntities",
-            reason: format!("names no EC2 instance ({total} entities, resources included)"),
-        });
-    }
-    if instances.len() > MAX_AFFECTED_INSTANCES {
+    if entities.len() > MAX_AFFECTED_ENTITIES {
         return Err(InputError::InvalidField {
             field: "detail.affectedEntities",
             reason: format!(
-                "{} instances, at most {MAX_AFFECTED_INSTANCES} in one event",
-                instances.len()
+                "{} entities, at most {MAX_AFFECTED_ENTITIES} in one event",
+                entities.len()
             ),
         });
     }
-    Ok(instances)
-}
-
-/// An EC2 instance an affected entity names: by its id (`i-…`), or by its ARN
-/// (`arn:aws:ec2:us-east-1:123456789012:instance/i-…`), whose account and region then say
-/// where the instance is.
-#[derive(Debug, PartialEq)]
-struct EntityInstance {
-    instance_id: String,
-    account: Option<String>,
-    region: Option<String>,
-    arn: Option<String>,
-}
-
-impl EntityInstance {
-    /// The instance `value` names, or `None` when it names something else (a volume, a
-    /// host, free text).
-    fn read(value: &str) -> Option<Self> {
-        if is_instance_id(value) {
-            return Some(EntityInstance {
-                instance_id: value.to_owned(),
-                account: None,
-                region: None,
-                arn: None,
-            });
-        }
-        let mut parts = value.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some("ec2"),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        )
-        else {
-            return None;
-        };
-        let instance_id = resource.strip_prefix("instance/")?;
-        if !partition.starts_with("aws") || !is_instance_id(instance_id) {
-            return None;
-        }
-        Some(EntityInstance {
-            instance_id: instance_id.to_owned(),
-            account: Some(account.to_owned()).filter(|a| is_account(a)),
-            region: Some(region.to_owned()).filter(|r| is_region(r)),
-            arn: Some(value.to_owned()),
-        })
-    }
+    Ok(entities)
 }
 
 /// The longest `communicationId` read; AWS's are a hash with an optional `-N` suffix.
@@ -375,29 +481,61 @@ fn health_time(field: &'static str, text: &str) -> Result<DateTime<Utc>, InputEr
 mod tests {
     use super::*;
 
+    fn target_of(value: &str) -> ResourceRef {
+        let place = Place {
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            partition: "aws".into(),
+        };
+        let entity = Entity {
+            entity_value: value.into(),
+            aws_account_id: None,
+        };
+        place.target("event-1", Utc::now(), &entity)
+    }
+
     #[test]
-    fn an_entity_names_an_instance_by_id_or_by_arn_and_nothing_else() {
-        let by_id = EntityInstance::read("i-0abc1234def567890").expect("an id");
+    fn an_entity_names_a_resource_by_id_or_by_arn_or_is_an_entity() {
+        let by_id = target_of("i-0abc1234def567890");
+        assert_eq!(by_id.instance_id(), Some("i-0abc1234def567890"));
         assert_eq!(
-            (by_id.instance_id.as_str(), by_id.account, by_id.region),
-            ("i-0abc1234def567890", None, None)
+            by_id.resource_arn.as_deref(),
+            Some("arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890")
         );
         let arn = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc1234def567890";
-        let by_arn = EntityInstance::read(arn).expect("an ARN");
-        assert_eq!(by_arn.instance_id, "i-0abc1234def567890");
-        assert_eq!(by_arn.account.as_deref(), Some("123456789012"));
-        assert_eq!(by_arn.region.as_deref(), Some("us-east-1"));
-        assert_eq!(by_arn.arn.as_deref(), Some(arn));
-        for other in [
-            "vol-0123456789abcdef0",
-            "arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0",
-            "arn:aws:rds:us-east-1:123456789012:db:orders",
+        let by_arn = target_of(arn);
+        assert_eq!(by_arn.instance_id(), Some("i-0abc1234def567890"));
+        assert_eq!(
+            (by_arn.account.as_str(), by_arn.region.as_str()),
+            ("123456789012", "us-east-1")
+        );
+        let volume = target_of("vol-0123456789abcdef0");
+        assert_eq!(volume.resource_type, "ec2:volume");
+        assert_eq!(
+            volume.resource_arn.as_deref(),
+            Some("arn:aws:ec2:eu-west-1:111122223333:volume/vol-0123456789abcdef0")
+        );
+        let db = target_of("arn:aws:rds:eu-west-1:123456789012:db:orders");
+        assert_eq!(
+            (db.resource_type.as_str(), db.resource_id.as_str()),
+            ("rds:db", "orders")
+        );
+        for entity in [
             "arn:aws:ec2:us-east-1:123456789012:instance/not-an-instance",
-            "UNKNOWN",
-            "",
+            "arn:lambda-1-101002929",
+            "AWS_ACCOUNT",
+            "example.com",
         ] {
-            assert_eq!(EntityInstance::read(other), None, "{other}");
+            let target = target_of(entity);
+            assert_eq!(
+                target.resource_type, RESOURCE_TYPE_HEALTH_ENTITY,
+                "{entity}"
+            );
+            assert_eq!(target.resource_id, entity);
+            assert_eq!(target.resource_arn, None);
         }
+        let long = target_of(&"x".repeat(1000));
+        assert_eq!(long.resource_id.chars().count(), MAX_ENTITY_CHARS + 1);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::ec2::{Ec2StateChange, EC2_SOURCE, STATE_CHANGE_DETAIL_TYPE};
 use crate::envelope::Payload;
 use crate::heartbeat::{HeartbeatEvent, HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SOURCE};
-use crate::notice::InstanceNotice;
+use crate::notice::AdaptedNotice;
 use crate::InputError;
 
 pub mod health;
@@ -59,7 +59,7 @@ pub enum RawEvent {
     /// EC2's state-change notification.
     StateChange(Ec2StateChange),
     /// A notice of what will happen, one per affected instance (AWS Health can name many).
-    Notices(Vec<InstanceNotice>),
+    Notices(Vec<AdaptedNotice>),
     /// ORE's canary.
     Heartbeat(HeartbeatEvent),
 }
@@ -76,8 +76,8 @@ impl Payload for RawEvent {
         let detail_type = payload.get("detail-type").and_then(Value::as_str);
         if is::<StateChangeAdapter>(source, detail_type) {
             StateChangeAdapter::adapt(payload).map(RawEvent::StateChange)
-        } else if is::<health::ScheduledChangeAdapter>(source, detail_type) {
-            health::ScheduledChangeAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<health::HealthAdapter>(source, detail_type) {
+            health::HealthAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<spot_interruption::SpotInterruptionAdapter>(source, detail_type) {
             spot_interruption::SpotInterruptionAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<rebalance::RebalanceAdapter>(source, detail_type) {

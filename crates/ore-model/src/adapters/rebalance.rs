@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::Adapter;
 use crate::ec2::EC2_SOURCE;
 use crate::ec2::{Ec2Event, InstanceDetail};
-use crate::notice::{InstanceNotice, Notice, RebalanceRecommendation};
+use crate::notice::{AdaptedNotice, Notice, RebalanceRecommendation};
 use crate::InputError;
 
 /// Reads the rebalance recommendation.
@@ -28,12 +28,12 @@ struct Detail {
 impl Adapter for RebalanceAdapter {
     const SOURCE: &'static str = EC2_SOURCE;
     const DETAIL_TYPE: &'static str = "EC2 Instance Rebalance Recommendation";
-    type Output = Vec<InstanceNotice>;
+    type Output = Vec<AdaptedNotice>;
 
-    fn adapt(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
+    fn adapt(payload: Value) -> Result<Vec<AdaptedNotice>, InputError> {
         let (target, _) = Ec2Event::<Detail>::parse(payload)?;
-        Ok(vec![InstanceNotice {
-            target,
+        Ok(vec![AdaptedNotice {
+            target: target.into(),
             notice: Notice::RebalanceRecommendation(RebalanceRecommendation {}),
             communication: None,
         }])

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::Adapter;
 use crate::ec2::EC2_SOURCE;
 use crate::ec2::{Ec2Event, InstanceDetail};
-use crate::notice::{InstanceNotice, Notice, SpotAction, SpotInterruption, SPOT_WARNING_LEAD};
+use crate::notice::{AdaptedNotice, Notice, SpotAction, SpotInterruption, SPOT_WARNING_LEAD};
 use crate::InputError;
 
 /// Reads the Spot interruption warning.
@@ -30,13 +30,13 @@ struct Detail {
 impl Adapter for SpotInterruptionAdapter {
     const SOURCE: &'static str = EC2_SOURCE;
     const DETAIL_TYPE: &'static str = "EC2 Spot Instance Interruption Warning";
-    type Output = Vec<InstanceNotice>;
+    type Output = Vec<AdaptedNotice>;
 
-    fn adapt(payload: Value) -> Result<Vec<InstanceNotice>, InputError> {
+    fn adapt(payload: Value) -> Result<Vec<AdaptedNotice>, InputError> {
         let (target, detail) = Ec2Event::<Detail>::parse(payload)?;
         let action_time = target.time + SPOT_WARNING_LEAD;
-        Ok(vec![InstanceNotice {
-            target,
+        Ok(vec![AdaptedNotice {
+            target: target.into(),
             notice: Notice::SpotInterruption(SpotInterruption {
                 action: detail.instance_action,
                 action_time,

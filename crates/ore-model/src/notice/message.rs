@@ -1,4 +1,4 @@
-//! A notice as a message: what an adapter hands the normalizer ([`InstanceNotice`]) and the
+//! A notice as a message: what an adapter hands the normalizer ([`AdaptedNotice`]) and the
 //! CloudEvent it publishes ([`NoticeMessage`]), with the checks every reader of one makes.
 
 use chrono::{DateTime, Utc};
@@ -7,18 +7,17 @@ use serde_json::Value;
 
 use super::{Notice, NoticeKind};
 use crate::cloudevent::{CloudEvent, DATA_CONTENT_TYPE, SPEC_VERSION};
-use crate::ec2::InstanceRef;
 use crate::envelope::Payload;
-use crate::resource::{Lookup, Resource};
+use crate::resource::{Lookup, Resource, ResourceRef};
 use crate::standard::message_id;
 use crate::text::within;
 use crate::InputError;
 
-/// One instance's notice, as an adapter hands it to the normalizer.
+/// One resource's notice, as an adapter hands it to the normalizer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstanceNotice {
-    /// The instance and the event naming it.
-    pub target: InstanceRef,
+pub struct AdaptedNotice {
+    /// The resource and the event naming it.
+    pub target: ResourceRef,
     /// What will happen.
     pub notice: Notice,
     /// What AWS says identifies this notice across its copies, when it says more than the
@@ -28,15 +27,15 @@ pub struct InstanceNotice {
     pub communication: Option<String>,
 }
 
-impl InstanceNotice {
+impl AdaptedNotice {
     /// The notice message's id, which is also its de-duplication key: the same for every copy
-    /// of one communication about one instance.
+    /// of one communication about one resource.
     pub fn message_id(&self) -> String {
         let source = self
             .communication
             .as_deref()
             .unwrap_or(&self.target.event_id);
-        message_id(source, &self.target.instance_arn)
+        message_id(source, &self.target.key())
     }
 }
 
@@ -46,7 +45,7 @@ pub type NoticeMessage = CloudEvent<ResourceNotice>;
 /// The `data` of a notice message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceNotice {
-    /// The resource and what EC2 says of it.
+    /// The resource and what AWS says of it.
     #[serde(flatten)]
     pub resource: Resource,
     /// What will happen to it.
@@ -55,9 +54,9 @@ pub struct ResourceNotice {
 }
 
 impl NoticeMessage {
-    /// The message for one instance's notice, with what EC2 said of the instance.
+    /// The message for one resource's notice, with what AWS said of the resource.
     pub fn new(
-        notice: &InstanceNotice,
+        notice: &AdaptedNotice,
         lookup: impl Into<Lookup>,
         processed_at: DateTime<Utc>,
     ) -> Self {
@@ -69,7 +68,7 @@ impl NoticeMessage {
             id: notice.message_id(),
             source: resource.event_source(),
             event_type: kind.event_type().to_owned(),
-            subject: target.instance_id.clone(),
+            subject: target.resource_id.clone(),
             time: target.time,
             datacontenttype: DATA_CONTENT_TYPE.to_owned(),
             dataschema: kind.data_schema().to_owned(),
@@ -97,7 +96,7 @@ impl NoticeMessage {
         ]
     }
 
-    /// A readable name for people: the Name tag, else the instance id.
+    /// A readable name for people: the Name tag, else the resource's id.
     pub fn display_name(&self) -> &str {
         self.data.resource.display_name()
     }

@@ -1,8 +1,9 @@
-//! What will happen to an instance, as opposed to what just did: AWS Health's scheduled changes
-//! (retirement, reboot and network/power maintenance, scheduled stop or termination), Spot
+//! What AWS tells of a resource besides its state: AWS Health's scheduled changes to EC2
+//! instances (retirement, reboot and network/power maintenance, scheduled stop or termination),
+//! every other AWS Health event (any service, any category, any affected entity), Spot
 //! interruption warnings and rebalance recommendations. Each is a standard message of its own
 //! `type` and `dataschema` (`schemas/<name>.v1.json`), sharing the resource part with the
-//! state-change message; the adapters in [`crate::adapters`] build the [`InstanceNotice`]s.
+//! state-change message; the adapters in [`crate::adapters`] build the [`AdaptedNotice`]s.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use crate::text::within;
 use crate::InputError;
 
 mod message;
-pub use message::{InstanceNotice, NoticeMessage, ResourceNotice};
+pub use message::{AdaptedNotice, NoticeMessage, ResourceNotice};
 
 /// AWS's description of a scheduled change is free text from elsewhere; past this it is cut
 /// (with an ellipsis) so a message stays well within SNS's and SES's limits.
@@ -30,14 +31,17 @@ pub enum NoticeKind {
     SpotInterruption,
     /// EC2 recommends moving off the Spot instance before it is interrupted.
     RebalanceRecommendation,
+    /// Any other AWS Health event about a resource, or about the account.
+    HealthEvent,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 3] = [
+    pub const ALL: [NoticeKind; 4] = [
         NoticeKind::ScheduledChange,
         NoticeKind::SpotInterruption,
         NoticeKind::RebalanceRecommendation,
+        NoticeKind::HealthEvent,
     ];
 
     /// The message `type`: stable across schema versions, subscribers route on it.
@@ -46,6 +50,7 @@ impl NoticeKind {
             NoticeKind::ScheduledChange => "org.ore.resource.change-scheduled",
             NoticeKind::SpotInterruption => "org.ore.resource.spot-interruption-warned",
             NoticeKind::RebalanceRecommendation => "org.ore.resource.rebalance-recommended",
+            NoticeKind::HealthEvent => "org.ore.resource.health-event",
         }
     }
 
@@ -57,6 +62,7 @@ impl NoticeKind {
             NoticeKind::RebalanceRecommendation => {
                 "urn:ore:schema:resource-rebalance-recommended:1"
             }
+            NoticeKind::HealthEvent => "urn:ore:schema:resource-health-event:1",
         }
     }
 
@@ -66,6 +72,7 @@ impl NoticeKind {
             NoticeKind::ScheduledChange => "scheduled-change",
             NoticeKind::SpotInterruption => "spot-interruption",
             NoticeKind::RebalanceRecommendation => "rebalance-recommendation",
+            NoticeKind::HealthEvent => "health-event",
         }
     }
 
@@ -137,6 +144,55 @@ impl ScheduledChange {
     }
 }
 
+/// AWS Health's category of an event, in AWS's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HealthCategory {
+    /// Something is wrong with a service (or a resource).
+    Issue,
+    /// Something to know or do about the account (a deprecation, a certificate to renew).
+    AccountNotification,
+    /// A planned change.
+    ScheduledChange,
+    /// AWS is looking into something (documented, not yet sent).
+    Investigation,
+}
+
+impl HealthCategory {
+    /// The wire name, as AWS Health writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthCategory::Issue => "issue",
+            HealthCategory::AccountNotification => "accountNotification",
+            HealthCategory::ScheduledChange => "scheduledChange",
+            HealthCategory::Investigation => "investigation",
+        }
+    }
+}
+
+/// An AWS Health event about one resource (or the account), whatever its service and category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthEvent {
+    /// The Health event's ARN.
+    pub event_arn: String,
+    /// The service AWS names, e.g. `RDS`, `LAMBDA`, `ELASTICLOADBALANCING`.
+    pub service: String,
+    /// AWS's event type code, e.g. `AWS_RDS_MAINTENANCE_SCHEDULED`.
+    pub event_type_code: String,
+    /// The event's category.
+    pub category: HealthCategory,
+    /// The event's status.
+    pub status: HealthStatus,
+    /// When it starts (or started), if AWS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime<Utc>>,
+    /// When it ends (or ended), if AWS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+    /// AWS's description (untrusted text: escaped in mail, guarded in CSV).
+    pub description: String,
+}
+
 /// What EC2 will do to the Spot instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -184,6 +240,8 @@ pub enum Notice {
     SpotInterruption(SpotInterruption),
     /// `data.rebalance_recommendation`.
     RebalanceRecommendation(RebalanceRecommendation),
+    /// `data.health_event`.
+    HealthEvent(HealthEvent),
 }
 
 impl Notice {
@@ -193,45 +251,64 @@ impl Notice {
             Notice::ScheduledChange(_) => NoticeKind::ScheduledChange,
             Notice::SpotInterruption(_) => NoticeKind::SpotInterruption,
             Notice::RebalanceRecommendation(_) => NoticeKind::RebalanceRecommendation,
+            Notice::HealthEvent(_) => NoticeKind::HealthEvent,
         }
     }
 
-    /// When the notice says something happens to the instance: the window's start, the Spot
-    /// action's time, nothing for a recommendation.
+    /// When the notice says something will happen to the resource: the window's start, the
+    /// Spot action's time; nothing for a recommendation or a Health event that is not a
+    /// planned change.
     pub fn due(&self) -> Option<DateTime<Utc>> {
         match self {
             Notice::ScheduledChange(change) => Some(change.start_time),
             Notice::SpotInterruption(warning) => Some(warning.action_time),
             Notice::RebalanceRecommendation(_) => None,
+            Notice::HealthEvent(event) => event
+                .start_time
+                .filter(|_| event.category == HealthCategory::ScheduledChange),
         }
     }
 
     /// The kind's own bounds on what AWS wrote (the resource's are `Resource::check_bounds`).
     pub(crate) fn check_bounds(&self) -> Result<(), InputError> {
-        if let Notice::ScheduledChange(change) = self {
-            within(
-                "data.scheduled_change.event_arn",
-                &change.event_arn,
-                MAX_EVENT_ARN_CHARS,
-            )?;
-            within(
-                "data.scheduled_change.event_type_code",
-                &change.event_type_code,
-                100,
-            )?;
-            within(
-                "data.scheduled_change.description",
-                &change.description,
-                MAX_DESCRIPTION_CHARS + 1,
-            )?;
-            if change.end_time.is_some_and(|end| end < change.start_time) {
-                return Err(InputError::InvalidField {
-                    field: "data.scheduled_change.end_time",
-                    reason: "before start_time".into(),
-                });
+        match self {
+            Notice::ScheduledChange(change) => {
+                check_health_words(
+                    [
+                        "data.scheduled_change.event_arn",
+                        "data.scheduled_change.event_type_code",
+                        "data.scheduled_change.description",
+                    ],
+                    &change.event_arn,
+                    &change.event_type_code,
+                    &change.description,
+                )?;
+                check_window(
+                    "data.scheduled_change.end_time",
+                    Some(change.start_time),
+                    change.end_time,
+                )
             }
+            Notice::HealthEvent(event) => {
+                check_health_words(
+                    [
+                        "data.health_event.event_arn",
+                        "data.health_event.event_type_code",
+                        "data.health_event.description",
+                    ],
+                    &event.event_arn,
+                    &event.event_type_code,
+                    &event.description,
+                )?;
+                within("data.health_event.service", &event.service, 64)?;
+                check_window(
+                    "data.health_event.end_time",
+                    event.start_time,
+                    event.end_time,
+                )
+            }
+            Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => Ok(()),
         }
-        Ok(())
     }
 
     /// The facts every kind shares, as far as it has them: what consumers that do not know the
@@ -253,7 +330,44 @@ impl Notice {
                 ..NoticeFacets::default()
             },
             Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+            Notice::HealthEvent(event) => NoticeFacets {
+                window_start: event.start_time,
+                window_end: event.end_time,
+                code: Some(&event.event_type_code),
+                status: Some(event.status.as_str()),
+                reference: Some(&event.event_arn),
+                description: Some(&event.description),
+            },
         }
+    }
+}
+
+/// What every AWS Health notice carries in AWS's words, held to its bounds; `fields` name the
+/// three in a refusal.
+fn check_health_words(
+    fields: [&'static str; 3],
+    event_arn: &str,
+    event_type_code: &str,
+    description: &str,
+) -> Result<(), InputError> {
+    let [arn_field, code_field, description_field] = fields;
+    within(arn_field, event_arn, MAX_EVENT_ARN_CHARS)?;
+    within(code_field, event_type_code, 100)?;
+    within(description_field, description, MAX_DESCRIPTION_CHARS + 1)
+}
+
+/// A window's end, where AWS gives one, is not before its start.
+fn check_window(
+    end_field: &'static str,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> Result<(), InputError> {
+    match (start, end) {
+        (Some(start), Some(end)) if end < start => Err(InputError::InvalidField {
+            field: end_field,
+            reason: "before the start".into(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -16,7 +16,7 @@ use ore_lambda::RecordError;
 use ore_model::resource::{InstanceDetails, Lookup};
 
 use super::instance_details;
-use crate::Descriptions;
+use crate::enrich::Descriptions;
 
 /// Instance ids per `DescribeInstances` call: a request of a few kilobytes (a batch names at most
 /// 10 state changes; an AWS Health event can name hundreds of instances).

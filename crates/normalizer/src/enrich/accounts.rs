@@ -1,6 +1,6 @@
 //! The member accounts' side of enrichment: the role ORE assumes in each (STS `AssumeRole`),
-//! the EC2 client its credentials make, kept until shortly before they expire, and a refusal
-//! remembered for a while.
+//! the clients its credentials make (EC2, the Tagging API), kept until shortly before they
+//! expire, and a refusal remembered for a while.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -19,6 +19,25 @@ pub const SESSION_DURATION: Duration = Duration::from_secs(3600);
 /// A refused account is asked again after this long, not on every record.
 pub const REFUSAL_MEMORY: Duration = Duration::from_secs(5 * 60);
 
+/// The clients that look resources up in one account.
+#[derive(Debug, Clone)]
+pub(super) struct Clients {
+    /// `DescribeInstances`.
+    pub(super) ec2: aws_sdk_ec2::Client,
+    /// `GetResources`.
+    pub(super) tagging: aws_sdk_resourcegroupstagging::Client,
+}
+
+impl Clients {
+    /// Both clients on `sdk`'s credentials.
+    pub(super) fn new(sdk: &SdkConfig) -> Self {
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(sdk),
+            tagging: aws_sdk_resourcegroupstagging::Client::new(sdk),
+        }
+    }
+}
+
 /// How the normalizer reaches member accounts: the role it assumes in each, and what it holds.
 #[derive(Debug)]
 pub(super) struct MemberAccounts {
@@ -34,9 +53,9 @@ pub(super) struct MemberAccounts {
 /// What the normalizer holds for one member account.
 #[derive(Debug, Clone)]
 enum Access {
-    /// An EC2 client with the assumed role's credentials, to be replaced at `renew_at`.
+    /// Clients with the assumed role's credentials, to be replaced at `renew_at`.
     Granted {
-        client: aws_sdk_ec2::Client,
+        clients: Clients,
         renew_at: SystemTime,
     },
     /// The account refused (or has no role): not asked again before `until`.
@@ -76,15 +95,15 @@ impl MemberAccounts {
         }
     }
 
-    /// An EC2 client for `account`, or why there is none.
-    pub(super) async fn client(
+    /// The clients for `account`, or why there are none.
+    pub(super) async fn clients(
         &self,
         account: &str,
-    ) -> Result<Result<aws_sdk_ec2::Client, String>, RecordError> {
+    ) -> Result<Result<Clients, String>, RecordError> {
         let mut access = self.access.lock().await;
         match access.get(account) {
-            Some(Access::Granted { client, renew_at }) if SystemTime::now() < *renew_at => {
-                return Ok(Ok(client.clone()));
+            Some(Access::Granted { clients, renew_at }) if SystemTime::now() < *renew_at => {
+                return Ok(Ok(clients.clone()));
             }
             Some(Access::Refused { reason, until }) if Instant::now() < *until => {
                 return Ok(Err(reason.clone()));
@@ -103,18 +122,18 @@ impl MemberAccounts {
                 return Ok(Err(reason));
             }
         };
-        let (client, expires) = self.client_with(credentials);
+        let (clients, expires) = self.clients_with(credentials);
         let renew_at = expires
             .checked_sub(CREDENTIALS_MARGIN)
             .unwrap_or_else(SystemTime::now);
         access.insert(
             account.to_owned(),
             Access::Granted {
-                client: client.clone(),
+                clients: clients.clone(),
                 renew_at,
             },
         );
-        Ok(Ok(client))
+        Ok(Ok(clients))
     }
 
     /// The enrichment role's credentials in `account`, or why that account refuses ORE (the
@@ -152,11 +171,8 @@ impl MemberAccounts {
         }
     }
 
-    /// An EC2 client acting with the assumed role's `credentials`, and when they expire.
-    fn client_with(
-        &self,
-        credentials: aws_sdk_sts::types::Credentials,
-    ) -> (aws_sdk_ec2::Client, SystemTime) {
+    /// Clients acting with the assumed role's `credentials`, and when they expire.
+    fn clients_with(&self, credentials: aws_sdk_sts::types::Credentials) -> (Clients, SystemTime) {
         let expires = SystemTime::try_from(credentials.expiration)
             .unwrap_or_else(|_| SystemTime::now() + SESSION_DURATION);
         let provider = aws_credential_types::Credentials::new(
@@ -166,11 +182,13 @@ impl MemberAccounts {
             Some(expires),
             "ore-enrichment-role",
         );
-        let client = aws_sdk_ec2::Client::from_conf(
-            aws_sdk_ec2::config::Builder::from(&self.sdk)
-                .credentials_provider(provider)
-                .build(),
-        );
-        (client, expires)
+        let assumed = self
+            .sdk
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+        (Clients::new(&assumed), expires)
     }
 }

@@ -1,0 +1,110 @@
+//! The enrichment port on AWS: EC2's `DescribeInstances` and the Tagging API's `GetResources`,
+//! a batch's resources of one account and region at once, in their own account: the function's
+//! credentials at home, and in a member account those of the enrichment role ORE assumes there
+//! (STS `AssumeRole`), kept per account until shortly before they expire.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::SdkConfig;
+use ore_lambda::RecordError;
+use ore_model::resource::Lookup;
+
+use super::accounts::{Clients, MemberAccounts};
+use super::{ec2, tagging, DescribeResources, Descriptions};
+
+/// EC2 and the Tagging API through the SDK clients built once per cold start.
+#[derive(Debug)]
+pub struct AwsDescriber {
+    home: Clients,
+    accounts: Option<MemberAccounts>,
+    describe_calls: AtomicU32,
+    get_resources_calls: AtomicU32,
+}
+
+impl AwsDescriber {
+    /// Look up resources with `sdk`'s credentials, in this account only.
+    pub fn new(sdk: &SdkConfig) -> Self {
+        AwsDescriber {
+            home: Clients::new(sdk),
+            accounts: None,
+            describe_calls: AtomicU32::new(0),
+            get_resources_calls: AtomicU32::new(0),
+        }
+    }
+
+    /// Look up resources of `home_account` with the function's own credentials, and those of
+    /// any other account through the role `role_name` there.
+    pub fn across_accounts(sdk: &SdkConfig, home_account: &str, role_name: &str) -> Self {
+        AwsDescriber {
+            accounts: Some(MemberAccounts::new(sdk, home_account, role_name)),
+            ..AwsDescriber::new(sdk)
+        }
+    }
+
+    /// How many times STS was asked for credentials since the cold start.
+    pub fn assume_role_calls(&self) -> u32 {
+        self.accounts
+            .as_ref()
+            .map_or(0, |a| a.assume_calls.load(Ordering::SeqCst))
+    }
+
+    /// How many `DescribeInstances` requests (pages included) were sent since the cold start.
+    pub fn describe_instances_calls(&self) -> u32 {
+        self.describe_calls.load(Ordering::SeqCst)
+    }
+
+    /// How many `GetResources` requests were sent since the cold start.
+    pub fn get_resources_calls(&self) -> u32 {
+        self.get_resources_calls.load(Ordering::SeqCst)
+    }
+
+    /// The clients that may look up `account`'s resources, or why there are none.
+    async fn clients_for(&self, account: &str) -> Result<Result<Clients, String>, RecordError> {
+        match &self.accounts {
+            Some(members) if account != members.home_account => members.clients(account).await,
+            _ => Ok(Ok(self.home.clone())),
+        }
+    }
+}
+
+/// Every one of `keys` unavailable for `reason`.
+fn all_unavailable(keys: &[&str], reason: &str) -> Descriptions {
+    keys.iter()
+        .map(|key| {
+            (
+                (*key).to_owned(),
+                Ok(Lookup::Unavailable(reason.to_owned())),
+            )
+        })
+        .collect()
+}
+
+impl DescribeResources for AwsDescriber {
+    async fn describe_instances(
+        &self,
+        account: &str,
+        region: &str,
+        instance_ids: &[&str],
+    ) -> Result<Descriptions, RecordError> {
+        match self.clients_for(account).await? {
+            Ok(clients) => {
+                ec2::describe(&clients.ec2, region, instance_ids, &self.describe_calls).await
+            }
+            Err(reason) => Ok(all_unavailable(instance_ids, &reason)),
+        }
+    }
+
+    async fn read_tags(
+        &self,
+        account: &str,
+        region: &str,
+        arns: &[&str],
+    ) -> Result<Descriptions, RecordError> {
+        match self.clients_for(account).await? {
+            Ok(clients) => {
+                tagging::read(&clients.tagging, region, arns, &self.get_resources_calls).await
+            }
+            Err(reason) => Ok(all_unavailable(arns, &reason)),
+        }
+    }
+}
