@@ -200,7 +200,38 @@ def notices(aws, bus, pump, web, expected):
         bus.put(events[-1])
         expected["notices"].append((spot, kind))
         pump()
+    events.append(table_issue(aws, now))
+    bus.put(events[-1])
+    expected["notices"].append((events[-1]["resources"][0].rsplit("/", 1)[-1], "org.ore.resource.health-event"))
+    pump()
     return events
+
+
+def table_issue(aws, now):
+    """AWS Health reports an issue affecting a tagged DynamoDB table: the committed Health sample
+    (events/eventbridge/health-event.json, the documented shape) as an account-specific `issue` of
+    DYNAMODB naming a table created in the emulator, whose tags (team payments) the normalizer reads
+    from the Tagging API."""
+    table = f"orders-{uuid.uuid4().hex[:8]}"
+    arn = aws.dynamodb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        Tags=[{"Key": "Name", "Value": "orders"}, {"Key": "team", "Value": "payments"}])["TableDescription"]["TableArn"]
+    event = json.loads((SAMPLES / "health-event.json").read_text())
+    code = "AWS_DYNAMODB_OPERATIONAL_ISSUE"
+    event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION, "resources": [arn]})
+    event["detail"].update(
+        eventArn=f"arn:aws:health:{REGION}::event/DYNAMODB/{code}/{code}_{uuid.uuid4()}", service="DYNAMODB",
+        eventTypeCode=code, eventTypeCategory="issue", statusCode="open", communicationId=uuid.uuid4().hex,
+        startTime=(now - dt.timedelta(minutes=20)).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        eventDescription=[{"language": "en_US", "latestDescription":
+                           "We are investigating increased error rates for requests to tables in the region."}],
+        affectedEntities=[{"entityValue": arn, "status": "IMPAIRED"}])
+    event["detail"].pop("endTime")
+    say(f"AWS Health reports an issue affecting DynamoDB table {table} (orders)")
+    return event
 
 
 def replay(bus, files, pump):

@@ -179,7 +179,9 @@ class Document:
             condition, when_true, when_false = value["Fn::If"]
             chosen = when_true if self.condition(condition, parameters) else when_false
             return self.resolve(chosen, parameters, physical)
-        return {k: self.resolve(v, parameters, physical) for k, v in value.items()}
+        # A property whose value is AWS::NoValue is left out, as CloudFormation does.
+        resolved = {k: self.resolve(v, parameters, physical) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not None}
 
     def condition(self, name, parameters):
         return self._evaluate(self.doc["Conditions"][name], parameters)

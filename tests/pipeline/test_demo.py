@@ -25,8 +25,8 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     assert len(expected) == 8 + 16 + 4 + 6 + 4, \
         "the day, the 8 workers, the reversed instance, the flapping one, the member account's instance"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 80, \
-        "28 events of the day and 3 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
+    assert summary["events_in"] == 82, \
+        "28 events of the day and 4 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
         "4 forwarded by the member"
 
 
@@ -35,7 +35,7 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert summary["csv_records"] == len(rows)
     changes = [r for r in rows if r["message_type"] == "org.ore.resource.state-changed"]
-    assert len(rows) - len(changes) == 3, "one record per notice"
+    assert len(rows) - len(changes) == 4, "one record per notice"
     assert sorted((r["resource_id"], r["state"]) for r in changes) == sorted(map(tuple, summary["expected_transitions"]))
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
     assert len(summary["ignored_transitions"]) == 4
@@ -46,7 +46,7 @@ def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(s
     texts = [p.read_text() for p in sorted((run.folder / "emails").glob("*.txt"))]
     assert len(texts) == len(list((run.folder / "emails").glob("*.html"))) == summary["emails"]
     ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
-    assert len(ids) == 34 + 4 + 3
+    assert len(ids) == 34 + 4 + 4
     for message_id in ids:
         assert sum(f"ORE message {message_id}" in t for t in texts) == 1, message_id
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
@@ -64,9 +64,9 @@ def test_terminating_everything_mails_one_digest_per_team(summary, run):
         ("data@example.com",): "[ORE] 4 instances terminated, 4 shutting-down in eu-west-1, account 123456789012",
     }
     assert summary["digests"] == 2
-    # 34 state changes and 3 notices: 16 + 3 single mails and 2 digests holding 18 changes.
-    assert summary["emails"] == 16 + 4 + 3 + 2
-    assert summary["mails_saved"] == 41 - 25
+    # 38 state changes and 4 notices: 16 + 4 + 4 single mails and 2 digests holding 18 changes.
+    assert summary["emails"] == 16 + 4 + 4 + 2
+    assert summary["mails_saved"] == 42 - 26
     texts = {p.name: p.read_text() for p in (run.folder / "emails").glob("*.txt")}
     [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
     # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
@@ -185,9 +185,16 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
     """Each notice's AWS event was delivered twice: the state table knows it went out."""
     assert sorted(map(tuple, summary["notices"])) == sorted(map(tuple, summary["expected_notices"]))
     for message in summary["notice_messages"]:
-        assert message["data"]["enrichment"] == "enriched", message["type"]
-        assert message["data"]["instance"]["name"] in ("web-01", "batch-spot-07")
-        assert "state" not in message["data"] and "timing" not in message["data"]
+        data = message["data"]
+        assert data["enrichment"] == "enriched", message["type"]
+        name = data["instance"]["name"] if "instance" in data else data["resource_name"]
+        assert name in ("web-01", "batch-spot-07", "orders")
+        assert "state" not in data and "timing" not in data
+    # The DynamoDB table AWS Health reports an issue for: its tags from the Tagging API.
+    [table] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.health-event"]
+    assert table["data"]["resource_type"] == "dynamodb:table"
+    assert table["data"]["tags"] == {"Name": "orders", "team": "payments"}
+    assert table["data"]["health_event"]["category"] == "issue"
     rows = list(csv.DictReader(io.StringIO((run.folder / "csv-records.csv").read_text(), newline="")))
     retirement = [r for r in rows if r["message_type"] == "org.ore.resource.change-scheduled"]
     assert len(retirement) == 1
@@ -205,6 +212,11 @@ def test_notice_mails_say_what_will_happen_and_when(summary):
     spot = [s for s in subjects if "Spot interruption: batch-spot-07" in s and s.endswith("terminates in 2 minutes")]
     assert len(spot) == 1, subjects
     assert sum("Rebalance recommended: batch-spot-07" in s for s in subjects) == 1
+    # A Health event about a DynamoDB table reads as an issue, and goes where the table's team tag
+    # routes it (its tags come from the Tagging API, not EC2).
+    [issue] = [(s, to) for s, to in zip(subjects, summary["email_recipients"])
+               if "AWS DYNAMODB operational issue: orders (orders-" in s]
+    assert issue[1] == ["payments@example.com"], issue
 
 
 def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary, run):

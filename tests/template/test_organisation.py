@@ -19,7 +19,11 @@ NORMALIZER_ROLE = f"arn:aws:iam::{CENTRAL_ACCOUNT}:role/ore-NormalizerRole-ABC12
 # The central rule each forwarding rule feeds.
 FORWARDS = {"Ec2StateChangeForwardRule": "Ec2StateChangeRule",
             "ScheduledChangeForwardRule": "ScheduledChangeRule",
+            "HealthEventForwardRule": "HealthEventRule",
             "SpotWarningForwardRule": "SpotWarningRule"}
+# The central rules' choices a member forwards everything for (the central stack's parameters).
+CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"},
+                       "HealthEventRule": {"eventTypeCategory", "eventScopeCode", "service"}}
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +72,14 @@ def test_a_member_region_forwards_and_only_the_central_region_creates_the_role(m
 
 
 def test_each_forwarding_rule_takes_what_its_central_rule_takes(member, central):
-    """Same sources, detail types and details (the central WatchedStates filter stays central)."""
+    """Same sources, detail types and details (the central parameters' filters, WatchedStates and the
+    Health categories, services and scopes, stay central)."""
     for forward, central_rule in FORWARDS.items():
         mine = member.rule_pattern(forward)
         theirs = central.rule_pattern(central_rule)
-        if central_rule == "Ec2StateChangeRule":
-            theirs = {k: v for k, v in theirs.items() if k != "detail"}
+        central_only = CENTRAL_ONLY_DETAIL.get(central_rule, set())
+        detail = {k: v for k, v in theirs.get("detail", {}).items() if k not in central_only}
+        theirs = {k: v for k, v in theirs.items() if k != "detail"} | ({"detail": detail} if detail else {})
         assert mine == theirs, forward
 
 
@@ -82,6 +88,7 @@ def test_forwarding_rules_match_every_sample_and_nothing_else(member):
     for event in sample_events():
         assert [n for n, p in patterns.items() if p.matches_event(event)] == ["Ec2StateChangeForwardRule"]
     for sample, rule in {"health-scheduled-change": "ScheduledChangeForwardRule",
+                         "health-event": "HealthEventForwardRule",
                          "ec2-spot-interruption-warning": "SpotWarningForwardRule",
                          "ec2-rebalance-recommendation": "SpotWarningForwardRule"}.items():
         assert [n for n, p in patterns.items() if p.matches_event(notice_sample(sample))] == [rule], sample

@@ -72,7 +72,8 @@ def test_rule_dead_letter_queue_accepts_exactly_ores_rules(resources):
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}, page
     sources = {ref(a) for a in as_list(allow["Condition"]["ArnEquals"]["aws:SourceArn"])}
     rules = set(of_type(resources, "AWS::Events::Rule"))
-    assert sources == rules == {"Ec2StateChangeRule", "ScheduledChangeRule", "SpotWarningRule", "HeartbeatRule"}, page
+    assert sources == rules == {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "SpotWarningRule",
+                                "HeartbeatRule"}, page
     for rule in rules:
         target = resources[rule]["Properties"]["Targets"][0]
         assert ref(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetterQueue", page

@@ -49,7 +49,8 @@ def test_the_pipeline_is_wired_end_to_end(resources):
 
 def test_every_rule_feeds_the_raw_topic_with_retries_and_a_dead_letter_queue(resources):
     rules = of_type(resources, "AWS::Events::Rule")
-    assert set(rules) == {"Ec2StateChangeRule", "ScheduledChangeRule", "SpotWarningRule", "HeartbeatRule"}
+    assert set(rules) == {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "SpotWarningRule",
+                          "HeartbeatRule"}
     for name, rule in rules.items():
         [target] = rule["Properties"]["Targets"]
         assert ref(target["Arn"]) == "RawEventsTopic", name
@@ -269,6 +270,7 @@ NOTICE_SAMPLES = {
     "health-scheduled-change": "ScheduledChangeRule",
     "ec2-spot-interruption-warning": "SpotWarningRule",
     "ec2-rebalance-recommendation": "SpotWarningRule",
+    "health-event": "HealthEventRule",
 }
 
 
@@ -285,6 +287,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
     held by test_aws_names)."""
     rules = {"Ec2StateChangeRule": rule_pattern(source_template),
              "ScheduledChangeRule": pattern_of(source_template, "ScheduledChangeRule"),
+             "HealthEventRule": EventPattern.load(json.dumps(Template().rule_pattern("HealthEventRule"))),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
              "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
     for name, rule in NOTICE_SAMPLES.items():
@@ -292,6 +295,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
         assert matched == [rule], (name, matched)
     for event in sample_events():
         assert not rules["ScheduledChangeRule"].matches_event(event)
+        assert not rules["HealthEventRule"].matches_event(event)
         assert not rules["SpotWarningRule"].matches_event(event)
 
 
@@ -335,11 +339,54 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 29
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 31
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 27, sorted(written)
+    assert len(written) == 29, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
             assert mine[field] == sams[field], (name, field)
         assert alarm.get("Condition") == theirs[name].get("Condition"), name
+
+
+def documented_health_sample(name):
+    return json.loads((ROOT / "crates" / "ore-model" / "tests" / "aws-docs" / "health" / f"{name}.json").read_text())
+
+
+def health_rules(parameters=None):
+    template = Template()
+    return {name: EventPattern.load(json.dumps(template.rule_pattern(name, parameters)))
+            for name in ("ScheduledChangeRule", "HealthEventRule")}
+
+
+def matched_by(rules, event):
+    return [name for name, pattern in rules.items() if pattern.matches_event(event)]
+
+
+def test_each_documented_health_event_reaches_ore_through_one_rule():
+    """The AWS Health schema page's samples (aws_docs.HEALTH_EVENT_SCHEMA): an EC2 instance's
+    scheduled change through ScheduledChangeRule, every other account-specific event through
+    HealthEventRule, never both; a public event only when HealthEventScopes asks for it."""
+    rules = health_rules()
+    expected = {"ec2-instance-retirement-scheduled": ["ScheduledChangeRule"],
+                "ec2-instance-store-drive-performance-degraded-backup": ["HealthEventRule"],
+                "elb-api-issue-account-specific": ["HealthEventRule"],
+                "lambda-planned-lifecycle-event": ["HealthEventRule"],
+                "ec2-operational-issue-public": []}
+    for name, rules_expected in expected.items():
+        assert matched_by(rules, documented_health_sample(name)) == rules_expected, name
+    public = health_rules({"HealthEventScopes": "ACCOUNT_SPECIFIC,PUBLIC"})
+    assert matched_by(public, documented_health_sample("ec2-operational-issue-public")) == ["HealthEventRule"]
+
+
+def test_the_health_event_rule_follows_its_services_and_categories():
+    rds_only = health_rules({"HealthEventServices": "RDS"})
+    assert matched_by(rds_only, notice_sample("health-event")) == ["HealthEventRule"]
+    assert matched_by(rds_only, documented_health_sample("elb-api-issue-account-specific")) == []
+    issues_only = health_rules({"HealthEventCategories": "issue"})
+    assert matched_by(issues_only, notice_sample("health-event")) == []
+    assert matched_by(issues_only, documented_health_sample("elb-api-issue-account-specific")) == [
+        "HealthEventRule"]
+    # Whatever the parameters say, an EC2 instance's scheduled change is ScheduledChangeRule's alone.
+    everything = health_rules({"HealthEventServices": "EC2,RDS", "HealthEventCategories": "scheduledChange"})
+    assert matched_by(everything, notice_sample("health-scheduled-change")) == ["ScheduledChangeRule"]
