@@ -46,11 +46,7 @@ fn bench_notices(c: &mut Criterion) {
     let renderer = Renderer::new().expect("the templates compile");
     let mut group = c.benchmark_group("emailer");
     group.throughput(Throughput::Elements(1));
-    for kind in [
-        "health-scheduled-change",
-        "ec2-spot-interruption-warning",
-        "ec2-rebalance-recommendation",
-    ] {
+    for kind in test_support::notice_sample_names() {
         let message =
             NoticeMessage::from_payload(load_json(&format!("events/notices/{kind}.json")))
                 .expect("committed notice parses");

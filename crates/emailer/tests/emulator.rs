@@ -152,11 +152,7 @@ async fn notices_are_mailed_once_the_scheduled_change_as_raw_mime_with_its_calen
     let config = emulator_config().await;
     let sender = verified_sender(&config).await;
     let emailer = emailer(&config, &sender).await;
-    for name in [
-        "health-scheduled-change",
-        "ec2-spot-interruption-warning",
-        "ec2-rebalance-recommendation",
-    ] {
+    for name in test_support::notice_sample_names() {
         let event = load_sqs_event(&format!("events/sqs/emailer-{name}-sns-envelope.json"));
         for _delivery in 0..2 {
             let response = test_support::run_batch(&emailer, &event).await.unwrap();
@@ -170,9 +166,12 @@ async fn notices_are_mailed_once_the_scheduled_change_as_raw_mime_with_its_calen
         .collect();
     assert_eq!(
         subjects.len(),
-        2,
-        "Spot and rebalance mails, once each: {subjects:?}"
+        test_support::notice_sample_names().len() - 1,
+        "every notice but the scheduled change (raw, with its calendar) as a simple mail, once each: {subjects:?}"
     );
+    assert!(subjects
+        .iter()
+        .any(|s| s.contains("orders (orders-db): RDS hardware maintenance scheduled")));
     assert!(subjects
         .iter()
         .any(|s| s.contains("Spot interruption: web-01")));

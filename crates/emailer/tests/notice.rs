@@ -141,12 +141,8 @@ fn a_closed_health_event_reads_as_resolved_not_as_a_warning() {
 
 #[test]
 fn notice_mails_match_their_golden_files() {
-    for name in [
-        "health-scheduled-change",
-        "ec2-spot-interruption-warning",
-        "ec2-rebalance-recommendation",
-        "health-event",
-    ] {
+    for name in test_support::notice_sample_names() {
+        let name = name.as_str();
         let email = render(name);
         golden(&format!("notice-{name}.txt"), &email.text);
         golden(&format!("notice-{name}.html"), &email.html);

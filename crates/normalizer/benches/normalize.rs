@@ -18,7 +18,7 @@ use normalizer::{assess, decide, Assessment, Decision, FlappingRule, IgnoreRule}
 use ore_model::adapters::RawEvent;
 use ore_model::ec2::Ec2StateChange;
 use ore_model::ec2::InstanceState;
-use ore_model::resource::InstanceDetails;
+use ore_model::resource::{InstanceDetails, Lookup};
 use ore_model::standard::StandardMessage;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
 use test_support::{json_files, load_json, load_sqs_event};
@@ -170,8 +170,12 @@ fn notice(body: &str, instance: &InstanceDetails, rule: &IgnoreRule) -> Option<u
     let at = Utc::now().trunc_subsecs(3);
     let mut published = 0;
     for notice in &notices {
-        if let Decision::Publish(message) = decide_notice(notice, Some(instance.clone()), rule, at)
-        {
+        // EC2's answer for an instance, the Tagging API's (the same tags) for any other resource.
+        let lookup = match notice.target.instance_id() {
+            Some(_) => Lookup::Found(instance.clone()),
+            None => Lookup::Tagged(instance.tags.clone()),
+        };
+        if let Decision::Publish(message) = decide_notice(notice, lookup, rule, at) {
             black_box(message.routing_attributes());
             published += serde_json::to_string(&message).ok()?.len();
         }
@@ -184,11 +188,7 @@ fn bench_adapters(c: &mut Criterion) {
     let rule = IgnoreRule::new("ore:ignore", "true");
     let mut group = c.benchmark_group("normalizer");
     group.throughput(Throughput::Elements(1));
-    for kind in [
-        "health-scheduled-change",
-        "ec2-spot-interruption-warning",
-        "ec2-rebalance-recommendation",
-    ] {
+    for kind in test_support::notice_sample_names() {
         let event = load_sqs_event(&format!("events/sqs/normalizer-{kind}-sns-envelope.json"));
         let body = event.records[0].body.clone().expect("a body");
         assert!(
@@ -277,11 +277,86 @@ fn bench_batch_lanes(c: &mut Criterion) {
     group.finish();
 }
 
+/// A batch of 10 AWS Health events, each naming 10 databases of one account and region, through
+/// the whole handler with in-memory ports: 100 notices, and the Tagging API calls the batch makes
+/// (printed, per event: one `GetResources` for the batch's 100 ARNs).
+fn bench_health_batch(c: &mut Criterion) {
+    use normalizer::enrich::memory::FakeDescriber;
+    use normalizer::store::memory::MemoryStateStore;
+    use normalizer::{Normalizer, Settling};
+    use ore_lambda::batch::{Record, RecordHandler};
+    use ore_lambda::fakes::RecordingPublisher;
+
+    let sample = test_support::load_json("events/eventbridge/health-event.json");
+    let events = || -> Vec<Record<RawEvent>> {
+        (0..10usize)
+            .map(|n| {
+                let mut event = sample.clone();
+                event["id"] = format!("bench-health-{n}").into();
+                event["detail"]["communicationId"] = format!("bench{n}").into();
+                event["detail"]["affectedEntities"] = (0..10)
+                    .map(|d| {
+                        serde_json::json!({
+                            "entityValue": format!("arn:aws:rds:eu-west-1:123456789012:db:orders-{n}-{d}")
+                        })
+                    })
+                    .collect();
+                Record {
+                    message_id: format!("h-{n}"),
+                    input: from_sqs_body::<RawEvent>(&event.to_string()).expect("a Health event"),
+                }
+            })
+            .collect()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let fresh = || {
+        Normalizer::new(
+            FakeDescriber::knows(enriched_instance()).with_tags(enriched_instance().tags),
+            RecordingPublisher::default(),
+            MemoryStateStore::default(),
+            IgnoreRule::new("ore:ignore", "true"),
+            Settling::default(),
+        )
+    };
+    let counted = fresh();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let results = runtime.block_on(counted.handle_records(events(), deadline));
+    assert!(results.iter().all(Result::is_ok), "every notice published");
+    let calls = counted.describer().tag_calls();
+    println!(
+        "normalizer-health-batch: {} events, {} notices, {calls} GetResources call(s), {:.2} per event",
+        results.len(),
+        counted.publisher().bodies().len(),
+        f64::from(calls) / results.len() as f64
+    );
+    assert_eq!(
+        calls, 1,
+        "one account and region: one call for its 100 ARNs"
+    );
+    let mut group = c.benchmark_group("normalizer-health-batch");
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("10-events-naming-100-resources", |b| {
+        b.iter_batched(
+            || (fresh(), events()),
+            |(normalizer, batch)| {
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+                black_box(runtime.block_on(normalizer.handle_records(batch, deadline)))
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_normalize,
     bench_timing,
     bench_adapters,
-    bench_batch_lanes
+    bench_batch_lanes,
+    bench_health_batch
 );
 criterion_main!(benches);

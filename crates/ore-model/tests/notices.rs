@@ -8,13 +8,13 @@ use ore_model::message::OreMessage;
 use ore_model::notice::{
     AdaptedNotice, HealthStatus, Notice, NoticeKind, NoticeMessage, SpotAction,
 };
-use ore_model::resource::InstanceDetails;
+use ore_model::resource::{InstanceDetails, Lookup};
 use ore_model::{from_sqs_body, InputError, Payload};
 use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};
 
 /// (sample name, kind) of every notice sample.
-const SAMPLES: [(&str, NoticeKind); 3] = [
+const SAMPLES: [(&str, NoticeKind); 4] = [
     ("health-scheduled-change", NoticeKind::ScheduledChange),
     (
         "ec2-spot-interruption-warning",
@@ -24,6 +24,7 @@ const SAMPLES: [(&str, NoticeKind); 3] = [
         "ec2-rebalance-recommendation",
         NoticeKind::RebalanceRecommendation,
     ),
+    ("health-event", NoticeKind::HealthEvent),
 ];
 
 fn schema(kind: NoticeKind) -> StandardSchema {
@@ -41,8 +42,16 @@ fn notices(payload: Value) -> Result<Vec<AdaptedNotice>, InputError> {
     }
 }
 
-fn sample_details(committed: &Value) -> InstanceDetails {
-    serde_json::from_value(committed["data"]["instance"].clone()).unwrap()
+/// What AWS said of the sample's resource: EC2's description of an instance, the Tagging API's
+/// tags of anything else.
+fn sample_lookup(committed: &Value) -> Lookup {
+    let data = &committed["data"];
+    match data.get("instance") {
+        Some(instance) => {
+            Lookup::Found(serde_json::from_value::<InstanceDetails>(instance.clone()).unwrap())
+        }
+        None => Lookup::Tagged(serde_json::from_value(data["tags"].clone()).unwrap()),
+    }
 }
 
 #[test]
@@ -67,7 +76,7 @@ fn every_sample_becomes_the_committed_notice_message() {
             .unwrap()
             .parse()
             .unwrap();
-        let built = NoticeMessage::new(&notices[0], Some(sample_details(&committed)), processed_at);
+        let built = NoticeMessage::new(&notices[0], sample_lookup(&committed), processed_at);
         assert_eq!(
             serde_json::to_value(&built).unwrap(),
             committed,
