@@ -43,6 +43,9 @@ struct What {
     /// A scheduled change's AWS Health status: `upcoming`, `open`, `closed` (the event is
     /// resolved: done, or no longer planned).
     status: Option<&'static str>,
+    /// The status an earlier communication of the same Health event told, when this one is
+    /// its update.
+    previous_status: Option<&'static str>,
     /// A scheduled change's window: "between 5 and 12 Dec".
     window: Option<String>,
     /// Now against the window: "in 6 days", "under way", "window passed".
@@ -126,6 +129,7 @@ impl<'a> NoticeView<'a> {
         self.what.service = Some(event.service.clone());
         self.what.category = Some(event.category.as_str());
         self.what.status = Some(event.status.as_str());
+        self.what.previous_status = event.previous_status.map(|status| status.as_str());
         self.what.event = Some(readable_event_type(&event.event_type_code, &event.service));
     }
 
@@ -147,6 +151,7 @@ impl<'a> NoticeView<'a> {
         self.has_calendar = true;
         self.what.change = Some(change.summary());
         self.what.status = Some(change.status.as_str());
+        self.what.previous_status = change.previous_status.map(|status| status.as_str());
         self.what.window = Some(window_phrase(change.start_time, change.end_time));
         self.what.relative = Some(relative);
     }

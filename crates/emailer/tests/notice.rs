@@ -393,3 +393,39 @@ fn a_health_event_mail_says_why_a_resource_shows_no_tags() {
     });
     assert!(account.text.contains("this event is about the account"));
 }
+
+#[test]
+fn a_later_communication_of_a_health_event_reads_as_an_update() {
+    let mut message = load_json("events/notices/health-scheduled-change.json");
+    message["data"]["scheduled_change"]["status"] = "open".into();
+    message["data"]["scheduled_change"]["previous_status"] = "upcoming".into();
+    let message = NoticeMessage::from_payload(message).unwrap();
+    let email = Renderer::new()
+        .unwrap()
+        .render_notice(&message, message.time)
+        .unwrap();
+    assert!(
+        email.subject.starts_with(
+            "[123456789012 eu-west-1] Updated: web-01 (i-0abc1234def567890) will be retired"
+        ),
+        "{}",
+        email.subject
+    );
+    let note = "AWS Health updated this event: it was upcoming, it is now open.";
+    assert!(
+        email.text.contains(note) && email.html.contains(note),
+        "{}",
+        email.text
+    );
+
+    let same =
+        health_event_with(|m| m["data"]["health_event"]["previous_status"] = "upcoming".into());
+    assert!(
+        same.subject.contains("] Updated: orders (orders-db): RDS"),
+        "{}",
+        same.subject
+    );
+    assert!(same
+        .text
+        .contains("AWS Health updated this event (still upcoming)"));
+}

@@ -1179,3 +1179,94 @@ async fn a_health_event_naming_no_resource_asks_nothing_and_says_so() {
     assert!(matches!(again, Ok(Outcome::Duplicate { .. })), "{again:?}");
     assert_eq!(normalizer.publisher().bodies().len(), 2);
 }
+
+/// The committed Health sample `name` as a later communication: another id, time and status.
+fn health_communication(name: &str, communication: &str, time: &str, status: &str) -> RawEvent {
+    let mut event = test_support::load_json(&format!("events/eventbridge/{name}.json"));
+    event["id"] = format!("event-{communication}").into();
+    event["time"] = time.into();
+    event["detail"]["communicationId"] = communication.into();
+    event["detail"]["statusCode"] = status.into();
+    from_sqs_body(&event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn a_later_communication_of_a_health_event_is_published_as_its_update() {
+    for (name, object) in [
+        ("health-scheduled-change", "scheduled_change"),
+        ("health-event", "health_event"),
+    ] {
+        let normalizer = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+        let publish = |event| normalizer.handle_record(event, deadline());
+        publish(health_communication(
+            name,
+            "c1",
+            "2026-11-26T09:40:00Z",
+            "upcoming",
+        ))
+        .await
+        .unwrap();
+        publish(health_communication(
+            name,
+            "c2",
+            "2026-11-27T09:40:00Z",
+            "open",
+        ))
+        .await
+        .unwrap();
+        // An older communication arriving after the newer one is not an update of it.
+        publish(health_communication(
+            name,
+            "c0",
+            "2026-11-25T09:40:00Z",
+            "upcoming",
+        ))
+        .await
+        .unwrap();
+        // A redelivered communication is still a duplicate.
+        let again = publish(health_communication(
+            name,
+            "c2",
+            "2026-11-27T09:40:00Z",
+            "open",
+        ))
+        .await;
+        assert!(
+            matches!(again, Ok(Outcome::Duplicate { .. })),
+            "{name}: {again:?}"
+        );
+        let bodies = normalizer.publisher().bodies();
+        let previous: Vec<&serde_json::Value> = bodies
+            .iter()
+            .map(|b| &b["data"][object]["previous_status"])
+            .collect();
+        assert_eq!(
+            previous,
+            [
+                &serde_json::Value::Null,
+                &json!("upcoming"),
+                &serde_json::Value::Null
+            ],
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_store_failure_remembering_a_communication_fails_the_record_for_a_retry() {
+    let normalizer = normalizer_with(
+        FakeDescriber::knows(tagged(&[])),
+        RecordingPublisher::default(),
+        MemoryStateStore::failing(StoreFault::Communication(Fault::Throttled)),
+        Settling::default(),
+    );
+    let error = normalizer
+        .handle_record(notice_event("health-event"), deadline())
+        .await
+        .unwrap_err();
+    Fault::Throttled.assert_is(&error, "dynamodb:Query");
+    assert!(
+        normalizer.publisher().bodies().is_empty(),
+        "nothing published degraded"
+    );
+}

@@ -224,3 +224,55 @@ async fn the_state_store_remembers_published_notices_apart_from_the_history() {
         "expires with the history"
     );
 }
+
+#[tokio::test]
+async fn the_state_store_remembers_each_health_events_latest_communication() {
+    use normalizer::store::Communication;
+    use ore_model::notice::HealthStatus;
+
+    let config = emulator_config().await;
+    let table = create_table(&config, "StateTable").await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let store = DynamoStateStore::new(client, &table, Duration::from_secs(86_400));
+    // An ARN longer than a sort key may be: the key is a hash of it.
+    let event = format!("arn:aws:health:eu-west-1::event/EC2/{}", "X".repeat(1_100));
+    let told = |status, minutes| Communication {
+        status,
+        time: at(minutes),
+    };
+    assert_eq!(
+        store.last_communication(RESOURCE, &event).await.unwrap(),
+        None
+    );
+    store
+        .remember_communication(RESOURCE, &event, told(HealthStatus::Upcoming, 0))
+        .await
+        .unwrap();
+    store
+        .remember_communication(RESOURCE, &event, told(HealthStatus::Open, 10))
+        .await
+        .unwrap();
+    // An older communication arriving late does not replace the later one.
+    store
+        .remember_communication(RESOURCE, &event, told(HealthStatus::Upcoming, 5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.last_communication(RESOURCE, &event).await.unwrap(),
+        Some(told(HealthStatus::Open, 10))
+    );
+    let other = RESOURCE.replace("i-0abc1234def567890", "i-0fff1234def567890");
+    assert_eq!(
+        store.last_communication(&other, &event).await.unwrap(),
+        None,
+        "per resource"
+    );
+    assert_eq!(
+        store
+            .last_communication(RESOURCE, "arn:aws:health:eu-west-1::event/EC2/Y")
+            .await
+            .unwrap(),
+        None,
+        "per event"
+    );
+}

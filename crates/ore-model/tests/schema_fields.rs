@@ -282,7 +282,8 @@ fn the_state_change_schema_names_exactly_the_fields_of_the_standard_message() {
 
 #[test]
 fn each_notice_schema_names_exactly_the_fields_of_its_notice_message() {
-    let scheduled = |end_time| {
+    // The fullest has an end and updates an earlier communication; the barest neither.
+    let scheduled = |end_time: Option<DateTime<Utc>>| {
         Notice::ScheduledChange(ScheduledChange {
             event_arn: "arn:aws:health:eu-west-1::event/EC2/X/Y".into(),
             event_type_code: "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED".into(),
@@ -290,6 +291,7 @@ fn each_notice_schema_names_exactly_the_fields_of_its_notice_message() {
             start_time: at(10),
             end_time,
             description: "retirement".into(),
+            previous_status: end_time.map(|_| HealthStatus::Upcoming),
         })
     };
     let spot = Notice::SpotInterruption(SpotInterruption {
@@ -330,7 +332,7 @@ fn each_notice_schema_names_exactly_the_fields_of_its_notice_message() {
 
 #[test]
 fn the_health_event_schema_names_exactly_the_fields_of_its_message() {
-    let event = |start_time, end_time| {
+    let event = |start_time: Option<DateTime<Utc>>, end_time| {
         Notice::HealthEvent(HealthEvent {
             event_arn: "arn:aws:health:eu-west-1::event/RDS/X/Y".into(),
             service: "RDS".into(),
@@ -340,6 +342,7 @@ fn the_health_event_schema_names_exactly_the_fields_of_its_message() {
             start_time,
             end_time,
             description: "maintenance".into(),
+            previous_status: start_time.map(|_| HealthStatus::Upcoming),
         })
     };
     let message = |resource, notice| -> NoticeMessage {

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::{log_unenriched, serialize, Described, Normalizer};
 use crate::decide::decide_notice;
-use crate::store::StateStore;
+use crate::store::{Communication, StateStore};
 use crate::{Decision, DescribeResources};
 
 /// Instances of one notice (an AWS Health event can name many) described and published at once.
@@ -144,8 +144,25 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 );
                 Ok(NoticeDone::Ignored)
             }
-            Decision::Publish(message) => self.publish_notice(*message).await,
+            Decision::Publish(mut message) => {
+                self.mark_update(&mut message).await?;
+                self.publish_notice(*message).await
+            }
         }
+    }
+
+    /// A later communication of an AWS Health event about the resource than one that went out
+    /// is its update: the message says what the earlier one told.
+    async fn mark_update(&self, message: &mut NoticeMessage) -> Result<(), RecordError> {
+        let Some((event_arn, _)) = message.data.notice.health_event() else {
+            return Ok(());
+        };
+        let resource = message.data.resource.key();
+        let earlier = self.store.last_communication(&resource, event_arn).await?;
+        if let Some(earlier) = earlier.filter(|earlier| earlier.time < message.time) {
+            message.data.notice.updates(earlier.status);
+        }
+        Ok(())
     }
 
     /// Publish one instance's notice message, then remember that it went out.
@@ -155,6 +172,17 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
             .publish(serialize(&message)?, &message.routing_attributes())
             .await?;
         let resource = &message.data.resource;
+        // Remembered before the notice is marked published: a retry after a failure here
+        // publishes again, and finds this communication (the same time) no earlier than itself.
+        if let Some((event_arn, status)) = message.data.notice.health_event() {
+            let communication = Communication {
+                status,
+                time: message.time,
+            };
+            self.store
+                .remember_communication(&resource.key(), event_arn, communication)
+                .await?;
+        }
         self.store
             .mark_notice_published(&resource.key(), &message.id, message.time)
             .await?;

@@ -1,7 +1,9 @@
 //! The state store on DynamoDB. State table (key `pk`, `sk`): per resource ARN, one item
 //! `sk = "state"` holding the current state, one item per event, `sk = "event#<time>#<event
-//! id>"`, sorted by time, and one item per notice published, `sk = "notice#<message id>"` (no
-//! part of the history); every item carries `ttl` (epoch seconds) for DynamoDB's Time to Live.
+//! id>"`, sorted by time, one item per notice published, `sk = "notice#<message id>"`, and one
+//! per AWS Health event that told of the resource, `sk = "health#<UUIDv5 of the event ARN>"`, its
+//! latest communication that went out (neither is part of the history); every item carries `ttl`
+//! (epoch seconds) for DynamoDB's Time to Live.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,9 +21,10 @@ use ore_lambda::dynamodb::{
 };
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
+use ore_model::notice::HealthStatus;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
 
-use super::{Recorded, StateStore};
+use super::{Communication, Recorded, StateStore};
 
 /// The state table's partition key: the resource ARN.
 pub const PARTITION_KEY: &str = "pk";
@@ -33,6 +36,17 @@ pub const CURRENT_SORT_KEY: &str = "state";
 pub const HISTORY_PREFIX: &str = "event#";
 /// The prefix of published notices' sort keys.
 pub const NOTICE_PREFIX: &str = "notice#";
+/// The prefix of a Health event's latest communication's sort key.
+pub const HEALTH_PREFIX: &str = "health#";
+
+/// The sort key of `event_arn`'s latest communication: a UUIDv5 of the ARN, as an ARN may be
+/// longer than a sort key (1,024 bytes) allows.
+pub fn health_sort_key(event_arn: &str) -> String {
+    format!(
+        "{HEALTH_PREFIX}{}",
+        ore_model::standard::message_id(event_arn, "health event")
+    )
+}
 /// At most this many pages of history are read for one event (1 MB each): a bound, not a
 /// limit anyone should reach within a flapping window.
 const MAX_PAGES: usize = 8;
@@ -278,6 +292,68 @@ impl StateStore for DynamoStateStore {
             .await
             .map_err(|e| record_error("dynamodb:PutItem", e))?;
         Ok(())
+    }
+
+    async fn last_communication(
+        &self,
+        resource: &str,
+        event_arn: &str,
+    ) -> Result<Option<Communication>, RecordError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk = :sk")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", string_value(resource))
+            .expression_attribute_values(":sk", string_value(health_sort_key(event_arn)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:Query", e))?;
+        let Some(item) = page.items().first() else {
+            return Ok(None);
+        };
+        let unreadable =
+            |reason: String| RecordError::local("read a Health event's communication", reason);
+        let status = read_text(item, "status").map_err(unreadable)?;
+        let status: HealthStatus = serde_json::from_value(status.into())
+            .map_err(|e| unreadable(format!("status {status:?}: {e}")))?;
+        let time = read_time(item, "event_time").map_err(unreadable)?;
+        Ok(Some(Communication { status, time }))
+    }
+
+    async fn remember_communication(
+        &self,
+        resource: &str,
+        event_arn: &str,
+        communication: Communication,
+    ) -> Result<(), RecordError> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PARTITION_KEY, string_value(resource))
+            .item(SORT_KEY, string_value(health_sort_key(event_arn)))
+            .item("status", string_value(communication.status.as_str()))
+            .item("event_time", string_value(timestamp(communication.time)))
+            .item(TTL_ATTRIBUTE, expires(communication.time, self.retention))
+            // A later communication remembered first stays: they may arrive out of order.
+            .condition_expression("attribute_not_exists(#sk) OR event_time <= :time")
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":time", string_value(timestamp(communication.time)))
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(record_error("dynamodb:PutItem", e)),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use ore_lambda::fakes::Fault;
 use ore_lambda::RecordError;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
 
-use super::{Recorded, StateStore};
+use super::{Communication, Recorded, StateStore};
 
 /// Which call of [`MemoryStateStore`] fails, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum StoreFault {
     NoticeLookup(Fault),
     /// Marking a notice published fails.
     MarkNoticePublished(Fault),
+    /// Reading or remembering a Health event's last communication fails.
+    Communication(Fault),
 }
 
 /// The state store in memory, with DynamoDB's conditional-write semantics: an entry is written
@@ -33,6 +35,8 @@ pub struct MemoryStateStore {
     resources: Mutex<BTreeMap<String, Snapshot>>,
     /// (resource, message id) of every notice marked published.
     notices: Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// (resource, Health event ARN) -> its latest communication that went out.
+    communications: Mutex<BTreeMap<(String, String), Communication>>,
     /// When set, that call fails this way.
     pub fail_with: Option<StoreFault>,
     /// Conflicts to report before writing (plays another normalizer writing in between).
@@ -155,6 +159,35 @@ impl StateStore for MemoryStateStore {
         self.fault(StoreFault::MarkNoticePublished, "dynamodb:PutItem")?;
         let mut notices = self.notices.lock().expect("store lock");
         notices.insert((resource.to_owned(), message_id.to_owned()));
+        Ok(())
+    }
+
+    async fn last_communication(
+        &self,
+        resource: &str,
+        event_arn: &str,
+    ) -> Result<Option<Communication>, RecordError> {
+        self.fault(StoreFault::Communication, "dynamodb:Query")?;
+        let communications = self.communications.lock().expect("store lock");
+        Ok(communications
+            .get(&(resource.to_owned(), event_arn.to_owned()))
+            .copied())
+    }
+
+    async fn remember_communication(
+        &self,
+        resource: &str,
+        event_arn: &str,
+        communication: Communication,
+    ) -> Result<(), RecordError> {
+        self.fault(StoreFault::Communication, "dynamodb:PutItem")?;
+        let mut communications = self.communications.lock().expect("store lock");
+        let stored = communications
+            .entry((resource.to_owned(), event_arn.to_owned()))
+            .or_insert(communication);
+        if stored.time <= communication.time {
+            *stored = communication;
+        }
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use ore_lambda::RecordError;
+use ore_model::notice::HealthStatus;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
 
 pub mod dynamodb;
@@ -20,6 +21,16 @@ pub enum Recorded {
     /// Nothing was written: the entry exists already, or the current state moved on since it
     /// was read.
     Conflict,
+}
+
+/// A communication of an AWS Health event about a resource that went out: what a later one of
+/// the same event is an update of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Communication {
+    /// The event's status it told.
+    pub status: HealthStatus,
+    /// When AWS sent it (the AWS event's time).
+    pub time: DateTime<Utc>,
 }
 
 /// The resources' recorded states and history (the normalizer's memory). Keys are resource
@@ -63,5 +74,22 @@ pub trait StateStore {
         resource: &str,
         message_id: &str,
         event_time: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// The latest communication of the AWS Health event `event_arn` about `resource` that went
+    /// out, if one did: a new communication of the same event is its update.
+    fn last_communication(
+        &self,
+        resource: &str,
+        event_arn: &str,
+    ) -> impl Future<Output = Result<Option<Communication>, RecordError>> + Send;
+
+    /// Remember that `communication` of `event_arn` about `resource` went out, unless a later
+    /// one is remembered already (AWS Health's communications may arrive out of order).
+    fn remember_communication(
+        &self,
+        resource: &str,
+        event_arn: &str,
+        communication: Communication,
     ) -> impl Future<Output = Result<(), RecordError>> + Send;
 }

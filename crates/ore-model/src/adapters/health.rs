@@ -194,6 +194,7 @@ impl HealthEventNotice {
                     start_time,
                     end_time: self.end_time,
                     description: self.description.clone(),
+                    previous_status: None,
                 })
             }
             _ => Notice::HealthEvent(HealthEvent {
@@ -205,6 +206,7 @@ impl HealthEventNotice {
                 start_time: self.start_time,
                 end_time: self.end_time,
                 description: self.description.clone(),
+                previous_status: None,
             }),
         }
     }

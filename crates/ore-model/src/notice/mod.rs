@@ -122,6 +122,10 @@ pub struct ScheduledChange {
     pub end_time: Option<DateTime<Utc>>,
     /// AWS's description (untrusted text: escaped in mail, guarded in CSV).
     pub description: String,
+    /// The status an earlier communication of the same Health event about this instance told,
+    /// when ORE published one: this notice is its update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<HealthStatus>,
 }
 
 impl ScheduledChange {
@@ -191,6 +195,10 @@ pub struct HealthEvent {
     pub end_time: Option<DateTime<Utc>>,
     /// AWS's description (untrusted text: escaped in mail, guarded in CSV).
     pub description: String,
+    /// The status an earlier communication of the same Health event about this resource told,
+    /// when ORE published one: this notice is its update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<HealthStatus>,
 }
 
 /// What EC2 will do to the Spot instance.
@@ -266,6 +274,24 @@ impl Notice {
             Notice::HealthEvent(event) => event
                 .start_time
                 .filter(|_| event.category == HealthCategory::ScheduledChange),
+        }
+    }
+
+    /// The AWS Health event this notice is a communication of, and the status it tells.
+    pub fn health_event(&self) -> Option<(&str, HealthStatus)> {
+        match self {
+            Notice::ScheduledChange(change) => Some((&change.event_arn, change.status)),
+            Notice::HealthEvent(event) => Some((&event.event_arn, event.status)),
+            Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => None,
+        }
+    }
+
+    /// This notice updates an earlier communication of its Health event, which told `status`.
+    pub fn updates(&mut self, status: HealthStatus) {
+        match self {
+            Notice::ScheduledChange(change) => change.previous_status = Some(status),
+            Notice::HealthEvent(event) => event.previous_status = Some(status),
+            Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => {}
         }
     }
 
