@@ -204,7 +204,26 @@ def notices(aws, bus, pump, web, expected):
     bus.put(events[-1])
     expected["notices"].append((events[-1]["resources"][0].rsplit("/", 1)[-1], "org.ore.resource.health-event"))
     pump()
+    events.append(volume_attach_failed(aws, now))
+    bus.put(events[-1])
+    expected["notices"].append((events[-1]["resources"][0].rsplit("/", 1)[-1], "org.ore.resource.volume-changed"))
+    pump()
     return events
+
+
+def volume_attach_failed(aws, now):
+    """EBS could not attach a tagged volume (its KMS key is pending deletion): the committed sample
+    (events/eventbridge/ebs-volume-notification.json, the documented shape) about a volume created
+    in the emulator, whose tags the normalizer reads from the Tagging API."""
+    tags = [{"Key": "Name", "Value": "orders-data"}, {"Key": "team", "Value": "payments"}]
+    volume = aws.ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=100,
+                                   TagSpecifications=[{"ResourceType": "volume", "Tags": tags}])["VolumeId"]
+    event = json.loads((SAMPLES / "ebs-volume-notification.json").read_text().replace(
+        "vol-0a1b2c3d4e5f67890", volume))
+    event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION})
+    say(f"EBS could not attach volume {volume} (orders-data): its KMS key is pending deletion")
+    return event
 
 
 def table_issue(aws, now):

@@ -20,9 +20,10 @@ NORMALIZER_ROLE = f"arn:aws:iam::{CENTRAL_ACCOUNT}:role/ore-NormalizerRole-ABC12
 FORWARDS = {"Ec2StateChangeForwardRule": "Ec2StateChangeRule",
             "ScheduledChangeForwardRule": "ScheduledChangeRule",
             "HealthEventForwardRule": "HealthEventRule",
+            "VolumeNotificationForwardRule": "VolumeNotificationRule",
             "SpotWarningForwardRule": "SpotWarningRule"}
 # The central rules' choices a member forwards everything for (the central stack's parameters).
-CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"},
+CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"}, "VolumeNotificationRule": {"result"},
                        "HealthEventRule": {"eventTypeCategory", "eventScopeCode", "service"}}
 
 
@@ -89,6 +90,7 @@ def test_forwarding_rules_match_every_sample_and_nothing_else(member):
         assert [n for n, p in patterns.items() if p.matches_event(event)] == ["Ec2StateChangeForwardRule"]
     for sample, rule in {"health-scheduled-change": "ScheduledChangeForwardRule",
                          "health-event": "HealthEventForwardRule",
+                         "ebs-volume-notification": "VolumeNotificationForwardRule",
                          "ec2-spot-interruption-warning": "SpotWarningForwardRule",
                          "ec2-rebalance-recommendation": "SpotWarningForwardRule"}.items():
         assert [n for n, p in patterns.items() if p.matches_event(notice_sample(sample))] == [rule], sample

@@ -4,7 +4,7 @@ import json
 
 import aws_docs
 from ore_harness.template import Template, of_type, ref
-from test_wiring import as_list, statements
+from test_wiring import CENTRAL_RULES, as_list, statements
 
 
 def key_statement(resources, sid):
@@ -72,8 +72,7 @@ def test_rule_dead_letter_queue_accepts_exactly_ores_rules(resources):
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}, page
     sources = {ref(a) for a in as_list(allow["Condition"]["ArnEquals"]["aws:SourceArn"])}
     rules = set(of_type(resources, "AWS::Events::Rule"))
-    assert sources == rules == {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "SpotWarningRule",
-                                "HeartbeatRule"}, page
+    assert sources == rules == CENTRAL_RULES, page
     for rule in rules:
         target = resources[rule]["Properties"]["Targets"][0]
         assert ref(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetterQueue", page

@@ -9,6 +9,11 @@ import aws_docs
 
 from ore_harness.template import Template, of_type, ref
 
+# Every rule of the central stack: the EC2 state changes, the notices' (AWS Health twice: EC2's scheduled
+# changes, every other event; EBS volumes; Spot), the heartbeat.
+CENTRAL_RULES = {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "VolumeNotificationRule",
+                 "SpotWarningRule", "HeartbeatRule"}
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def subscription(resources, topic):
@@ -49,8 +54,7 @@ def test_the_pipeline_is_wired_end_to_end(resources):
 
 def test_every_rule_feeds_the_raw_topic_with_retries_and_a_dead_letter_queue(resources):
     rules = of_type(resources, "AWS::Events::Rule")
-    assert set(rules) == {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "SpotWarningRule",
-                          "HeartbeatRule"}
+    assert set(rules) == CENTRAL_RULES
     for name, rule in rules.items():
         [target] = rule["Properties"]["Targets"]
         assert ref(target["Arn"]) == "RawEventsTopic", name
@@ -267,6 +271,7 @@ def test_rule_honours_the_watched_states_parameter(source_template):
 # ---------------------------------------------------------------- the notice rules' patterns
 
 NOTICE_SAMPLES = {
+    "ebs-volume-notification": "VolumeNotificationRule",
     "health-scheduled-change": "ScheduledChangeRule",
     "ec2-spot-interruption-warning": "SpotWarningRule",
     "ec2-rebalance-recommendation": "SpotWarningRule",
@@ -288,6 +293,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
     rules = {"Ec2StateChangeRule": rule_pattern(source_template),
              "ScheduledChangeRule": pattern_of(source_template, "ScheduledChangeRule"),
              "HealthEventRule": EventPattern.load(json.dumps(Template().rule_pattern("HealthEventRule"))),
+             "VolumeNotificationRule": EventPattern.load(json.dumps(Template().rule_pattern("VolumeNotificationRule"))),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
              "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
     for name, rule in NOTICE_SAMPLES.items():
@@ -296,6 +302,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
     for event in sample_events():
         assert not rules["ScheduledChangeRule"].matches_event(event)
         assert not rules["HealthEventRule"].matches_event(event)
+        assert not rules["VolumeNotificationRule"].matches_event(event)
         assert not rules["SpotWarningRule"].matches_event(event)
 
 
@@ -339,9 +346,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 31
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 33
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 29, sorted(written)
+    assert len(written) == 31, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
@@ -390,3 +397,15 @@ def test_the_health_event_rule_follows_its_services_and_categories():
     # Whatever the parameters say, an EC2 instance's scheduled change is ScheduledChangeRule's alone.
     everything = health_rules({"HealthEventServices": "EC2,RDS", "HealthEventCategories": "scheduledChange"})
     assert matched_by(everything, notice_sample("health-scheduled-change")) == ["ScheduledChangeRule"]
+
+
+def test_the_volume_rule_takes_the_results_it_is_told():
+    """By default only failures (aws_docs.EBS_EVENTS: a failed attachment names its KMS key's cause)."""
+    sample = notice_sample("ebs-volume-notification")
+    created = json.loads(json.dumps(sample))
+    created["detail"].update(result="available", event="createVolume", cause="")
+    default = EventPattern.load(json.dumps(Template().rule_pattern("VolumeNotificationRule")))
+    assert default.matches_event(sample) and not default.matches_event(created)
+    more = EventPattern.load(json.dumps(Template().rule_pattern(
+        "VolumeNotificationRule", {"VolumeEventResults": "failed,available,deleted"})))
+    assert more.matches_event(sample) and more.matches_event(created)

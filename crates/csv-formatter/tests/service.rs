@@ -97,6 +97,11 @@ async fn every_notice_is_published_as_one_record_with_its_kind_and_window() {
             ["", "", "", ""],
         ),
         (
+            "ebs-volume-notification",
+            "org.ore.resource.volume-changed",
+            ["", "", "attachVolume", "failed"],
+        ),
+        (
             "health-event",
             "org.ore.resource.health-event",
             [

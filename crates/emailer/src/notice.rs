@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
-use ore_model::notice::{HealthEvent, Notice, NoticeMessage, ScheduledChange};
+use ore_model::notice::{HealthEvent, Notice, NoticeMessage, ScheduledChange, VolumeChange};
 use serde::Serialize;
 
 use crate::format::{ago, human_time, span};
@@ -59,8 +59,10 @@ struct What {
     /// A Health event's category, in AWS's words: `issue`, `scheduledChange`, ...
     category: Option<&'static str>,
     /// A Health event's type, readable: `hardware maintenance scheduled` for
-    /// `AWS_RDS_HARDWARE_MAINTENANCE_SCHEDULED`.
+    /// `AWS_RDS_HARDWARE_MAINTENANCE_SCHEDULED`; an EBS volume change's event, `attachVolume`.
     event: Option<String>,
+    /// An EBS volume change's result: `attached`, `failed`, ...
+    result: Option<String>,
 }
 
 impl<'a> NoticeView<'a> {
@@ -101,8 +103,32 @@ impl<'a> NoticeView<'a> {
                 )];
             }
             Notice::HealthEvent(event) => view.health_event(event, now),
+            Notice::VolumeChange(change) => view.volume_change(change, message, now),
         }
         view
+    }
+
+    fn volume_change(
+        &mut self,
+        change: &'a VolumeChange,
+        message: &'a NoticeMessage,
+        now: DateTime<Utc>,
+    ) {
+        self.when = vec![(
+            "happened_at",
+            format!("{} ({})", human_time(&message.time), ago(now, message.time)),
+        )];
+        self.description = change.cause.as_deref();
+        self.aws = vec![
+            ("ebs_event", Cow::Borrowed(change.event.as_str())),
+            ("result", Cow::Borrowed(change.result.as_str())),
+        ];
+        if let Some(request_id) = &change.request_id {
+            self.aws
+                .push(("request_id", Cow::Borrowed(request_id.as_str())));
+        }
+        self.what.event = Some(change.event.clone());
+        self.what.result = Some(change.result.clone());
     }
 
     fn health_event(&mut self, event: &'a HealthEvent, now: DateTime<Utc>) {

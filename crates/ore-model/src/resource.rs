@@ -94,8 +94,9 @@ impl Resource {
             ),
             Lookup::NotApplicable => (EnrichmentStatus::NotApplicable, None, None, None),
         };
-        // An instance's message always has its `instance` object, empty when not described.
-        let instance = instance.or_else(|| is_instance.then(InstanceDetails::default));
+        // An instance's message always has its `instance` object, empty when not described; no
+        // other resource's ever has one.
+        let instance = is_instance.then(|| instance.unwrap_or_default());
         let resource_name = tags
             .as_ref()
             .and_then(|tags| tags.get("Name"))

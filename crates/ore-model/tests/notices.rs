@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};
 
 /// (sample name, kind) of every notice sample.
-const SAMPLES: [(&str, NoticeKind); 4] = [
+const SAMPLES: [(&str, NoticeKind); 5] = [
     ("health-scheduled-change", NoticeKind::ScheduledChange),
     (
         "ec2-spot-interruption-warning",
@@ -25,6 +25,7 @@ const SAMPLES: [(&str, NoticeKind); 4] = [
         NoticeKind::RebalanceRecommendation,
     ),
     ("health-event", NoticeKind::HealthEvent),
+    ("ebs-volume-notification", NoticeKind::VolumeChange),
 ];
 
 fn schema(kind: NoticeKind) -> StandardSchema {
@@ -106,8 +107,13 @@ fn built_notices_validate_enriched_or_not() {
         let notice = notices(load_json(&format!("events/eventbridge/{name}.json")))
             .unwrap()
             .remove(0);
-        for instance in [None, Some(InstanceDetails::default())] {
-            let message = NoticeMessage::new(&notice, instance, processed_at);
+        // What enrichment can say of the resource: EC2 of an instance, the Tagging API of another.
+        let lookups = match notice.target.instance_id() {
+            Some(_) => [Lookup::NotFound, Lookup::Found(InstanceDetails::default())],
+            None => [Lookup::Tagged(Default::default()), Lookup::Unavailable("no role".into())],
+        };
+        for lookup in lookups {
+            let message = NoticeMessage::new(&notice, lookup, processed_at);
             let json = serde_json::to_value(&message).unwrap();
             schema(kind).assert_valid(&json);
             for other in NoticeKind::ALL.into_iter().filter(|k| *k != kind) {
@@ -372,4 +378,79 @@ fn a_notice_message_must_hold_the_kind_its_type_names() {
     let mut message = load_json("events/notices/health-scheduled-change.json");
     message["data"]["resource_id"] = "i-0abc\"><script>".into();
     assert!(NoticeMessage::from_payload(message).is_err());
+}
+
+fn volume() -> Value {
+    load_json("events/eventbridge/ebs-volume-notification.json")
+}
+
+#[test]
+fn an_ebs_volume_notification_names_its_volume_and_ebs_words() {
+    let [notice] = <[AdaptedNotice; 1]>::try_from(notices(volume()).unwrap()).unwrap();
+    assert_eq!(notice.target.resource_type, "ec2:volume");
+    assert_eq!(notice.target.resource_id, "vol-0a1b2c3d4e5f67890");
+    let Notice::VolumeChange(change) = &notice.notice else {
+        panic!("not a volume change")
+    };
+    assert!(change.failed());
+    assert!(change
+        .cause
+        .as_deref()
+        .unwrap()
+        .ends_with("is pending deletion."));
+    assert_eq!(change.request_id, None, "EBS's empty request id is none");
+    // The documented success: an empty cause is none.
+    let mut created = volume();
+    created["detail"] = json!({"result": "available", "cause": "", "event": "createVolume",
+                               "request-id": "01234567-0123-0123-0123-0123456789ab"});
+    created["resources"] =
+        json!(["arn:aws:ec2:eu-west-1:123456789012:volume/vol-0a1b2c3d4e5f67890"]);
+    let Notice::VolumeChange(change) = notices(created).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!((change.result.as_str(), change.cause), ("available", None));
+}
+
+#[test]
+fn hostile_ebs_volume_notifications_get_a_clear_outcome() {
+    let mut no_volume = volume();
+    no_volume["resources"] = json!(["arn:aws:kms:eu-west-1:123456789012:key/x", "vol-0a1b2c3d"]);
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(no_volume)),
+        "resources"
+    );
+    let mut markup = volume();
+    markup["detail"]["event"] = "<b>attach</b>".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(markup)),
+        "detail.event"
+    );
+    let mut long_cause = volume();
+    long_cause["detail"]["cause"] = "x\u{7}".repeat(5_000).into();
+    let Notice::VolumeChange(change) = notices(long_cause).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(
+        change.cause.unwrap().chars().count(),
+        1001,
+        "cut, control characters gone"
+    );
+    let mut missing = volume();
+    missing["detail"].as_object_mut().unwrap().remove("result");
+    assert!(matches!(
+        RawEvent::from_payload(missing),
+        Err(InputError::Shape(_))
+    ));
+    // A volume named in another account's ARN is that account's.
+    let mut elsewhere = volume();
+    elsewhere["resources"] =
+        json!(["arn:aws:ec2:us-east-1:210987654321:volume/vol-0a1b2c3d4e5f67890"]);
+    let notice = notices(elsewhere).unwrap().remove(0);
+    assert_eq!(
+        (
+            notice.target.account.as_str(),
+            notice.target.region.as_str()
+        ),
+        ("210987654321", "us-east-1")
+    );
 }

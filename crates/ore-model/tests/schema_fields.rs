@@ -13,7 +13,7 @@ use ore_model::ec2::InstanceState;
 use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
 use ore_model::notice::{
     HealthCategory, HealthEvent, HealthStatus, Notice, NoticeMessage, RebalanceRecommendation,
-    ResourceNotice, ScheduledChange, SpotAction, SpotInterruption,
+    ResourceNotice, ScheduledChange, SpotAction, SpotInterruption, VolumeChange,
 };
 use ore_model::resource::{EnrichmentStatus, InstanceDetails, Resource};
 use ore_model::standard::{ResourceStateChange, StandardMessage};
@@ -355,6 +355,43 @@ fn the_health_event_schema_names_exactly_the_fields_of_its_message() {
         "schemas/resource-health-event.v1.json",
         &message(fullest_health_resource(), event(Some(at(10)), Some(at(11)))),
         &[(message(barest_health_resource(), event(None, None)), &[])],
+    );
+}
+
+#[test]
+fn the_volume_change_schema_names_exactly_the_fields_of_its_message() {
+    let volume = |full: bool| Resource {
+        resource_type: "ec2:volume".into(),
+        resource_id: "vol-0a1b2c3d4e5f67890".into(),
+        resource_arn: Some(
+            "arn:aws:ec2:eu-west-1:123456789012:volume/vol-0a1b2c3d4e5f67890".into(),
+        ),
+        resource_name: full.then(|| "orders-data".into()),
+        account_name: full.then(|| "payments-prod".into()),
+        enrichment: EnrichmentStatus::Unavailable,
+        enrichment_reason: full.then(|| "no role".into()),
+        instance: None,
+        tags: full.then(|| [("team".to_owned(), "payments".to_owned())].into()),
+        ..fullest_resource()
+    };
+    let change = |full: bool| {
+        Notice::VolumeChange(VolumeChange {
+            event: "attachVolume".into(),
+            result: "failed".into(),
+            cause: full.then(|| "the key is pending deletion.".into()),
+            request_id: full.then(|| "r-1".into()),
+        })
+    };
+    let message = |resource, notice| -> NoticeMessage {
+        with_data::<ResourceNotice, _>(
+            "events/notices/ebs-volume-notification.json",
+            ResourceNotice { resource, notice },
+        )
+    };
+    assert_fields(
+        "schemas/resource-volume-changed.v1.json",
+        &message(volume(true), change(true)),
+        &[(message(volume(false), change(false)), &[])],
     );
 }
 

@@ -216,21 +216,28 @@ impl DescribeResources for SampleEc2 {
             .collect())
     }
 
-    /// Every other resource is tagged as the sample team's database would be.
+    /// Every other resource is tagged as the sample team's would be: its database `orders`, its
+    /// volumes `orders-data`.
     async fn read_tags(
         &self,
         _: &str,
         _: &str,
         arns: &[&str],
     ) -> Result<Descriptions, RecordError> {
-        let tags: std::collections::BTreeMap<String, String> =
-            [("Name", "orders"), ("team", "payments"), ("env", "prod")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
         Ok(arns
             .iter()
-            .map(|arn| ((*arn).to_owned(), Ok(Lookup::Tagged(tags.clone()))))
+            .map(|arn| {
+                let name = if arn.contains(":volume/") {
+                    "orders-data"
+                } else {
+                    "orders"
+                };
+                let tags = [("Name", name), ("team", "payments"), ("env", "prod")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                ((*arn).to_owned(), Ok(Lookup::Tagged(tags)))
+            })
             .collect())
     }
 }

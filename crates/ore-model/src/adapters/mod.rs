@@ -12,6 +12,7 @@ use crate::heartbeat::{HeartbeatEvent, HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SOURCE};
 use crate::notice::AdaptedNotice;
 use crate::InputError;
 
+pub mod ebs_volume;
 pub mod health;
 pub mod rebalance;
 pub mod spot_interruption;
@@ -82,6 +83,8 @@ impl Payload for RawEvent {
             spot_interruption::SpotInterruptionAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<rebalance::RebalanceAdapter>(source, detail_type) {
             rebalance::RebalanceAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<ebs_volume::VolumeNotificationAdapter>(source, detail_type) {
+            ebs_volume::VolumeNotificationAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<HeartbeatAdapter>(source, detail_type) {
             HeartbeatAdapter::adapt(payload).map(RawEvent::Heartbeat)
         } else {

@@ -14,6 +14,8 @@ use crate::InputError;
 mod message;
 pub use message::{AdaptedNotice, NoticeMessage, ResourceNotice};
 
+/// EBS's cause of a failed volume change is kept to this many characters.
+pub const MAX_CAUSE_CHARS: usize = 1000;
 /// AWS's description of a scheduled change is free text from elsewhere; past this it is cut
 /// (with an ellipsis) so a message stays well within SNS's and SES's limits.
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
@@ -33,15 +35,18 @@ pub enum NoticeKind {
     RebalanceRecommendation,
     /// Any other AWS Health event about a resource, or about the account.
     HealthEvent,
+    /// EBS created, deleted, attached or detached a volume, or could not.
+    VolumeChange,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 4] = [
+    pub const ALL: [NoticeKind; 5] = [
         NoticeKind::ScheduledChange,
         NoticeKind::SpotInterruption,
         NoticeKind::RebalanceRecommendation,
         NoticeKind::HealthEvent,
+        NoticeKind::VolumeChange,
     ];
 
     /// The message `type`: stable across schema versions, subscribers route on it.
@@ -51,6 +56,7 @@ impl NoticeKind {
             NoticeKind::SpotInterruption => "org.ore.resource.spot-interruption-warned",
             NoticeKind::RebalanceRecommendation => "org.ore.resource.rebalance-recommended",
             NoticeKind::HealthEvent => "org.ore.resource.health-event",
+            NoticeKind::VolumeChange => "org.ore.resource.volume-changed",
         }
     }
 
@@ -63,6 +69,7 @@ impl NoticeKind {
                 "urn:ore:schema:resource-rebalance-recommended:1"
             }
             NoticeKind::HealthEvent => "urn:ore:schema:resource-health-event:1",
+            NoticeKind::VolumeChange => "urn:ore:schema:resource-volume-changed:1",
         }
     }
 
@@ -73,6 +80,7 @@ impl NoticeKind {
             NoticeKind::SpotInterruption => "spot-interruption",
             NoticeKind::RebalanceRecommendation => "rebalance-recommendation",
             NoticeKind::HealthEvent => "health-event",
+            NoticeKind::VolumeChange => "volume-change",
         }
     }
 
@@ -201,6 +209,28 @@ pub struct HealthEvent {
     pub previous_status: Option<HealthStatus>,
 }
 
+/// What EBS did to a volume, or could not do, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeChange {
+    /// `createVolume`, `deleteVolume`, `attachVolume`, `detachVolume`.
+    pub event: String,
+    /// `available`, `deleted`, `attached`, `detached`, or `failed`.
+    pub result: String,
+    /// Why it failed, as EBS says (untrusted text: escaped in mail, guarded in CSV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// EBS's request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl VolumeChange {
+    /// Whether EBS could not do it.
+    pub fn failed(&self) -> bool {
+        self.result == "failed"
+    }
+}
+
 /// What EC2 will do to the Spot instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -250,6 +280,8 @@ pub enum Notice {
     RebalanceRecommendation(RebalanceRecommendation),
     /// `data.health_event`.
     HealthEvent(HealthEvent),
+    /// `data.volume_change`.
+    VolumeChange(VolumeChange),
 }
 
 impl Notice {
@@ -260,6 +292,7 @@ impl Notice {
             Notice::SpotInterruption(_) => NoticeKind::SpotInterruption,
             Notice::RebalanceRecommendation(_) => NoticeKind::RebalanceRecommendation,
             Notice::HealthEvent(_) => NoticeKind::HealthEvent,
+            Notice::VolumeChange(_) => NoticeKind::VolumeChange,
         }
     }
 
@@ -274,6 +307,7 @@ impl Notice {
             Notice::HealthEvent(event) => event
                 .start_time
                 .filter(|_| event.category == HealthCategory::ScheduledChange),
+            Notice::VolumeChange(_) => None,
         }
     }
 
@@ -282,7 +316,9 @@ impl Notice {
         match self {
             Notice::ScheduledChange(change) => Some((&change.event_arn, change.status)),
             Notice::HealthEvent(event) => Some((&event.event_arn, event.status)),
-            Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => None,
+            Notice::SpotInterruption(_)
+            | Notice::RebalanceRecommendation(_)
+            | Notice::VolumeChange(_) => None,
         }
     }
 
@@ -291,7 +327,9 @@ impl Notice {
         match self {
             Notice::ScheduledChange(change) => change.previous_status = Some(status),
             Notice::HealthEvent(event) => event.previous_status = Some(status),
-            Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => {}
+            Notice::SpotInterruption(_)
+            | Notice::RebalanceRecommendation(_)
+            | Notice::VolumeChange(_) => {}
         }
     }
 
@@ -333,6 +371,17 @@ impl Notice {
                     event.end_time,
                 )
             }
+            Notice::VolumeChange(change) => {
+                within("data.volume_change.event", &change.event, 64)?;
+                within("data.volume_change.result", &change.result, 64)?;
+                if let Some(cause) = &change.cause {
+                    within("data.volume_change.cause", cause, MAX_CAUSE_CHARS + 1)?;
+                }
+                if let Some(id) = &change.request_id {
+                    within("data.volume_change.request_id", id, 128)?;
+                }
+                Ok(())
+            }
             Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => Ok(()),
         }
     }
@@ -356,6 +405,13 @@ impl Notice {
                 ..NoticeFacets::default()
             },
             Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+            Notice::VolumeChange(change) => NoticeFacets {
+                code: Some(&change.event),
+                status: Some(&change.result),
+                reference: change.request_id.as_deref(),
+                description: change.cause.as_deref(),
+                ..NoticeFacets::default()
+            },
             Notice::HealthEvent(event) => NoticeFacets {
                 window_start: event.start_time,
                 window_end: event.end_time,
