@@ -110,7 +110,10 @@ fn built_notices_validate_enriched_or_not() {
         // What enrichment can say of the resource: EC2 of an instance, the Tagging API of another.
         let lookups = match notice.target.instance_id() {
             Some(_) => [Lookup::NotFound, Lookup::Found(InstanceDetails::default())],
-            None => [Lookup::Tagged(Default::default()), Lookup::Unavailable("no role".into())],
+            None => [
+                Lookup::Tagged(Default::default()),
+                Lookup::Unavailable("no role".into()),
+            ],
         };
         for lookup in lookups {
             let message = NoticeMessage::new(&notice, lookup, processed_at);
