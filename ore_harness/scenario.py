@@ -208,7 +208,23 @@ def notices(aws, bus, pump, web, expected):
     bus.put(events[-1])
     expected["notices"].append((events[-1]["resources"][0].rsplit("/", 1)[-1], "org.ore.resource.volume-changed"))
     pump()
+    events.append(database_failover(now))
+    bus.put(events[-1])
+    expected["notices"].append(("orders-db", "org.ore.resource.database-event"))
+    pump()
     return events
+
+
+def database_failover(now):
+    """Amazon RDS fails a Multi-AZ database over to its standby: the committed sample
+    (events/eventbridge/rds-db-instance-event.json, the documented shape). The emulator holds no
+    such database (its own record of what it holds cannot write out an RDS instance), so the
+    Tagging API knows no tags of it: the mail goes to the default recipients."""
+    event = json.loads((SAMPLES / "rds-db-instance-event.json").read_text())
+    event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION})
+    say("Amazon RDS fails database orders-db over to its standby")
+    return event
 
 
 def volume_attach_failed(aws, now):

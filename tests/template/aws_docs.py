@@ -56,6 +56,7 @@ DOCUMENTED_WILDCARD_ACTIONS = {
         "actions": {"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
         "page": LOGS_KMS},
 }
+RDS_EVENTS = "https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-rds.html"
 EBS_EVENTS = "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html"
 HEALTH_EVENT_SCHEMA = "https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html"
 EC2_SPOT_INTERRUPTION_NOTICES = (

@@ -21,9 +21,11 @@ FORWARDS = {"Ec2StateChangeForwardRule": "Ec2StateChangeRule",
             "ScheduledChangeForwardRule": "ScheduledChangeRule",
             "HealthEventForwardRule": "HealthEventRule",
             "VolumeNotificationForwardRule": "VolumeNotificationRule",
+            "DatabaseEventForwardRule": "DatabaseEventRule",
             "SpotWarningForwardRule": "SpotWarningRule"}
 # The central rules' choices a member forwards everything for (the central stack's parameters).
 CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"}, "VolumeNotificationRule": {"result"},
+                       "DatabaseEventRule": {"EventCategories"},
                        "HealthEventRule": {"eventTypeCategory", "eventScopeCode", "service"}}
 
 
@@ -91,6 +93,7 @@ def test_forwarding_rules_match_every_sample_and_nothing_else(member):
     for sample, rule in {"health-scheduled-change": "ScheduledChangeForwardRule",
                          "health-event": "HealthEventForwardRule",
                          "ebs-volume-notification": "VolumeNotificationForwardRule",
+                         "rds-db-instance-event": "DatabaseEventForwardRule",
                          "ec2-spot-interruption-warning": "SpotWarningForwardRule",
                          "ec2-rebalance-recommendation": "SpotWarningForwardRule"}.items():
         assert [n for n, p in patterns.items() if p.matches_event(notice_sample(sample))] == [rule], sample

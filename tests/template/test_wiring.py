@@ -10,9 +10,9 @@ import aws_docs
 from ore_harness.template import Template, of_type, ref
 
 # Every rule of the central stack: the EC2 state changes, the notices' (AWS Health twice: EC2's scheduled
-# changes, every other event; EBS volumes; Spot), the heartbeat.
+# changes, every other event; EBS volumes; RDS databases; Spot), the heartbeat.
 CENTRAL_RULES = {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "VolumeNotificationRule",
-                 "SpotWarningRule", "HeartbeatRule"}
+                 "DatabaseEventRule", "SpotWarningRule", "HeartbeatRule"}
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -271,6 +271,7 @@ def test_rule_honours_the_watched_states_parameter(source_template):
 # ---------------------------------------------------------------- the notice rules' patterns
 
 NOTICE_SAMPLES = {
+    "rds-db-instance-event": "DatabaseEventRule",
     "ebs-volume-notification": "VolumeNotificationRule",
     "health-scheduled-change": "ScheduledChangeRule",
     "ec2-spot-interruption-warning": "SpotWarningRule",
@@ -294,6 +295,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
              "ScheduledChangeRule": pattern_of(source_template, "ScheduledChangeRule"),
              "HealthEventRule": EventPattern.load(json.dumps(Template().rule_pattern("HealthEventRule"))),
              "VolumeNotificationRule": EventPattern.load(json.dumps(Template().rule_pattern("VolumeNotificationRule"))),
+             "DatabaseEventRule": EventPattern.load(json.dumps(Template().rule_pattern("DatabaseEventRule"))),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
              "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
     for name, rule in NOTICE_SAMPLES.items():
@@ -303,6 +305,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
         assert not rules["ScheduledChangeRule"].matches_event(event)
         assert not rules["HealthEventRule"].matches_event(event)
         assert not rules["VolumeNotificationRule"].matches_event(event)
+        assert not rules["DatabaseEventRule"].matches_event(event)
         assert not rules["SpotWarningRule"].matches_event(event)
 
 
@@ -346,9 +349,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 33
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 35
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 31, sorted(written)
+    assert len(written) == 33, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
@@ -409,3 +412,18 @@ def test_the_volume_rule_takes_the_results_it_is_told():
     more = EventPattern.load(json.dumps(Template().rule_pattern(
         "VolumeNotificationRule", {"VolumeEventResults": "failed,available,deleted"})))
     assert more.matches_event(sample) and more.matches_event(created)
+
+
+def test_the_database_rule_takes_the_categories_it_is_told():
+    """aws_docs.RDS_EVENTS: an event's EventCategories is a list; the rule matches any of them."""
+    sample = notice_sample("rds-db-instance-event")
+    backup = json.loads(json.dumps(sample))
+    backup["detail"]["EventCategories"] = ["backup"]
+    default = EventPattern.load(json.dumps(Template().rule_pattern("DatabaseEventRule")))
+    assert default.matches_event(sample) and not default.matches_event(backup)
+    cluster = json.loads(json.dumps(sample))
+    cluster["detail-type"] = "RDS DB Cluster Event"
+    assert default.matches_event(cluster)
+    with_backups = EventPattern.load(json.dumps(Template().rule_pattern(
+        "DatabaseEventRule", {"DatabaseEventCategories": "failover,backup"})))
+    assert with_backups.matches_event(backup)

@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
-use ore_model::notice::{HealthEvent, Notice, NoticeMessage, ScheduledChange, VolumeChange};
+use ore_model::notice::{
+    DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScheduledChange, VolumeChange,
+};
 use serde::Serialize;
 
 use crate::format::{ago, human_time, span};
@@ -63,6 +65,10 @@ struct What {
     event: Option<String>,
     /// An EBS volume change's result: `attached`, `failed`, ...
     result: Option<String>,
+    /// An RDS event's categories, as RDS names them: `failover`, `low storage`.
+    categories: Vec<String>,
+    /// An RDS event's message, on one line and cut, for the subject.
+    summary: Option<String>,
 }
 
 impl<'a> NoticeView<'a> {
@@ -104,8 +110,36 @@ impl<'a> NoticeView<'a> {
             }
             Notice::HealthEvent(event) => view.health_event(event, now),
             Notice::VolumeChange(change) => view.volume_change(change, message, now),
+            Notice::DatabaseEvent(event) => view.database_event(event, message, now),
         }
         view
+    }
+
+    fn database_event(
+        &mut self,
+        event: &'a DatabaseEvent,
+        message: &'a NoticeMessage,
+        now: DateTime<Utc>,
+    ) {
+        self.when = vec![(
+            "happened_at",
+            format!("{} ({})", human_time(&message.time), ago(now, message.time)),
+        )];
+        self.description = Some(event.message.as_str()).filter(|m| !m.is_empty());
+        self.aws = vec![("rds_event", Cow::Borrowed(event.event_id.as_str()))];
+        if !event.categories.is_empty() {
+            self.aws
+                .push(("categories", Cow::Owned(event.categories.join(", "))));
+        }
+        self.what.event = Some(event.event_id.clone());
+        self.what.categories = event.categories.clone();
+        let one_line: String = event
+            .message
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.what.summary =
+            Some(crate::format::truncate(one_line.trim(), SUMMARY_CHARS)).filter(|s| !s.is_empty());
     }
 
     fn volume_change(
@@ -182,6 +216,9 @@ impl<'a> NoticeView<'a> {
         self.what.relative = Some(relative);
     }
 }
+
+/// An RDS message longer than this is cut in the subject (the body shows it whole).
+const SUMMARY_CHARS: usize = 80;
 
 /// "between 5 and 12 Dec", "between 30 Nov and 2 Dec", "on 5 Dec, 10:00-12:00 UTC",
 /// "from 5 Dec 10:00 UTC".

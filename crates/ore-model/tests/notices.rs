@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};
 
 /// (sample name, kind) of every notice sample.
-const SAMPLES: [(&str, NoticeKind); 5] = [
+const SAMPLES: [(&str, NoticeKind); 6] = [
     ("health-scheduled-change", NoticeKind::ScheduledChange),
     (
         "ec2-spot-interruption-warning",
@@ -26,6 +26,7 @@ const SAMPLES: [(&str, NoticeKind); 5] = [
     ),
     ("health-event", NoticeKind::HealthEvent),
     ("ebs-volume-notification", NoticeKind::VolumeChange),
+    ("rds-db-instance-event", NoticeKind::DatabaseEvent),
 ];
 
 fn schema(kind: NoticeKind) -> StandardSchema {
@@ -456,4 +457,72 @@ fn hostile_ebs_volume_notifications_get_a_clear_outcome() {
         ),
         ("210987654321", "us-east-1")
     );
+}
+
+fn database() -> Value {
+    load_json("events/eventbridge/rds-db-instance-event.json")
+}
+
+#[test]
+fn an_rds_event_names_its_database_and_rds_words() {
+    let [notice] = <[AdaptedNotice; 1]>::try_from(notices(database()).unwrap()).unwrap();
+    assert_eq!(
+        (
+            notice.target.resource_type.as_str(),
+            notice.target.resource_id.as_str()
+        ),
+        ("rds:db", "orders-db")
+    );
+    let Notice::DatabaseEvent(event) = &notice.notice else {
+        panic!("not a database event")
+    };
+    assert_eq!(event.event_id, "RDS-EVENT-0049");
+    assert_eq!(event.categories, ["failover"]);
+    // The documented cluster event (the Aurora User Guide's example shape) names its cluster.
+    let mut cluster = database();
+    cluster["detail-type"] = "RDS DB Cluster Event".into();
+    cluster["detail"]["SourceType"] = "CLUSTER".into();
+    cluster["detail"]["SourceArn"] = "arn:aws:rds:eu-west-1:123456789012:cluster:orders".into();
+    cluster["detail"]["EventID"] = "RDS-EVENT-0173".into();
+    let notice = notices(cluster).unwrap().remove(0);
+    assert_eq!(notice.target.resource_type, "rds:cluster");
+}
+
+#[test]
+fn hostile_rds_events_get_a_clear_outcome() {
+    // A cluster's ARN in an instance event, or no ARN at all: the field is named.
+    for arn in [
+        "arn:aws:rds:eu-west-1:123456789012:cluster:orders",
+        "orders-db",
+        "",
+    ] {
+        let mut event = database();
+        event["detail"]["SourceArn"] = arn.into();
+        assert_eq!(
+            invalid_field(RawEvent::from_payload(event)),
+            "detail.SourceArn",
+            "{arn}"
+        );
+    }
+    let mut event = database();
+    event["detail"]["EventID"] = "<script>".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.EventID"
+    );
+    // RDS's message is text: control characters go, a long one is cut.
+    let mut event = database();
+    event["detail"]["Message"] = format!("<b>{}</b>\u{7}", "x".repeat(9_000)).into();
+    event["detail"]["EventCategories"] = json!(["failover", "", "x"]);
+    let Notice::DatabaseEvent(db) = notices(event).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(db.message.chars().count(), 4001);
+    assert_eq!(db.categories, ["failover", "x"], "blank categories dropped");
+    let mut event = database();
+    event["detail"].as_object_mut().unwrap().remove("EventID");
+    assert!(matches!(
+        RawEvent::from_payload(event),
+        Err(InputError::Shape(_))
+    ));
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeZone, Utc};
 use ore_model::ec2::InstanceState;
 use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
+use ore_model::notice::DatabaseEvent;
 use ore_model::notice::{
     HealthCategory, HealthEvent, HealthStatus, Notice, NoticeMessage, RebalanceRecommendation,
     ResourceNotice, ScheduledChange, SpotAction, SpotInterruption, VolumeChange,
@@ -392,6 +393,41 @@ fn the_volume_change_schema_names_exactly_the_fields_of_its_message() {
         "schemas/resource-volume-changed.v1.json",
         &message(volume(true), change(true)),
         &[(message(volume(false), change(false)), &[])],
+    );
+}
+
+#[test]
+fn the_database_event_schema_names_exactly_the_fields_of_its_message() {
+    let database = |full: bool| Resource {
+        resource_type: "rds:db".into(),
+        resource_id: "orders-db".into(),
+        resource_arn: Some("arn:aws:rds:eu-west-1:123456789012:db:orders-db".into()),
+        resource_name: full.then(|| "orders".into()),
+        account_name: full.then(|| "payments-prod".into()),
+        enrichment: EnrichmentStatus::Unavailable,
+        enrichment_reason: full.then(|| "no role".into()),
+        instance: None,
+        tags: full.then(|| [("team".to_owned(), "payments".to_owned())].into()),
+        ..fullest_resource()
+    };
+    let event = |full: bool| {
+        Notice::DatabaseEvent(DatabaseEvent {
+            event_id: "RDS-EVENT-0049".into(),
+            categories: vec!["failover".into()],
+            source_type: full.then(|| "DB_INSTANCE".into()),
+            message: "A Multi-AZ failover has completed.".into(),
+        })
+    };
+    let message = |resource, notice| -> NoticeMessage {
+        with_data::<ResourceNotice, _>(
+            "events/notices/rds-db-instance-event.json",
+            ResourceNotice { resource, notice },
+        )
+    };
+    assert_fields(
+        "schemas/resource-database-event.v1.json",
+        &message(database(true), event(true)),
+        &[(message(database(false), event(false)), &[])],
     );
 }
 

@@ -14,6 +14,7 @@ use crate::InputError;
 
 pub mod ebs_volume;
 pub mod health;
+pub mod rds;
 pub mod rebalance;
 pub mod spot_interruption;
 
@@ -85,6 +86,10 @@ impl Payload for RawEvent {
             rebalance::RebalanceAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<ebs_volume::VolumeNotificationAdapter>(source, detail_type) {
             ebs_volume::VolumeNotificationAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<rds::DbInstanceEventAdapter>(source, detail_type) {
+            rds::DbInstanceEventAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<rds::DbClusterEventAdapter>(source, detail_type) {
+            rds::DbClusterEventAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<HeartbeatAdapter>(source, detail_type) {
             HeartbeatAdapter::adapt(payload).map(RawEvent::Heartbeat)
         } else {

@@ -37,16 +37,19 @@ pub enum NoticeKind {
     HealthEvent,
     /// EBS created, deleted, attached or detached a volume, or could not.
     VolumeChange,
+    /// Amazon RDS told of a database: stopped, started, failed over, low on storage, patched.
+    DatabaseEvent,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 5] = [
+    pub const ALL: [NoticeKind; 6] = [
         NoticeKind::ScheduledChange,
         NoticeKind::SpotInterruption,
         NoticeKind::RebalanceRecommendation,
         NoticeKind::HealthEvent,
         NoticeKind::VolumeChange,
+        NoticeKind::DatabaseEvent,
     ];
 
     /// The message `type`: stable across schema versions, subscribers route on it.
@@ -57,6 +60,7 @@ impl NoticeKind {
             NoticeKind::RebalanceRecommendation => "org.ore.resource.rebalance-recommended",
             NoticeKind::HealthEvent => "org.ore.resource.health-event",
             NoticeKind::VolumeChange => "org.ore.resource.volume-changed",
+            NoticeKind::DatabaseEvent => "org.ore.resource.database-event",
         }
     }
 
@@ -70,6 +74,7 @@ impl NoticeKind {
             }
             NoticeKind::HealthEvent => "urn:ore:schema:resource-health-event:1",
             NoticeKind::VolumeChange => "urn:ore:schema:resource-volume-changed:1",
+            NoticeKind::DatabaseEvent => "urn:ore:schema:resource-database-event:1",
         }
     }
 
@@ -81,6 +86,7 @@ impl NoticeKind {
             NoticeKind::RebalanceRecommendation => "rebalance-recommendation",
             NoticeKind::HealthEvent => "health-event",
             NoticeKind::VolumeChange => "volume-change",
+            NoticeKind::DatabaseEvent => "database-event",
         }
     }
 
@@ -231,6 +237,20 @@ impl VolumeChange {
     }
 }
 
+/// What Amazon RDS told of a database, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseEvent {
+    /// RDS's event id, e.g. `RDS-EVENT-0087` (the DB instance has been stopped).
+    pub event_id: String,
+    /// RDS's categories, e.g. `notification`, `failover`, `low storage`.
+    pub categories: Vec<String>,
+    /// RDS's source type, e.g. `DB_INSTANCE`, `CLUSTER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
+    /// RDS's message (untrusted text: escaped in mail, guarded in CSV).
+    pub message: String,
+}
+
 /// What EC2 will do to the Spot instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,6 +302,8 @@ pub enum Notice {
     HealthEvent(HealthEvent),
     /// `data.volume_change`.
     VolumeChange(VolumeChange),
+    /// `data.database_event`.
+    DatabaseEvent(DatabaseEvent),
 }
 
 impl Notice {
@@ -293,6 +315,7 @@ impl Notice {
             Notice::RebalanceRecommendation(_) => NoticeKind::RebalanceRecommendation,
             Notice::HealthEvent(_) => NoticeKind::HealthEvent,
             Notice::VolumeChange(_) => NoticeKind::VolumeChange,
+            Notice::DatabaseEvent(_) => NoticeKind::DatabaseEvent,
         }
     }
 
@@ -307,7 +330,7 @@ impl Notice {
             Notice::HealthEvent(event) => event
                 .start_time
                 .filter(|_| event.category == HealthCategory::ScheduledChange),
-            Notice::VolumeChange(_) => None,
+            Notice::VolumeChange(_) | Notice::DatabaseEvent(_) => None,
         }
     }
 
@@ -318,7 +341,8 @@ impl Notice {
             Notice::HealthEvent(event) => Some((&event.event_arn, event.status)),
             Notice::SpotInterruption(_)
             | Notice::RebalanceRecommendation(_)
-            | Notice::VolumeChange(_) => None,
+            | Notice::VolumeChange(_)
+            | Notice::DatabaseEvent(_) => None,
         }
     }
 
@@ -329,7 +353,8 @@ impl Notice {
             Notice::HealthEvent(event) => event.previous_status = Some(status),
             Notice::SpotInterruption(_)
             | Notice::RebalanceRecommendation(_)
-            | Notice::VolumeChange(_) => {}
+            | Notice::VolumeChange(_)
+            | Notice::DatabaseEvent(_) => {}
         }
     }
 
@@ -382,6 +407,27 @@ impl Notice {
                 }
                 Ok(())
             }
+            Notice::DatabaseEvent(event) => {
+                within("data.database_event.event_id", &event.event_id, 32)?;
+                within(
+                    "data.database_event.message",
+                    &event.message,
+                    MAX_DESCRIPTION_CHARS + 1,
+                )?;
+                if event.categories.len() > 16 {
+                    return Err(InputError::InvalidField {
+                        field: "data.database_event.categories",
+                        reason: format!("{} categories, at most 16", event.categories.len()),
+                    });
+                }
+                for category in &event.categories {
+                    within("data.database_event.categories", category, 64)?;
+                }
+                if let Some(source_type) = &event.source_type {
+                    within("data.database_event.source_type", source_type, 64)?;
+                }
+                Ok(())
+            }
             Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => Ok(()),
         }
     }
@@ -405,6 +451,12 @@ impl Notice {
                 ..NoticeFacets::default()
             },
             Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+            Notice::DatabaseEvent(event) => NoticeFacets {
+                code: Some(&event.event_id),
+                status: event.categories.first().map(String::as_str),
+                description: Some(&event.message),
+                ..NoticeFacets::default()
+            },
             Notice::VolumeChange(change) => NoticeFacets {
                 code: Some(&change.event),
                 status: Some(&change.result),
