@@ -18,7 +18,8 @@ import boto3
 
 HISTORY_PREFIX = "event#"  # ore_lambda::dynamodb::HISTORY_PREFIX
 CURRENT_SORT_KEY = "state"  # ore_lambda::dynamodb::CURRENT_SORT_KEY
-NOTICE_PREFIX = "notice#"  # ore_lambda::dynamodb::NOTICE_PREFIX
+NOTICE_PREFIX = "notice#"  # normalizer::store::dynamodb::NOTICE_PREFIX
+HEALTH_PREFIX = "health#"  # normalizer::store::dynamodb::HEALTH_PREFIX
 
 
 def instance_arn(instance_id, region, account, partition="aws"):
@@ -49,6 +50,8 @@ def history(dynamodb, table, arn, days, now=None):
         if plain["sk"].startswith(NOTICE_PREFIX):
             notices.append({"message_id": plain["sk"][len(NOTICE_PREFIX):], "time": plain.get("event_time")})
             continue
+        if plain["sk"].startswith(HEALTH_PREFIX):
+            continue  # an AWS Health event's latest communication: neither history nor a notice
         try:
             timing = json.loads(plain["timing"])
             events.append({"time": plain["event_time"], "state": plain["state"], "event_id": plain["event_id"],

@@ -239,6 +239,7 @@ async fn the_state_store_remembers_each_health_events_latest_communication() {
     let told = |status, minutes| Communication {
         status,
         time: at(minutes),
+        updated_from: None,
     };
     assert_eq!(
         store.last_communication(RESOURCE, &event).await.unwrap(),
@@ -248,8 +249,12 @@ async fn the_state_store_remembers_each_health_events_latest_communication() {
         .remember_communication(RESOURCE, &event, told(HealthStatus::Upcoming, 0))
         .await
         .unwrap();
+    let update = Communication {
+        updated_from: Some(HealthStatus::Upcoming),
+        ..told(HealthStatus::Open, 10)
+    };
     store
-        .remember_communication(RESOURCE, &event, told(HealthStatus::Open, 10))
+        .remember_communication(RESOURCE, &event, update)
         .await
         .unwrap();
     // An older communication arriving late does not replace the later one.
@@ -259,7 +264,8 @@ async fn the_state_store_remembers_each_health_events_latest_communication() {
         .unwrap();
     assert_eq!(
         store.last_communication(RESOURCE, &event).await.unwrap(),
-        Some(told(HealthStatus::Open, 10))
+        Some(update),
+        "the later one stays, with what it updated"
     );
     let other = RESOURCE.replace("i-0abc1234def567890", "i-0fff1234def567890");
     assert_eq!(
@@ -275,4 +281,7 @@ async fn the_state_store_remembers_each_health_events_latest_communication() {
         None,
         "per event"
     );
+    // The communication sorts between the history and the current state; loading skips it.
+    let snapshot = store.load(RESOURCE, at(-60)).await.unwrap();
+    assert_eq!(snapshot.unreadable, 0, "not an unreadable history entry");
 }

@@ -271,7 +271,7 @@ impl Resource {
 }
 
 /// `service` or `service:type`, as [`ResourceArn::resource_type`] writes it.
-fn is_resource_type(text: &str) -> bool {
+pub(crate) fn is_resource_type(text: &str) -> bool {
     let (service, kind) = text.split_once(':').unwrap_or((text, "x"));
     let service_ok = !service.is_empty()
         && service

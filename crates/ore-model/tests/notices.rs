@@ -234,6 +234,17 @@ fn hostile_health_events_get_a_clear_outcome() {
         .map(|n| n.target.resource_id.as_str())
         .collect();
     assert_eq!(ids, ["h-0123456789abcdef0", "<script>"]);
+    // One instance named by id and by ARN is one notice; one entity of two accounts is two.
+    let mut event = health();
+    event["detail"]["affectedEntities"] = json!([
+        {"entityValue": "i-0abc1234def567890"},
+        {"entityValue": "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"},
+        {"entityValue": "UNKNOWN", "awsAccountId": "111111111111"},
+        {"entityValue": "UNKNOWN", "awsAccountId": "222222222222"},
+        {"entityValue": "\u{7}"}
+    ]);
+    let named = notices(event).unwrap();
+    assert_eq!(named.len(), 3, "{named:?}");
     assert!(entities
         .iter()
         .all(|n| n.target.resource_type == "health:entity"

@@ -28,6 +28,15 @@ const START_WITHIN_SHARE: u32 = 2;
 /// When the record comes back to publish the rest.
 const REST_AFTER: Duration = Duration::from_secs(1);
 
+/// Whether a Health communication is the latest ORE knows of its event and resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Communicated {
+    /// The latest (or not a Health notice at all): published.
+    Current,
+    /// A newer one went out before: not published.
+    Superseded,
+}
+
 /// What became of one instance's notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NoticeDone {
@@ -145,29 +154,55 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
                 Ok(NoticeDone::Ignored)
             }
             Decision::Publish(mut message) => {
-                self.mark_update(&mut message).await?;
+                if self.mark_update(&mut message).await? == Communicated::Superseded {
+                    tracing::info!(
+                        message_id = %message.id,
+                        resource_id = %target.resource_id,
+                        kind,
+                        "an older AWS Health communication arrived after a newer one; not published"
+                    );
+                    self.store
+                        .mark_notice_published(
+                            &message.data.resource.key(),
+                            &message.id,
+                            message.time,
+                        )
+                        .await?;
+                    return Ok(NoticeDone::Duplicate);
+                }
                 self.publish_notice(*message).await
             }
         }
     }
 
     /// A later communication of an AWS Health event about the resource than one that went out
-    /// is its update: the message says what the earlier one told.
-    async fn mark_update(&self, message: &mut NoticeMessage) -> Result<(), RecordError> {
+    /// is its update: the message says what the earlier one told (and says it again on a retry
+    /// of itself). An older one arriving after a newer one is superseded: it would mail news
+    /// that is no longer true.
+    async fn mark_update(&self, message: &mut NoticeMessage) -> Result<Communicated, RecordError> {
         let Some((event_arn, _)) = message.data.notice.health_event() else {
-            return Ok(());
+            return Ok(Communicated::Current);
         };
         let resource = message.data.resource.key();
         let earlier = self.store.last_communication(&resource, event_arn).await?;
-        if let Some(earlier) = earlier.filter(|earlier| earlier.time < message.time) {
-            message.data.notice.updates(earlier.status);
+        match earlier {
+            Some(latest) if latest.time > message.time => return Ok(Communicated::Superseded),
+            Some(itself) if itself.time == message.time => {
+                if let Some(status) = itself.updated_from {
+                    message.data.notice.updates(status);
+                }
+            }
+            Some(earlier) => message.data.notice.updates(earlier.status),
+            None => {}
         }
-        Ok(())
+        Ok(Communicated::Current)
     }
 
     /// Publish one instance's notice message, then remember that it went out.
     async fn publish_notice(&self, mut message: NoticeMessage) -> Result<NoticeDone, RecordError> {
         message.data.resource = message.data.resource.named(&self.accounts);
+        // What a consumer would refuse goes to the dead-letter queue here, named, not there.
+        message.check()?;
         self.publisher
             .publish(serialize(&message)?, &message.routing_attributes())
             .await?;
@@ -178,6 +213,7 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
             let communication = Communication {
                 status,
                 time: message.time,
+                updated_from: message.data.notice.previous_status(),
             };
             self.store
                 .remember_communication(&resource.key(), event_arn, communication)

@@ -183,8 +183,8 @@ impl StateStore for DynamoStateStore {
                 .map_err(|e| record_error("dynamodb:Query", e))?;
             for item in page.items() {
                 let sort_key = read_text(item, SORT_KEY).unwrap_or_default();
-                if sort_key.starts_with(NOTICE_PREFIX) {
-                    // Sorts between the history and the current state; not part of either.
+                if sort_key.starts_with(NOTICE_PREFIX) || sort_key.starts_with(HEALTH_PREFIX) {
+                    // Sort between the history and the current state; part of neither.
                     continue;
                 }
                 let read = if sort_key == CURRENT_SORT_KEY {
@@ -321,7 +321,18 @@ impl StateStore for DynamoStateStore {
         let status: HealthStatus = serde_json::from_value(status.into())
             .map_err(|e| unreadable(format!("status {status:?}: {e}")))?;
         let time = read_time(item, "event_time").map_err(unreadable)?;
-        Ok(Some(Communication { status, time }))
+        let updated_from = match read_text(item, "updated_from") {
+            Ok(text) => Some(
+                serde_json::from_value(text.into())
+                    .map_err(|e| unreadable(format!("updated_from {text:?}: {e}")))?,
+            ),
+            Err(_) => None,
+        };
+        Ok(Some(Communication {
+            status,
+            time,
+            updated_from,
+        }))
     }
 
     async fn remember_communication(
@@ -330,15 +341,33 @@ impl StateStore for DynamoStateStore {
         event_arn: &str,
         communication: Communication,
     ) -> Result<(), RecordError> {
+        let mut item: Item = HashMap::from([
+            (PARTITION_KEY.to_owned(), string_value(resource)),
+            (
+                SORT_KEY.to_owned(),
+                string_value(health_sort_key(event_arn)),
+            ),
+            (
+                "status".to_owned(),
+                string_value(communication.status.as_str()),
+            ),
+            (
+                "event_time".to_owned(),
+                string_value(timestamp(communication.time)),
+            ),
+            (
+                TTL_ATTRIBUTE.to_owned(),
+                expires(communication.time, self.retention),
+            ),
+        ]);
+        if let Some(status) = communication.updated_from {
+            item.insert("updated_from".to_owned(), string_value(status.as_str()));
+        }
         let written = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item(PARTITION_KEY, string_value(resource))
-            .item(SORT_KEY, string_value(health_sort_key(event_arn)))
-            .item("status", string_value(communication.status.as_str()))
-            .item("event_time", string_value(timestamp(communication.time)))
-            .item(TTL_ATTRIBUTE, expires(communication.time, self.retention))
+            .set_item(Some(item))
             // A later communication remembered first stays: they may arrive out of order.
             .condition_expression("attribute_not_exists(#sk) OR event_time <= :time")
             .expression_attribute_names("#sk", SORT_KEY)

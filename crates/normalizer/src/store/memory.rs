@@ -54,6 +54,11 @@ impl MemoryStateStore {
         }
     }
 
+    /// Forget which notices went out (as a failed mark after a publish leaves the table).
+    pub fn forget_notices(&self) {
+        self.notices.lock().expect("store lock").clear();
+    }
+
     /// What is stored for `resource`: current state and every history entry, oldest first.
     pub fn snapshot(&self, resource: &str) -> Snapshot {
         self.resources

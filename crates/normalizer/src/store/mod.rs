@@ -31,6 +31,9 @@ pub struct Communication {
     pub status: HealthStatus,
     /// When AWS sent it (the AWS event's time).
     pub time: DateTime<Utc>,
+    /// The status of the communication it updated, when it was an update: what its message
+    /// said, so a retry of the same communication says it again.
+    pub updated_from: Option<HealthStatus>,
 }
 
 /// The resources' recorded states and history (the normalizer's memory). Keys are resource

@@ -28,8 +28,7 @@ use crate::notice::{
     MAX_DESCRIPTION_CHARS, MAX_EVENT_ARN_CHARS,
 };
 use crate::resource::{
-    ResourceRef, RESOURCE_TYPE_EC2_INSTANCE, RESOURCE_TYPE_HEALTH_ACCOUNT,
-    RESOURCE_TYPE_HEALTH_ENTITY,
+    is_resource_type, ResourceRef, RESOURCE_TYPE_HEALTH_ACCOUNT, RESOURCE_TYPE_HEALTH_ENTITY,
 };
 use crate::text::clean_text;
 use crate::InputError;
@@ -143,12 +142,15 @@ impl Adapter for HealthAdapter {
             end_time,
             description,
         };
+        // Each resource once, however AWS names it (an instance by id and by ARN), per account.
+        let mut seen = HashSet::new();
         let targets: Vec<ResourceRef> = if entities.is_empty() {
             vec![place.account_itself(&event.id, event.time)]
         } else {
             entities
                 .iter()
                 .map(|entity| place.target(&event.id, event.time, entity))
+                .filter(|target| seen.insert(target.key()))
                 .collect()
         };
         Ok(targets
@@ -235,7 +237,7 @@ impl Place {
             partition: self.partition.clone(),
             time,
             resource_type: RESOURCE_TYPE_HEALTH_ENTITY.to_owned(),
-            resource_id: clean_text(value, MAX_ENTITY_CHARS),
+            resource_id: entity_id(value),
             resource_arn: None,
         };
         // EC2's ids name their resource's type: an instance or a volume by id is that resource.
@@ -254,9 +256,17 @@ impl Place {
             ));
         } else if let Some(arn) = ResourceArn::parse(value) {
             let resource_type = arn.resource_type();
-            // An instance ARN must name an instance id, as every instance message's does.
+            // An EC2 instance or volume ARN names its id after `/`, as its messages' ARNs do.
+            let ec2_kind = match resource_type.as_str() {
+                "ec2:instance" => Some(("instance", is_instance_id(arn.id))),
+                "ec2:volume" => Some(("volume", is_volume_id(arn.id))),
+                _ => None,
+            };
             let id_ok = arn.id.chars().count() <= MAX_ENTITY_CHARS
-                && (resource_type != RESOURCE_TYPE_EC2_INSTANCE || is_instance_id(arn.id));
+                && is_resource_type(&resource_type)
+                && !arn.id.chars().any(char::is_control)
+                && ec2_kind
+                    .is_none_or(|(kind, id_ok)| id_ok && value.contains(&format!(":{kind}/")));
             if id_ok {
                 if !arn.account.is_empty() {
                     target.account = arn.account.to_owned();
@@ -267,7 +277,15 @@ impl Place {
                 target.partition = arn.partition.to_owned();
                 target.resource_type = resource_type;
                 target.resource_id = arn.id.to_owned();
-                target.resource_arn = Some(value.to_owned());
+                // EC2's ARNs are rebuilt in the standard form (account and region filled in),
+                // so every message about one instance or volume has the same ARN and id.
+                target.resource_arn = Some(match ec2_kind {
+                    Some((kind, _)) => format!(
+                        "arn:{}:ec2:{}:{}:{kind}/{}",
+                        target.partition, target.region, target.account, arn.id
+                    ),
+                    None => value.to_owned(),
+                });
             }
         }
         target
@@ -286,6 +304,13 @@ impl Place {
             resource_arn: None,
         }
     }
+}
+
+/// An entity's id as a message carries it: every control character removed (a message's ids
+/// are one line), cut at [`MAX_ENTITY_CHARS`].
+fn entity_id(value: &str) -> String {
+    let printable: String = value.chars().filter(|c| !c.is_control()).collect();
+    clean_text(&printable, MAX_ENTITY_CHARS)
 }
 
 /// `vol-` and 8 or 17 lowercase hex digits, as EC2 issues volume ids.
@@ -410,8 +435,8 @@ fn affected_entities(
     let mut seen = HashSet::new();
     let entities: Vec<Entity> = entities
         .into_iter()
-        .filter(|e| !e.entity_value.trim().is_empty())
-        .filter(|e| seen.insert(e.entity_value.clone()))
+        .filter(|e| !entity_id(&e.entity_value).is_empty())
+        .filter(|e| seen.insert((e.entity_value.clone(), e.aws_account_id.clone())))
         .collect();
     if entities.len() > MAX_AFFECTED_ENTITIES {
         return Err(InputError::InvalidField {
@@ -538,6 +563,22 @@ mod tests {
         }
         let long = target_of(&"x".repeat(1000));
         assert_eq!(long.resource_id.chars().count(), MAX_ENTITY_CHARS + 1);
+        // Ids are one line; an ARN whose type no message could carry is an entity.
+        assert_eq!(target_of("my\tentity\n").resource_id, "myentity");
+        for odd in [
+            "arn:aws:rds:eu-west-1:123456789012:db+x:orders",
+            &format!("arn:aws:s3:::{}/key", "b".repeat(63)),
+            "arn:aws:ec2:eu-west-1:123456789012:instance:i-0abc1234def567890",
+        ] {
+            assert_eq!(
+                target_of(odd).resource_type,
+                RESOURCE_TYPE_HEALTH_ENTITY,
+                "{odd}"
+            );
+        }
+        // An instance ARN without its account is rebuilt whole: the same ARN as by id.
+        let partial = target_of("arn:aws:ec2:eu-west-1::instance/i-0abc1234def567890");
+        assert_eq!(partial.resource_arn, by_id.resource_arn);
     }
 
     #[test]

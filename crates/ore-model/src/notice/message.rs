@@ -101,7 +101,9 @@ impl NoticeMessage {
         self.data.resource.display_name()
     }
 
-    fn check(&self) -> Result<(), InputError> {
+    /// The checks every reader of a notice message makes: the normalizer makes them before it
+    /// publishes, so nothing goes out that its consumers would refuse.
+    pub fn check(&self) -> Result<(), InputError> {
         for (field, value) in [
             ("id", &self.id),
             ("source", &self.source),

@@ -346,6 +346,15 @@ impl Notice {
         }
     }
 
+    /// The status of the earlier communication this notice updates, if it does.
+    pub fn previous_status(&self) -> Option<HealthStatus> {
+        match self {
+            Notice::ScheduledChange(change) => change.previous_status,
+            Notice::HealthEvent(event) => event.previous_status,
+            _ => None,
+        }
+    }
+
     /// This notice updates an earlier communication of its Health event, which told `status`.
     pub fn updates(&mut self, status: HealthStatus) {
         match self {
