@@ -33,7 +33,7 @@ DAYS_PER_MONTH = 30
 # Normalizer, per state change: at most one DescribeInstances (one per account and region a batch names,
 # counted here as if every batch held one account's one event), a Query of
 # the instance's history and a two-item TransactWriteItems (history + state) on the state table
-# (crates/normalizer/src/store/dynamodb.rs), one SNS publish of the standard message.
+# (crates/normalizer/src/store/dynamodb/mod.rs), one SNS publish of the standard message.
 NORMALIZER_DESCRIBE_CALLS = 1
 STATE_TABLE_READ_UNITS = 1          # a strongly consistent Query of under 4 KB
 STATE_TABLE_WRITE_UNITS = 4         # two items under 1 KB, transactional: 2 units each

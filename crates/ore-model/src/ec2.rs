@@ -282,6 +282,16 @@ pub fn is_instance_id(id: &str) -> bool {
     })
 }
 
+/// `vol-` and 8 or 17 lowercase hex digits, as EC2 issues volume ids.
+pub fn is_volume_id(id: &str) -> bool {
+    id.strip_prefix("vol-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17)
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// Lowercase letters, digits and dashes, e.g. `eu-west-1`, `us-gov-west-1`.
 pub fn is_region(region: &str) -> bool {
     (4..=32).contains(&region.len())

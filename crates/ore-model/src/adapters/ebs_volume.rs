@@ -2,31 +2,19 @@
 //! (`result` `failed`, with AWS's `cause`). The volume is the event's `resources` ARN; its tags
 //! come from the Tagging API like any resource's.
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::resource_event::ResourceEvent;
 use super::Adapter;
 use crate::arn::ResourceArn;
-use crate::ec2::{check, is_account, is_region, EC2_SOURCE};
+use crate::ec2::{check, is_volume_id, EC2_SOURCE};
 use crate::notice::{AdaptedNotice, Notice, VolumeChange, MAX_CAUSE_CHARS};
-use crate::resource::ResourceRef;
 use crate::text::clean_text;
 use crate::InputError;
 
 /// Reads EBS's volume notifications.
 pub struct VolumeNotificationAdapter;
-
-#[derive(Debug, Deserialize)]
-struct VolumeEvent {
-    id: String,
-    account: String,
-    time: DateTime<Utc>,
-    region: String,
-    #[serde(default)]
-    resources: Vec<String>,
-    detail: Detail,
-}
 
 #[derive(Debug, Deserialize)]
 struct Detail {
@@ -52,26 +40,8 @@ impl Adapter for VolumeNotificationAdapter {
     type Output = Vec<AdaptedNotice>;
 
     fn adapt(payload: Value) -> Result<Vec<AdaptedNotice>, InputError> {
-        let event: VolumeEvent = serde_json::from_value(payload).map_err(InputError::Shape)?;
-        check(
-            "id",
-            &event.id,
-            (1..=128).contains(&event.id.len()),
-            "must be 1 to 128 characters",
-        )?;
-        check(
-            "account",
-            &event.account,
-            is_account(&event.account),
-            "must be a 12-digit AWS account id",
-        )?;
-        check(
-            "region",
-            &event.region,
-            is_region(&event.region),
-            "must look like an AWS region such as eu-west-1",
-        )?;
-        let detail = event.detail;
+        let event = ResourceEvent::<Detail>::parse(payload)?;
+        let detail = &event.detail;
         check(
             "detail.event",
             &detail.event,
@@ -89,35 +59,24 @@ impl Adapter for VolumeNotificationAdapter {
             .resources
             .iter()
             .filter_map(|arn| ResourceArn::parse(arn))
-            .find(|arn| arn.resource_type() == "ec2:volume")
+            .find(|arn| arn.resource_type() == "ec2:volume" && is_volume_id(arn.id))
             .ok_or_else(|| InputError::InvalidField {
                 field: "resources",
                 reason: "names no EBS volume ARN".into(),
             })?;
-        let target = ResourceRef {
-            event_id: event.id,
-            account: Some(volume.account)
-                .filter(|a| is_account(a))
-                .map_or(event.account, str::to_owned),
-            region: Some(volume.region)
-                .filter(|r| is_region(r))
-                .map_or(event.region, str::to_owned),
-            partition: volume.partition.to_owned(),
-            time: event.time,
-            resource_type: volume.resource_type(),
-            resource_id: clean_text(volume.id, 255),
-            resource_arn: Some(volume.arn.to_owned()),
-        };
+        let target = event.target(&volume);
         let change = VolumeChange {
-            event: detail.event,
-            result: detail.result,
+            event: detail.event.clone(),
+            result: detail.result.clone(),
             cause: detail
                 .cause
-                .map(|cause| clean_text(&cause, MAX_CAUSE_CHARS))
+                .as_deref()
+                .map(|cause| clean_text(cause, MAX_CAUSE_CHARS))
                 .filter(|cause| !cause.is_empty()),
             request_id: detail
                 .request_id
-                .map(|id| clean_text(&id, 128))
+                .as_deref()
+                .map(|id| clean_text(id, 128))
                 .filter(|id| !id.is_empty()),
         };
         Ok(vec![AdaptedNotice {

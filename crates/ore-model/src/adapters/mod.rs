@@ -16,6 +16,7 @@ pub mod ebs_volume;
 pub mod health;
 pub mod rds;
 pub mod rebalance;
+mod resource_event;
 pub mod spot_interruption;
 
 /// An AWS event kind ORE reads.

@@ -3,15 +3,14 @@
 //! id (`RDS-EVENT-0087`), categories and message. The database is `detail.SourceArn`; its tags
 //! come from the Tagging API like any resource's.
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::resource_event::ResourceEvent;
 use super::Adapter;
 use crate::arn::ResourceArn;
-use crate::ec2::{check, is_account, is_region};
+use crate::ec2::check;
 use crate::notice::{AdaptedNotice, DatabaseEvent, Notice, MAX_DESCRIPTION_CHARS};
-use crate::resource::ResourceRef;
 use crate::text::clean_text;
 use crate::InputError;
 
@@ -22,15 +21,6 @@ pub const RDS_SOURCE: &str = "aws.rds";
 pub struct DbInstanceEventAdapter;
 /// Reads RDS's DB cluster events.
 pub struct DbClusterEventAdapter;
-
-#[derive(Debug, Deserialize)]
-struct RdsEvent {
-    id: String,
-    account: String,
-    time: DateTime<Utc>,
-    region: String,
-    detail: Detail,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -68,26 +58,8 @@ impl Adapter for DbClusterEventAdapter {
 
 /// An RDS event about the database of `resource_type` its `SourceArn` names.
 fn adapt(payload: Value, resource_type: &str) -> Result<Vec<AdaptedNotice>, InputError> {
-    let event: RdsEvent = serde_json::from_value(payload).map_err(InputError::Shape)?;
-    check(
-        "id",
-        &event.id,
-        (1..=128).contains(&event.id.len()),
-        "must be 1 to 128 characters",
-    )?;
-    check(
-        "account",
-        &event.account,
-        is_account(&event.account),
-        "must be a 12-digit AWS account id",
-    )?;
-    check(
-        "region",
-        &event.region,
-        is_region(&event.region),
-        "must look like an AWS region such as eu-west-1",
-    )?;
-    let detail = event.detail;
+    let event = ResourceEvent::<Detail>::parse(payload)?;
+    let detail = &event.detail;
     let event_id_ok = detail
         .event_id
         .strip_prefix("RDS-EVENT-")
@@ -98,8 +70,15 @@ fn adapt(payload: Value, resource_type: &str) -> Result<Vec<AdaptedNotice>, Inpu
         event_id_ok,
         "must look like RDS-EVENT-0087",
     )?;
-    let arn = ResourceArn::parse(&detail.source_arn)
-        .filter(|arn| arn.resource_type() == resource_type && arn.id.len() <= 255);
+    let arn = ResourceArn::parse(&detail.source_arn).filter(|arn| {
+        // RDS identifiers are letters, digits and hyphens.
+        arn.resource_type() == resource_type
+            && (1..=255).contains(&arn.id.len())
+            && arn
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
     let Some(arn) = arn else {
         return Err(InputError::InvalidField {
             field: "detail.SourceArn",
@@ -109,20 +88,7 @@ fn adapt(payload: Value, resource_type: &str) -> Result<Vec<AdaptedNotice>, Inpu
             ),
         });
     };
-    let target = ResourceRef {
-        event_id: event.id,
-        account: Some(arn.account)
-            .filter(|a| is_account(a))
-            .map_or(event.account, str::to_owned),
-        region: Some(arn.region)
-            .filter(|r| is_region(r))
-            .map_or(event.region, str::to_owned),
-        partition: arn.partition.to_owned(),
-        time: event.time,
-        resource_type: arn.resource_type(),
-        resource_id: arn.id.to_owned(),
-        resource_arn: Some(arn.arn.to_owned()),
-    };
+    let target = event.target(&arn);
     let categories = detail
         .event_categories
         .iter()
@@ -131,11 +97,12 @@ fn adapt(payload: Value, resource_type: &str) -> Result<Vec<AdaptedNotice>, Inpu
         .take(16)
         .collect();
     let database_event = DatabaseEvent {
-        event_id: detail.event_id,
+        event_id: detail.event_id.clone(),
         categories,
         source_type: detail
             .source_type
-            .map(|t| clean_text(&t, 64))
+            .as_deref()
+            .map(|t| clean_text(t, 64))
             .filter(|t| !t.is_empty()),
         message: clean_text(
             detail.message.as_deref().unwrap_or_default(),

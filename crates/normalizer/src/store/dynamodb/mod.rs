@@ -21,10 +21,12 @@ use ore_lambda::dynamodb::{
 };
 use ore_lambda::RecordError;
 use ore_model::ec2::InstanceState;
-use ore_model::notice::HealthStatus;
 use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
 
 use super::{Communication, Recorded, StateStore};
+
+mod communications;
+pub use communications::{health_sort_key, HEALTH_PREFIX};
 
 /// The state table's partition key: the resource ARN.
 pub const PARTITION_KEY: &str = "pk";
@@ -36,17 +38,6 @@ pub const CURRENT_SORT_KEY: &str = "state";
 pub const HISTORY_PREFIX: &str = "event#";
 /// The prefix of published notices' sort keys.
 pub const NOTICE_PREFIX: &str = "notice#";
-/// The prefix of a Health event's latest communication's sort key.
-pub const HEALTH_PREFIX: &str = "health#";
-
-/// The sort key of `event_arn`'s latest communication: a UUIDv5 of the ARN, as an ARN may be
-/// longer than a sort key (1,024 bytes) allows.
-pub fn health_sort_key(event_arn: &str) -> String {
-    format!(
-        "{HEALTH_PREFIX}{}",
-        ore_model::standard::message_id(event_arn, "health event")
-    )
-}
 /// At most this many pages of history are read for one event (1 MB each): a bound, not a
 /// limit anyone should reach within a flapping window.
 const MAX_PAGES: usize = 8;
@@ -299,40 +290,7 @@ impl StateStore for DynamoStateStore {
         resource: &str,
         event_arn: &str,
     ) -> Result<Option<Communication>, RecordError> {
-        let page = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk = :sk")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":pk", string_value(resource))
-            .expression_attribute_values(":sk", string_value(health_sort_key(event_arn)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| record_error("dynamodb:Query", e))?;
-        let Some(item) = page.items().first() else {
-            return Ok(None);
-        };
-        let unreadable =
-            |reason: String| RecordError::local("read a Health event's communication", reason);
-        let status = read_text(item, "status").map_err(unreadable)?;
-        let status: HealthStatus = serde_json::from_value(status.into())
-            .map_err(|e| unreadable(format!("status {status:?}: {e}")))?;
-        let time = read_time(item, "event_time").map_err(unreadable)?;
-        let updated_from = match read_text(item, "updated_from") {
-            Ok(text) => Some(
-                serde_json::from_value(text.into())
-                    .map_err(|e| unreadable(format!("updated_from {text:?}: {e}")))?,
-            ),
-            Err(_) => None,
-        };
-        Ok(Some(Communication {
-            status,
-            time,
-            updated_from,
-        }))
+        self.read_communication(resource, event_arn).await
     }
 
     async fn remember_communication(
@@ -341,48 +299,8 @@ impl StateStore for DynamoStateStore {
         event_arn: &str,
         communication: Communication,
     ) -> Result<(), RecordError> {
-        let mut item: Item = HashMap::from([
-            (PARTITION_KEY.to_owned(), string_value(resource)),
-            (
-                SORT_KEY.to_owned(),
-                string_value(health_sort_key(event_arn)),
-            ),
-            (
-                "status".to_owned(),
-                string_value(communication.status.as_str()),
-            ),
-            (
-                "event_time".to_owned(),
-                string_value(timestamp(communication.time)),
-            ),
-            (
-                TTL_ATTRIBUTE.to_owned(),
-                expires(communication.time, self.retention),
-            ),
-        ]);
-        if let Some(status) = communication.updated_from {
-            item.insert("updated_from".to_owned(), string_value(status.as_str()));
-        }
-        let written = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            // A later communication remembered first stays: they may arrive out of order.
-            .condition_expression("attribute_not_exists(#sk) OR event_time <= :time")
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":time", string_value(timestamp(communication.time)))
-            .send()
-            .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(record_error("dynamodb:PutItem", e)),
-        }
+        self.write_communication(resource, event_arn, communication)
+            .await
     }
 }
 

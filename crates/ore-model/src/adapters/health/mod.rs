@@ -21,17 +21,17 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Adapter;
-use crate::arn::ResourceArn;
-use crate::ec2::{check, is_account, is_instance_id, is_region};
+
+mod entities;
+use crate::ec2::{check, is_account, is_region};
 use crate::notice::{
     AdaptedNotice, HealthCategory, HealthEvent, HealthStatus, Notice, ScheduledChange,
     MAX_DESCRIPTION_CHARS, MAX_EVENT_ARN_CHARS,
 };
-use crate::resource::{
-    is_resource_type, ResourceRef, RESOURCE_TYPE_HEALTH_ACCOUNT, RESOURCE_TYPE_HEALTH_ENTITY,
-};
+use crate::resource::ResourceRef;
 use crate::text::clean_text;
 use crate::InputError;
+use entities::{affected_entities, partition_of, Place};
 
 /// The Health `service` of EC2, whose instances' scheduled changes keep their own message.
 pub const EC2_SERVICE: &str = "EC2";
@@ -214,125 +214,6 @@ impl HealthEventNotice {
     }
 }
 
-/// Where the event's entities are, unless an entity's ARN says otherwise.
-struct Place {
-    account: String,
-    region: String,
-    partition: String,
-}
-
-impl Place {
-    /// The resource `entity` names.
-    fn target(&self, event_id: &str, time: DateTime<Utc>, entity: &Entity) -> ResourceRef {
-        let value = entity.entity_value.as_str();
-        let account = entity
-            .aws_account_id
-            .clone()
-            .filter(|a| is_account(a))
-            .unwrap_or_else(|| self.account.clone());
-        let mut target = ResourceRef {
-            event_id: event_id.to_owned(),
-            account,
-            region: self.region.clone(),
-            partition: self.partition.clone(),
-            time,
-            resource_type: RESOURCE_TYPE_HEALTH_ENTITY.to_owned(),
-            resource_id: entity_id(value),
-            resource_arn: None,
-        };
-        // EC2's ids name their resource's type: an instance or a volume by id is that resource.
-        let ec2_type = if is_instance_id(value) {
-            Some("instance")
-        } else if is_volume_id(value) {
-            Some("volume")
-        } else {
-            None
-        };
-        if let Some(kind) = ec2_type {
-            target.resource_type = format!("ec2:{kind}");
-            target.resource_arn = Some(format!(
-                "arn:{}:ec2:{}:{}:{kind}/{value}",
-                target.partition, target.region, target.account
-            ));
-        } else if let Some(arn) = ResourceArn::parse(value) {
-            let resource_type = arn.resource_type();
-            // An EC2 instance or volume ARN names its id after `/`, as its messages' ARNs do.
-            let ec2_kind = match resource_type.as_str() {
-                "ec2:instance" => Some(("instance", is_instance_id(arn.id))),
-                "ec2:volume" => Some(("volume", is_volume_id(arn.id))),
-                _ => None,
-            };
-            let id_ok = arn.id.chars().count() <= MAX_ENTITY_CHARS
-                && is_resource_type(&resource_type)
-                && !arn.id.chars().any(char::is_control)
-                && ec2_kind
-                    .is_none_or(|(kind, id_ok)| id_ok && value.contains(&format!(":{kind}/")));
-            if id_ok {
-                if !arn.account.is_empty() {
-                    target.account = arn.account.to_owned();
-                }
-                if !arn.region.is_empty() {
-                    target.region = arn.region.to_owned();
-                }
-                target.partition = arn.partition.to_owned();
-                target.resource_type = resource_type;
-                target.resource_id = arn.id.to_owned();
-                // EC2's ARNs are rebuilt in the standard form (account and region filled in),
-                // so every message about one instance or volume has the same ARN and id.
-                target.resource_arn = Some(match ec2_kind {
-                    Some((kind, _)) => format!(
-                        "arn:{}:ec2:{}:{}:{kind}/{}",
-                        target.partition, target.region, target.account, arn.id
-                    ),
-                    None => value.to_owned(),
-                });
-            }
-        }
-        target
-    }
-
-    /// An event that names no entity is about the account.
-    fn account_itself(&self, event_id: &str, time: DateTime<Utc>) -> ResourceRef {
-        ResourceRef {
-            event_id: event_id.to_owned(),
-            account: self.account.clone(),
-            region: self.region.clone(),
-            partition: self.partition.clone(),
-            time,
-            resource_type: RESOURCE_TYPE_HEALTH_ACCOUNT.to_owned(),
-            resource_id: self.account.clone(),
-            resource_arn: None,
-        }
-    }
-}
-
-/// An entity's id as a message carries it: every control character removed (a message's ids
-/// are one line), cut at [`MAX_ENTITY_CHARS`].
-fn entity_id(value: &str) -> String {
-    let printable: String = value.chars().filter(|c| !c.is_control()).collect();
-    clean_text(&printable, MAX_ENTITY_CHARS)
-}
-
-/// `vol-` and 8 or 17 lowercase hex digits, as EC2 issues volume ids.
-fn is_volume_id(id: &str) -> bool {
-    id.strip_prefix("vol-").is_some_and(|hex| {
-        (hex.len() == 8 || hex.len() == 17)
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
-}
-
-/// The partition of the Health event's ARN (`arn:aws-cn:health:…`), `aws` if it names none.
-fn partition_of(event_arn: &str) -> String {
-    event_arn
-        .split(':')
-        .nth(1)
-        .filter(|p| p.starts_with("aws"))
-        .unwrap_or("aws")
-        .to_owned()
-}
-
 impl Detail {
     /// The event's category, one AWS Health documents.
     fn category(&self) -> Result<HealthCategory, InputError> {
@@ -415,41 +296,6 @@ impl Detail {
     }
 }
 
-/// The entities the event is about, each once: its affected entities, or its `resources` when
-/// it lists no entity (none at all: the event is about the account). More than ORE splits one
-/// event into is refused with the field named.
-fn affected_entities(
-    entities: Option<Vec<Entity>>,
-    resources: Vec<String>,
-) -> Result<Vec<Entity>, InputError> {
-    let entities: Vec<Entity> = match entities {
-        Some(entities) if !entities.is_empty() => entities,
-        _ => resources
-            .into_iter()
-            .map(|value| Entity {
-                entity_value: value,
-                aws_account_id: None,
-            })
-            .collect(),
-    };
-    let mut seen = HashSet::new();
-    let entities: Vec<Entity> = entities
-        .into_iter()
-        .filter(|e| !entity_id(&e.entity_value).is_empty())
-        .filter(|e| seen.insert((e.entity_value.clone(), e.aws_account_id.clone())))
-        .collect();
-    if entities.len() > MAX_AFFECTED_ENTITIES {
-        return Err(InputError::InvalidField {
-            field: "detail.affectedEntities",
-            reason: format!(
-                "{} entities, at most {MAX_AFFECTED_ENTITIES} in one event",
-                entities.len()
-            ),
-        });
-    }
-    Ok(entities)
-}
-
 /// The longest `communicationId` read; AWS's are a hash with an optional `-N` suffix.
 pub const MAX_COMMUNICATION_ID_CHARS: usize = 256;
 
@@ -507,6 +353,7 @@ fn health_time(field: &'static str, text: &str) -> Result<DateTime<Utc>, InputEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::RESOURCE_TYPE_HEALTH_ENTITY;
 
     fn target_of(value: &str) -> ResourceRef {
         let place = Place {
