@@ -110,7 +110,7 @@ def test_the_archive_subscription_uses_the_documented_role_and_leaves_heartbeats
     assert [get_att(r) for r in as_list(grant["Resource"])] == ["ArchiveDeliveryStream"], page
     # The filter: standard messages carry resource_type (ore_model routing_attributes), heartbeats do not.
     assert sub["FilterPolicy"] == {"resource_type": [{"exists": True}]}
-    rust = (ROOT / "crates" / "ore-model" / "src" / "resource.rs").read_text()
+    rust = (ROOT / "crates" / "ore-model" / "src" / "resource" / "mod.rs").read_text()
     assert '("resource_type", &self.resource_type)' in rust
 
 
