@@ -26,30 +26,19 @@ pub fn health_sort_key(event_arn: &str) -> String {
         ore_model::standard::message_id(event_arn, "health event")
     )
 }
+
 impl DynamoStateStore {
     pub(super) async fn read_communication(
         &self,
         resource: &str,
         event_arn: &str,
     ) -> Result<Option<Communication>, RecordError> {
-        let page = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk = :sk")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":pk", string_value(resource))
-            .expression_attribute_values(":sk", string_value(health_sort_key(event_arn)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| record_error("dynamodb:Query", e))?;
-        let Some(item) = page.items().first() else {
+        let Some(item) = self.item_at(resource, &health_sort_key(event_arn)).await? else {
             return Ok(None);
         };
         let unreadable =
             |reason: String| RecordError::local("read a Health event's communication", reason);
+        let item = &item;
         let status = read_text(item, "status").map_err(unreadable)?;
         let status: HealthStatus = serde_json::from_value(status.into())
             .map_err(|e| unreadable(format!("status {status:?}: {e}")))?;

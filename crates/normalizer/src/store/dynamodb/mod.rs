@@ -243,24 +243,8 @@ impl StateStore for DynamoStateStore {
         resource: &str,
         message_id: &str,
     ) -> Result<bool, RecordError> {
-        // A key-equality Query, so the normalizer needs no GetItem beside its Query.
-        let page = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk = :sk")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":pk", string_value(resource))
-            .expression_attribute_values(
-                ":sk",
-                string_value(format!("{NOTICE_PREFIX}{message_id}")),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| record_error("dynamodb:Query", e))?;
-        Ok(page.count() > 0)
+        let sort_key = format!("{NOTICE_PREFIX}{message_id}");
+        Ok(self.item_at(resource, &sort_key).await?.is_some())
     }
 
     async fn mark_notice_published(
@@ -305,6 +289,25 @@ impl StateStore for DynamoStateStore {
 }
 
 impl DynamoStateStore {
+    /// The item at `resource` and `sort_key`, if there is one: a key-equality Query (consistent),
+    /// so the normalizer needs no GetItem beside its Query.
+    async fn item_at(&self, resource: &str, sort_key: &str) -> Result<Option<Item>, RecordError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk = :sk")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", string_value(resource))
+            .expression_attribute_values(":sk", string_value(sort_key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| record_error("dynamodb:Query", e))?;
+        Ok(page.items().first().cloned())
+    }
+
     /// A late event: its history entry alone, written once.
     async fn record_late(&self, history: Item) -> Result<Recorded, RecordError> {
         let written = self
