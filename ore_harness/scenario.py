@@ -212,7 +212,33 @@ def notices(aws, bus, pump, web, expected):
     bus.put(events[-1])
     expected["notices"].append(("orders-db", "org.ore.resource.database-event"))
     pump()
+    events.append(task_stopped(aws, now))
+    bus.put(events[-1])
+    expected["notices"].append((events[-1]["detail"]["taskArn"].split(":task/", 1)[1], "org.ore.resource.task-stopped"))
+    pump()
     return events
+
+
+def task_stopped(aws, now):
+    """An essential container of a tagged ECS task ran out of memory: the committed sample
+    (events/eventbridge/ecs-task-state-change.json, the documented shape) about a task run in the
+    emulator with its team tag, which the normalizer reads from the Tagging API."""
+    cluster = "orders-cluster"
+    aws.ecs.create_cluster(clusterName=cluster)
+    aws.ecs.register_task_definition(family="orders-web", containerDefinitions=[
+        {"name": "web", "image": "nginx", "memory": 512, "essential": True}])
+    [task] = aws.ecs.run_task(cluster=cluster, taskDefinition="orders-web", launchType="FARGATE", count=1, tags=[
+        {"key": "Name", "value": "orders-web"}, {"key": "team", "value": "payments"}])["tasks"]
+    arn = task["taskArn"]
+    aws.ecs.stop_task(cluster=cluster, task=arn, reason="Essential container in task exited")
+    event = json.loads((SAMPLES / "ecs-task-state-change.json").read_text())
+    event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION, "resources": [arn]})
+    event["detail"].update(taskArn=arn, clusterArn=arn.split(":task/")[0] + f":cluster/{cluster}")
+    for container in event["detail"]["containers"]:
+        container["taskArn"] = arn
+    say(f"Amazon ECS stops task {arn.rsplit('/', 1)[-1]} (orders-web): its web container ran out of memory")
+    return event
 
 
 def database_failover(now):

@@ -25,8 +25,8 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     assert len(expected) == 8 + 16 + 4 + 6 + 4, \
         "the day, the 8 workers, the reversed instance, the flapping one, the member account's instance"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 86, \
-        "28 events of the day and 6 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
+    assert summary["events_in"] == 88, \
+        "28 events of the day and 7 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
         "4 forwarded by the member"
 
 
@@ -35,7 +35,7 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert summary["csv_records"] == len(rows)
     changes = [r for r in rows if r["message_type"] == "org.ore.resource.state-changed"]
-    assert len(rows) - len(changes) == 6, "one record per notice"
+    assert len(rows) - len(changes) == 7, "one record per notice"
     assert sorted((r["resource_id"], r["state"]) for r in changes) == sorted(map(tuple, summary["expected_transitions"]))
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
     assert len(summary["ignored_transitions"]) == 4
@@ -46,7 +46,7 @@ def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(s
     texts = [p.read_text() for p in sorted((run.folder / "emails").glob("*.txt"))]
     assert len(texts) == len(list((run.folder / "emails").glob("*.html"))) == summary["emails"]
     ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
-    assert len(ids) == 34 + 4 + 6
+    assert len(ids) == 34 + 4 + 7
     for message_id in ids:
         assert sum(f"ORE message {message_id}" in t for t in texts) == 1, message_id
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
@@ -64,9 +64,9 @@ def test_terminating_everything_mails_one_digest_per_team(summary, run):
         ("data@example.com",): "[ORE] 4 instances terminated, 4 shutting-down in eu-west-1, account 123456789012",
     }
     assert summary["digests"] == 2
-    # 38 state changes and 6 notices: 16 + 4 + 6 single mails and 2 digests holding 18 changes.
-    assert summary["emails"] == 16 + 4 + 6 + 2
-    assert summary["mails_saved"] == 44 - 28
+    # 38 state changes and 7 notices: 16 + 4 + 7 single mails and 2 digests holding 18 changes.
+    assert summary["emails"] == 16 + 4 + 7 + 2
+    assert summary["mails_saved"] == 45 - 29
     texts = {p.name: p.read_text() for p in (run.folder / "emails").glob("*.txt")}
     [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
     # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
@@ -188,7 +188,7 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
         data = message["data"]
         assert data["enrichment"] == "enriched", message["type"]
         name = data["instance"]["name"] if "instance" in data else data.get("resource_name")
-        assert name in ("web-01", "batch-spot-07", "orders", "orders-data", None)
+        assert name in ("web-01", "batch-spot-07", "orders", "orders-data", "orders-web", None)
         assert "state" not in data and "timing" not in data
     # The DynamoDB table AWS Health reports an issue for: its tags from the Tagging API.
     [table] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.health-event"]
@@ -203,6 +203,10 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
     [database] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.database-event"]
     assert database["data"]["enrichment"] == "enriched" and database["data"]["tags"] == {}
     assert database["data"]["database_event"]["event_id"] == "RDS-EVENT-0049"
+    # The stopped ECS task, run in the emulator with its team tag: the Tagging API names it.
+    [task] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.task-stopped"]
+    assert task["data"]["tags"] == {"Name": "orders-web", "team": "payments"}
+    assert task["data"]["task_stopped"]["stop_code"] == "EssentialContainerExited"
     rows = list(csv.DictReader(io.StringIO((run.folder / "csv-records.csv").read_text(), newline="")))
     retirement = [r for r in rows if r["message_type"] == "org.ore.resource.change-scheduled"]
     assert len(retirement) == 1
@@ -230,6 +234,9 @@ def test_notice_mails_say_what_will_happen_and_when(summary):
     assert attach[1] == ["payments@example.com"], attach
     failover = [s for s in subjects if s == "[123456789012 eu-west-1] RDS: orders-db: A Multi-AZ failover has completed."]
     assert len(failover) == 1, subjects
+    [task] = [(s, to) for s, to in zip(subjects, summary["email_recipients"])
+              if s.startswith("[123456789012 eu-west-1] ECS: task orders-web (orders-cluster/")]
+    assert task[0].endswith("stopped: web exited with code 137") and task[1] == ["payments@example.com"], task
 
 
 def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary, run):

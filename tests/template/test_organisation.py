@@ -22,10 +22,11 @@ FORWARDS = {"Ec2StateChangeForwardRule": "Ec2StateChangeRule",
             "HealthEventForwardRule": "HealthEventRule",
             "VolumeNotificationForwardRule": "VolumeNotificationRule",
             "DatabaseEventForwardRule": "DatabaseEventRule",
+            "TaskStoppedForwardRule": "TaskStoppedRule",
             "SpotWarningForwardRule": "SpotWarningRule"}
 # The central rules' choices a member forwards everything for (the central stack's parameters).
 CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"}, "VolumeNotificationRule": {"result"},
-                       "DatabaseEventRule": {"EventCategories"},
+                       "DatabaseEventRule": {"EventCategories"}, "TaskStoppedRule": {"stopCode"},
                        "HealthEventRule": {"eventTypeCategory", "eventScopeCode", "service"}}
 
 
@@ -94,6 +95,7 @@ def test_forwarding_rules_match_every_sample_and_nothing_else(member):
                          "health-event": "HealthEventForwardRule",
                          "ebs-volume-notification": "VolumeNotificationForwardRule",
                          "rds-db-instance-event": "DatabaseEventForwardRule",
+                         "ecs-task-state-change": "TaskStoppedForwardRule",
                          "ec2-spot-interruption-warning": "SpotWarningForwardRule",
                          "ec2-rebalance-recommendation": "SpotWarningForwardRule"}.items():
         assert [n for n, p in patterns.items() if p.matches_event(notice_sample(sample))] == [rule], sample

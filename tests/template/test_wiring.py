@@ -10,9 +10,9 @@ import aws_docs
 from ore_harness.template import Template, of_type, ref
 
 # Every rule of the central stack: the EC2 state changes, the notices' (AWS Health twice: EC2's scheduled
-# changes, every other event; EBS volumes; RDS databases; Spot), the heartbeat.
+# changes, every other event; EBS volumes; RDS databases; ECS tasks; Spot), the heartbeat.
 CENTRAL_RULES = {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "VolumeNotificationRule",
-                 "DatabaseEventRule", "SpotWarningRule", "HeartbeatRule"}
+                 "DatabaseEventRule", "TaskStoppedRule", "SpotWarningRule", "HeartbeatRule"}
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -272,6 +272,7 @@ def test_rule_honours_the_watched_states_parameter(source_template):
 
 NOTICE_SAMPLES = {
     "rds-db-instance-event": "DatabaseEventRule",
+    "ecs-task-state-change": "TaskStoppedRule",
     "ebs-volume-notification": "VolumeNotificationRule",
     "health-scheduled-change": "ScheduledChangeRule",
     "ec2-spot-interruption-warning": "SpotWarningRule",
@@ -296,6 +297,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
              "HealthEventRule": EventPattern.load(json.dumps(Template().rule_pattern("HealthEventRule"))),
              "VolumeNotificationRule": EventPattern.load(json.dumps(Template().rule_pattern("VolumeNotificationRule"))),
              "DatabaseEventRule": EventPattern.load(json.dumps(Template().rule_pattern("DatabaseEventRule"))),
+             "TaskStoppedRule": EventPattern.load(json.dumps(Template().rule_pattern("TaskStoppedRule"))),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
              "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
     for name, rule in NOTICE_SAMPLES.items():
@@ -306,6 +308,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
         assert not rules["HealthEventRule"].matches_event(event)
         assert not rules["VolumeNotificationRule"].matches_event(event)
         assert not rules["DatabaseEventRule"].matches_event(event)
+        assert not rules["TaskStoppedRule"].matches_event(event)
         assert not rules["SpotWarningRule"].matches_event(event)
 
 
@@ -349,9 +352,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 35
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 37
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 33, sorted(written)
+    assert len(written) == 35, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
@@ -427,3 +430,19 @@ def test_the_database_rule_takes_the_categories_it_is_told():
     with_backups = EventPattern.load(json.dumps(Template().rule_pattern(
         "DatabaseEventRule", {"DatabaseEventCategories": "failover,backup"})))
     assert with_backups.matches_event(backup)
+
+
+def test_the_task_rule_takes_stopped_tasks_with_the_stop_codes_it_is_told():
+    """aws_docs.ECS_TASK_EVENTS: ECS sends an event at each change of a task; the rule passes the stopped
+    ones whose stopCode the deployment chose (a task still running, or stopped by a user, is not mailed)."""
+    sample = notice_sample("ecs-task-state-change")
+    running = json.loads(json.dumps(sample))
+    running["detail"]["lastStatus"] = "RUNNING"
+    by_user = json.loads(json.dumps(sample))
+    by_user["detail"]["stopCode"] = "UserInitiated"
+    default = EventPattern.load(json.dumps(Template().rule_pattern("TaskStoppedRule")))
+    assert default.matches_event(sample)
+    assert not default.matches_event(running) and not default.matches_event(by_user)
+    with_users = EventPattern.load(json.dumps(Template().rule_pattern(
+        "TaskStoppedRule", {"TaskStopCodes": "EssentialContainerExited,UserInitiated"})))
+    assert with_users.matches_event(by_user) and not with_users.matches_event(running)

@@ -81,6 +81,21 @@ pub fn resource_console(
                 "RDS",
             )
         }
+        // `cluster/task-id`: a task ARN of the old form names no cluster, so it gets no link.
+        "ecs:task"
+            if resource_id.split_once('/').is_some_and(|(cluster, task)| {
+                [cluster, task]
+                    .iter()
+                    .all(|part| !part.is_empty() && part.chars().all(name_char))
+                    && resource_id.len() <= 140
+            }) =>
+        {
+            let (cluster, task) = resource_id.split_once('/').unwrap_or_default();
+            (
+                format!("ecs/v2/clusters/{cluster}/tasks/{task}/configuration?region={region}"),
+                "ECS",
+            )
+        }
         "lambda:function" if id_of_form(name_char, name_char) => (
             format!("lambda/home?region={region}#/functions/{resource_id}"),
             "Lambda",
@@ -149,7 +164,16 @@ mod tests {
             link("lambda:function", "resize_images").unwrap().1,
             "Lambda"
         );
+        assert_eq!(
+            link("ecs:task", "orders-cluster/a1173316d40a45dea9")
+                .unwrap()
+                .0,
+            "https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/orders-cluster/tasks/a1173316d40a45dea9/configuration?region=eu-west-1"
+        );
         for (kind, id) in [
+            ("ecs:task", "a1173316d40a45dea9"),
+            ("ecs:task", "orders/../x"),
+            ("ecs:task", "orders/"),
             ("ec2:instance", "i-1"),
             ("rds:db", "orders\"><script>"),
             ("rds:db", "1orders"),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
 use ore_model::notice::{
-    DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScheduledChange, VolumeChange,
+    DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScheduledChange, TaskStopped, VolumeChange,
 };
 use serde::Serialize;
 
@@ -111,8 +111,50 @@ impl<'a> NoticeView<'a> {
             Notice::HealthEvent(event) => view.health_event(event, now),
             Notice::VolumeChange(change) => view.volume_change(change, message, now),
             Notice::DatabaseEvent(event) => view.database_event(event, message, now),
+            Notice::TaskStopped(task) => view.task_stopped(task, message, now),
         }
         view
+    }
+
+    fn task_stopped(
+        &mut self,
+        task: &'a TaskStopped,
+        message: &'a NoticeMessage,
+        now: DateTime<Utc>,
+    ) {
+        let stopped_at = task.stopped_at.unwrap_or(message.time);
+        self.when = vec![(
+            "stopped_at",
+            format!("{} ({})", human_time(&stopped_at), ago(now, stopped_at)),
+        )];
+        self.description = task.stopped_reason.as_deref();
+        let facts = [
+            ("stop_code", task.stop_code.as_deref()),
+            ("cluster", Some(task.cluster.as_str())),
+            ("task_definition", task.task_definition.as_deref()),
+            ("group", task.group.as_deref()),
+            ("launch_type", task.launch_type.as_deref()),
+        ];
+        self.aws = facts
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, Cow::Borrowed(value?))))
+            .collect();
+        for container in &task.containers {
+            let exit = container.exit_code.map_or_else(
+                || "no exit code".to_owned(),
+                |code| format!("exit code {code}"),
+            );
+            let line = match &container.reason {
+                Some(reason) => format!("{}: {exit}, {reason}", container.name),
+                None => format!("{}: {exit}", container.name),
+            };
+            self.aws.push(("container", Cow::Owned(line)));
+        }
+        self.what.event = task.stop_code.clone();
+        self.what.summary = task.failed_container().map(|c| match c.exit_code {
+            Some(code) => format!("{} exited with code {code}", c.name),
+            None => format!("{} did not run", c.name),
+        });
     }
 
     fn database_event(

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};
 
 /// (sample name, kind) of every notice sample.
-const SAMPLES: [(&str, NoticeKind); 6] = [
+const SAMPLES: [(&str, NoticeKind); 7] = [
     ("health-scheduled-change", NoticeKind::ScheduledChange),
     (
         "ec2-spot-interruption-warning",
@@ -27,6 +27,7 @@ const SAMPLES: [(&str, NoticeKind); 6] = [
     ("health-event", NoticeKind::HealthEvent),
     ("ebs-volume-notification", NoticeKind::VolumeChange),
     ("rds-db-instance-event", NoticeKind::DatabaseEvent),
+    ("ecs-task-state-change", NoticeKind::TaskStopped),
 ];
 
 fn schema(kind: NoticeKind) -> StandardSchema {
@@ -532,6 +533,102 @@ fn hostile_rds_events_get_a_clear_outcome() {
     assert_eq!(db.categories, ["failover", "x"], "blank categories dropped");
     let mut event = database();
     event["detail"].as_object_mut().unwrap().remove("EventID");
+    assert!(matches!(
+        RawEvent::from_payload(event),
+        Err(InputError::Shape(_))
+    ));
+}
+
+fn stopped_task() -> Value {
+    load_json("events/eventbridge/ecs-task-state-change.json")
+}
+
+#[test]
+fn a_stopped_task_names_the_task_its_stop_and_each_containers_end() {
+    let [notice] = <[AdaptedNotice; 1]>::try_from(notices(stopped_task()).unwrap()).unwrap();
+    assert_eq!(
+        (
+            notice.target.resource_type.as_str(),
+            notice.target.resource_id.as_str()
+        ),
+        ("ecs:task", "orders-cluster/a1173316d40a45dea9")
+    );
+    let Notice::TaskStopped(task) = &notice.notice else {
+        panic!("not a stopped task")
+    };
+    assert_eq!(task.cluster, "orders-cluster");
+    assert_eq!(task.stop_code.as_deref(), Some("EssentialContainerExited"));
+    assert_eq!(task.task_definition.as_deref(), Some("orders-web:5"));
+    let failed = task.failed_container().expect("the container that failed");
+    assert_eq!((failed.name.as_str(), failed.exit_code), ("web", Some(137)));
+    // A copy ECS sends again (same detail.version, new event id) is the same message; the task's
+    // next change (a new version) is another.
+    let mut copy = stopped_task();
+    copy["id"] = "0f7a3c55-1111-4c3e-9a0b-5d6e7f8a9b0c".into();
+    assert_eq!(notices(copy).unwrap()[0].message_id(), notice.message_id());
+    let mut later = stopped_task();
+    later["detail"]["version"] = 7.into();
+    assert_ne!(notices(later).unwrap()[0].message_id(), notice.message_id());
+}
+
+#[test]
+fn hostile_ecs_task_events_get_a_clear_outcome() {
+    // A running task (a rule wider than ORE's), a task ARN that is a cluster's, no ARN.
+    let mut running = stopped_task();
+    running["detail"]["lastStatus"] = "RUNNING".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(running)),
+        "detail.lastStatus"
+    );
+    for arn in [
+        "arn:aws:ecs:eu-west-1:123456789012:cluster/orders-cluster",
+        "a1173316d40a45dea9",
+        "",
+    ] {
+        let mut event = stopped_task();
+        event["detail"]["taskArn"] = arn.into();
+        assert_eq!(
+            invalid_field(RawEvent::from_payload(event)),
+            "detail.taskArn",
+            "{arn}"
+        );
+    }
+    let mut event = stopped_task();
+    event["detail"]["clusterArn"] = "orders-cluster".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.clusterArn"
+    );
+    // ECS's words are text: control characters go, long ones are cut, eleven containers are ten,
+    // a container with no name is dropped.
+    let mut event = stopped_task();
+    event["detail"]["stoppedReason"] = format!("<b>{}</b>\u{7}", "x".repeat(5_000)).into();
+    let mut containers: Vec<Value> = (0..11)
+        .map(|i| json!({"name": format!("c{i}"), "exitCode": 1}))
+        .collect();
+    containers[0] = json!({"name": "  ", "exitCode": 1});
+    event["detail"]["containers"] = Value::Array(containers);
+    event["detail"].as_object_mut().unwrap().remove("stopCode");
+    let Notice::TaskStopped(task) = notices(event).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(task.stopped_reason.unwrap().chars().count(), 1001);
+    assert_eq!(
+        task.containers.len(),
+        9,
+        "ten read, the nameless one dropped"
+    );
+    assert_eq!(task.stop_code, None);
+    // A container with no exit code and a reason never ran: it is the one that failed.
+    let mut event = stopped_task();
+    event["detail"]["containers"] =
+        json!([{"name": "web", "reason": "CannotPullContainerError: pull access denied"}]);
+    let Notice::TaskStopped(task) = notices(event).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(task.failed_container().unwrap().name, "web");
+    let mut event = stopped_task();
+    event["detail"].as_object_mut().unwrap().remove("taskArn");
     assert!(matches!(
         RawEvent::from_payload(event),
         Err(InputError::Shape(_))

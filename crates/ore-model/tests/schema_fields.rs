@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeZone, Utc};
 use ore_model::ec2::InstanceState;
 use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
-use ore_model::notice::DatabaseEvent;
+use ore_model::notice::{DatabaseEvent, StoppedContainer, TaskStopped};
 use ore_model::notice::{
     HealthCategory, HealthEvent, HealthStatus, Notice, NoticeMessage, RebalanceRecommendation,
     ResourceNotice, ScheduledChange, SpotAction, SpotInterruption, VolumeChange,
@@ -428,6 +428,51 @@ fn the_database_event_schema_names_exactly_the_fields_of_its_message() {
         "schemas/resource-database-event.v1.json",
         &message(database(true), event(true)),
         &[(message(database(false), event(false)), &[])],
+    );
+}
+
+#[test]
+fn the_task_stopped_schema_names_exactly_the_fields_of_its_message() {
+    let task = |full: bool| Resource {
+        resource_type: "ecs:task".into(),
+        resource_id: "orders-cluster/a1173316d40a45dea9".into(),
+        resource_arn: Some(
+            "arn:aws:ecs:eu-west-1:123456789012:task/orders-cluster/a1173316d40a45dea9".into(),
+        ),
+        resource_name: full.then(|| "orders-web".into()),
+        account_name: full.then(|| "payments-prod".into()),
+        enrichment: EnrichmentStatus::Unavailable,
+        enrichment_reason: full.then(|| "no role".into()),
+        instance: None,
+        tags: full.then(|| [("team".to_owned(), "payments".to_owned())].into()),
+        ..fullest_resource()
+    };
+    let stopped = |full: bool| {
+        Notice::TaskStopped(TaskStopped {
+            cluster: "orders-cluster".into(),
+            stop_code: full.then(|| "EssentialContainerExited".into()),
+            stopped_reason: full.then(|| "Essential container in task exited".into()),
+            stopped_at: full.then(|| Utc.with_ymd_and_hms(2026, 11, 26, 11, 2, 33).unwrap()),
+            task_definition: full.then(|| "orders-web:5".into()),
+            group: full.then(|| "service:orders-web".into()),
+            launch_type: full.then(|| "FARGATE".into()),
+            containers: vec![StoppedContainer {
+                name: "web".into(),
+                exit_code: full.then_some(137),
+                reason: full.then(|| "OutOfMemoryError".into()),
+            }],
+        })
+    };
+    let message = |resource, notice| -> NoticeMessage {
+        with_data::<ResourceNotice, _>(
+            "events/notices/ecs-task-state-change.json",
+            ResourceNotice { resource, notice },
+        )
+    };
+    assert_fields(
+        "schemas/resource-task-stopped.v1.json",
+        &message(task(true), stopped(true)),
+        &[(message(task(false), stopped(false)), &[])],
     );
 }
 

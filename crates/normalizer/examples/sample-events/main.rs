@@ -217,7 +217,7 @@ impl DescribeResources for SampleEc2 {
     }
 
     /// Every other resource is tagged as the sample team's would be: its database `orders`, its
-    /// volumes `orders-data`.
+    /// volumes `orders-data`, its tasks `orders-web`.
     async fn read_tags(
         &self,
         _: &str,
@@ -229,6 +229,8 @@ impl DescribeResources for SampleEc2 {
             .map(|arn| {
                 let name = if arn.contains(":volume/") {
                     "orders-data"
+                } else if arn.contains(":task/") {
+                    "orders-web"
                 } else {
                     "orders"
                 };

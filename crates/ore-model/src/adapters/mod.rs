@@ -13,6 +13,7 @@ use crate::notice::AdaptedNotice;
 use crate::InputError;
 
 pub mod ebs_volume;
+pub mod ecs_task;
 pub mod health;
 pub mod rds;
 pub mod rebalance;
@@ -91,6 +92,8 @@ impl Payload for RawEvent {
             rds::DbInstanceEventAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<rds::DbClusterEventAdapter>(source, detail_type) {
             rds::DbClusterEventAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<ecs_task::TaskStateChangeAdapter>(source, detail_type) {
+            ecs_task::TaskStateChangeAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<HeartbeatAdapter>(source, detail_type) {
             HeartbeatAdapter::adapt(payload).map(RawEvent::Heartbeat)
         } else {

@@ -39,17 +39,20 @@ pub enum NoticeKind {
     VolumeChange,
     /// Amazon RDS told of a database: stopped, started, failed over, low on storage, patched.
     DatabaseEvent,
+    /// An Amazon ECS task stopped: why, and how each container ended.
+    TaskStopped,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 6] = [
+    pub const ALL: [NoticeKind; 7] = [
         NoticeKind::ScheduledChange,
         NoticeKind::SpotInterruption,
         NoticeKind::RebalanceRecommendation,
         NoticeKind::HealthEvent,
         NoticeKind::VolumeChange,
         NoticeKind::DatabaseEvent,
+        NoticeKind::TaskStopped,
     ];
 
     /// The message `type`: stable across schema versions, subscribers route on it.
@@ -61,6 +64,7 @@ impl NoticeKind {
             NoticeKind::HealthEvent => "org.ore.resource.health-event",
             NoticeKind::VolumeChange => "org.ore.resource.volume-changed",
             NoticeKind::DatabaseEvent => "org.ore.resource.database-event",
+            NoticeKind::TaskStopped => "org.ore.resource.task-stopped",
         }
     }
 
@@ -75,6 +79,7 @@ impl NoticeKind {
             NoticeKind::HealthEvent => "urn:ore:schema:resource-health-event:1",
             NoticeKind::VolumeChange => "urn:ore:schema:resource-volume-changed:1",
             NoticeKind::DatabaseEvent => "urn:ore:schema:resource-database-event:1",
+            NoticeKind::TaskStopped => "urn:ore:schema:resource-task-stopped:1",
         }
     }
 
@@ -87,6 +92,7 @@ impl NoticeKind {
             NoticeKind::HealthEvent => "health-event",
             NoticeKind::VolumeChange => "volume-change",
             NoticeKind::DatabaseEvent => "database-event",
+            NoticeKind::TaskStopped => "task-stopped",
         }
     }
 
@@ -251,6 +257,61 @@ pub struct DatabaseEvent {
     pub message: String,
 }
 
+/// Why Amazon ECS stopped a task, in its own words, and how each container ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskStopped {
+    /// The cluster's name (from `detail.clusterArn`).
+    pub cluster: String,
+    /// ECS's stop code: `TaskFailedToStart`, `EssentialContainerExited`, `UserInitiated`,
+    /// `ServiceSchedulerInitiated`, `SpotInterruption`, `TerminationNotice`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_code: Option<String>,
+    /// ECS's reason (untrusted text: escaped in mail, guarded in CSV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_reason: Option<String>,
+    /// When the task stopped, when ECS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// `family:revision` of the task definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+    /// The task's group: `service:web`, `family:batch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `EC2`, `FARGATE`, `EXTERNAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    /// Each container's end, at most ten (a task definition's quota).
+    pub containers: Vec<StoppedContainer>,
+}
+
+/// How one container of a stopped task ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoppedContainer {
+    /// The container's name in the task definition.
+    pub name: String,
+    /// Its exit code, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// ECS's reason it stopped (untrusted text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl TaskStopped {
+    /// The first container that failed: a non-zero exit code, or a reason and no exit code.
+    pub fn failed_container(&self) -> Option<&StoppedContainer> {
+        self.containers
+            .iter()
+            .find(|c| c.exit_code.is_some_and(|code| code != 0))
+            .or_else(|| {
+                self.containers
+                    .iter()
+                    .find(|c| c.exit_code.is_none() && c.reason.is_some())
+            })
+    }
+}
+
 /// What EC2 will do to the Spot instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -304,6 +365,8 @@ pub enum Notice {
     VolumeChange(VolumeChange),
     /// `data.database_event`.
     DatabaseEvent(DatabaseEvent),
+    /// `data.task_stopped`.
+    TaskStopped(TaskStopped),
 }
 
 impl Notice {
@@ -316,6 +379,7 @@ impl Notice {
             Notice::HealthEvent(_) => NoticeKind::HealthEvent,
             Notice::VolumeChange(_) => NoticeKind::VolumeChange,
             Notice::DatabaseEvent(_) => NoticeKind::DatabaseEvent,
+            Notice::TaskStopped(_) => NoticeKind::TaskStopped,
         }
     }
 
@@ -330,7 +394,7 @@ impl Notice {
             Notice::HealthEvent(event) => event
                 .start_time
                 .filter(|_| event.category == HealthCategory::ScheduledChange),
-            Notice::VolumeChange(_) | Notice::DatabaseEvent(_) => None,
+            Notice::VolumeChange(_) | Notice::DatabaseEvent(_) | Notice::TaskStopped(_) => None,
         }
     }
 
@@ -342,7 +406,8 @@ impl Notice {
             Notice::SpotInterruption(_)
             | Notice::RebalanceRecommendation(_)
             | Notice::VolumeChange(_)
-            | Notice::DatabaseEvent(_) => None,
+            | Notice::DatabaseEvent(_)
+            | Notice::TaskStopped(_) => None,
         }
     }
 
@@ -363,7 +428,8 @@ impl Notice {
             Notice::SpotInterruption(_)
             | Notice::RebalanceRecommendation(_)
             | Notice::VolumeChange(_)
-            | Notice::DatabaseEvent(_) => {}
+            | Notice::DatabaseEvent(_)
+            | Notice::TaskStopped(_) => {}
         }
     }
 
@@ -437,6 +503,50 @@ impl Notice {
                 }
                 Ok(())
             }
+            Notice::TaskStopped(task) => {
+                let texts = [
+                    ("data.task_stopped.cluster", Some(&task.cluster), 256),
+                    ("data.task_stopped.stop_code", task.stop_code.as_ref(), 65),
+                    (
+                        "data.task_stopped.stopped_reason",
+                        task.stopped_reason.as_ref(),
+                        MAX_CAUSE_CHARS + 1,
+                    ),
+                    (
+                        "data.task_stopped.task_definition",
+                        task.task_definition.as_ref(),
+                        256,
+                    ),
+                    ("data.task_stopped.group", task.group.as_ref(), 256),
+                    (
+                        "data.task_stopped.launch_type",
+                        task.launch_type.as_ref(),
+                        33,
+                    ),
+                ];
+                for (field, value, max) in texts {
+                    if let Some(value) = value {
+                        within(field, value, max)?;
+                    }
+                }
+                if task.containers.len() > crate::adapters::ecs_task::MAX_CONTAINERS {
+                    return Err(InputError::InvalidField {
+                        field: "data.task_stopped.containers",
+                        reason: format!("{} containers, at most 10", task.containers.len()),
+                    });
+                }
+                for container in &task.containers {
+                    within("data.task_stopped.containers.name", &container.name, 256)?;
+                    if let Some(reason) = &container.reason {
+                        within(
+                            "data.task_stopped.containers.reason",
+                            reason,
+                            MAX_CAUSE_CHARS + 1,
+                        )?;
+                    }
+                }
+                Ok(())
+            }
             Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => Ok(()),
         }
     }
@@ -460,6 +570,14 @@ impl Notice {
                 ..NoticeFacets::default()
             },
             Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+            Notice::TaskStopped(task) => NoticeFacets {
+                code: task.stop_code.as_deref(),
+                // The adapter reads stopped tasks alone: ECS's `lastStatus`.
+                status: Some("STOPPED"),
+                reference: task.task_definition.as_deref(),
+                description: task.stopped_reason.as_deref(),
+                ..NoticeFacets::default()
+            },
             Notice::DatabaseEvent(event) => NoticeFacets {
                 code: Some(&event.event_id),
                 status: event.categories.first().map(String::as_str),
