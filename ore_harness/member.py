@@ -40,7 +40,8 @@ class MemberAccount:
         self.iam = session.client("iam")
         present = self.template.present(self.parameters)
         self.rules = [(name, EventPattern.load(json.dumps(self.template.rule_pattern(name, self.parameters))))
-                      for name in of_type(self.template.resources, "AWS::Events::Rule") if name in present]
+                      for name in of_type(self.template.resources, "AWS::Events::Rule")
+                      if name in present and self.template.rule_enabled(name, self.parameters)]
         if "EnrichmentRole" in present:
             self._create_enrichment_role()
         self.forwarded = self.refused = 0

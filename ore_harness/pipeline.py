@@ -47,6 +47,9 @@ LOCAL_PARAMETERS = {
     "EnrichmentRoleName": "ore-enrichment",
     "AccountNames": f"{MEMBER_ACCOUNT}={MEMBER_NAME}",
     "MemberAccountIds": MEMBER_ACCOUNT,
+    # AWS Config's changes of security groups (the rule is disabled by default): the day opens SSH to
+    # the world on a tagged group.
+    "ConfigResourceTypes": "AWS::EC2::SecurityGroup",
 }
 
 

@@ -216,7 +216,31 @@ def notices(aws, bus, pump, web, expected):
     bus.put(events[-1])
     expected["notices"].append((events[-1]["detail"]["taskArn"].split(":task/", 1)[1], "org.ore.resource.task-stopped"))
     pump()
+    events.append(security_group_opened(aws, now))
+    bus.put(events[-1])
+    expected["notices"].append((events[-1]["detail"]["configurationItem"]["resourceId"],
+                                "org.ore.resource.configuration-changed"))
+    pump()
     return events
+
+
+def security_group_opened(aws, now):
+    """AWS Config records SSH opened to the world on a tagged security group: the committed sample
+    (events/eventbridge/config-configuration-item-change.json, the documented notification body)
+    about a group created in the emulator. Its tags come with the item: nothing is asked."""
+    vpc = aws.ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    group = aws.ec2.create_security_group(GroupName=f"orders-web-{uuid.uuid4().hex[:6]}", VpcId=vpc,
+                                          Description="The orders web servers.")["GroupId"]
+    arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group}"
+    event = json.loads((SAMPLES / "config-configuration-item-change.json").read_text())
+    event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION, "resources": [arn]})
+    item = event["detail"]["configurationItem"]
+    item.update(ARN=arn, resourceId=group, awsRegion=REGION, awsAccountId=ACCOUNT,
+                configurationItemCaptureTime=now.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    item["configuration"].update(groupId=group, vpcId=vpc)
+    say(f"AWS Config records SSH opened to the world on security group {group} (orders-web)")
+    return event
 
 
 def task_stopped(aws, now):

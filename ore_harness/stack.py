@@ -271,7 +271,7 @@ class EventBus:
         template = stack.template
         self.aws = aws
         names = rules or [name for name in of_type(template.resources, "AWS::Events::Rule")
-                          if name != "HeartbeatRule"]
+                          if name != "HeartbeatRule" and template.rule_enabled(name, stack.parameters)]
         self.rules = []
         for name in names:
             pattern = EventPattern.load(json.dumps(template.rule_pattern(name, stack.parameters)))

@@ -123,6 +123,11 @@ class Document:
         """A rule's event pattern with parameter references resolved."""
         return self.resolve(self.rule(name)["EventPattern"], parameters or {}, {})
 
+    def rule_enabled(self, name, parameters=None):
+        """Whether EventBridge would run the rule: its `State` (every ORE rule states one), with
+        parameter conditions resolved (ConfigChangeRule is DISABLED until a type is chosen)."""
+        return self.resolve(self.rule(name).get("State", "ENABLED"), parameters or {}, {}) == "ENABLED"
+
     def resolve(self, value, parameters, physical):
         """A template value with Ref, Fn::If and conditions evaluated: `parameters` override the
         defaults (and may give pseudo parameters such as AWS::AccountId), `physical` maps

@@ -57,6 +57,7 @@ DOCUMENTED_WILDCARD_ACTIONS = {
         "page": LOGS_KMS},
 }
 RDS_EVENTS = "https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-rds.html"
+CONFIG_EVENTS = "https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html"
 ECS_TASK_EVENTS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html"
 EBS_EVENTS = "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html"
 HEALTH_EVENT_SCHEMA = "https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html"

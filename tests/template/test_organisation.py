@@ -23,10 +23,12 @@ FORWARDS = {"Ec2StateChangeForwardRule": "Ec2StateChangeRule",
             "VolumeNotificationForwardRule": "VolumeNotificationRule",
             "DatabaseEventForwardRule": "DatabaseEventRule",
             "TaskStoppedForwardRule": "TaskStoppedRule",
+            "ConfigChangeForwardRule": "ConfigChangeRule",
             "SpotWarningForwardRule": "SpotWarningRule"}
 # The central rules' choices a member forwards everything for (the central stack's parameters).
 CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"}, "VolumeNotificationRule": {"result"},
                        "DatabaseEventRule": {"EventCategories"}, "TaskStoppedRule": {"stopCode"},
+                       "ConfigChangeRule": {"$or"},
                        "HealthEventRule": {"eventTypeCategory", "eventScopeCode", "service"}}
 
 
@@ -96,6 +98,7 @@ def test_forwarding_rules_match_every_sample_and_nothing_else(member):
                          "ebs-volume-notification": "VolumeNotificationForwardRule",
                          "rds-db-instance-event": "DatabaseEventForwardRule",
                          "ecs-task-state-change": "TaskStoppedForwardRule",
+                         "config-configuration-item-change": "ConfigChangeForwardRule",
                          "ec2-spot-interruption-warning": "SpotWarningForwardRule",
                          "ec2-rebalance-recommendation": "SpotWarningForwardRule"}.items():
         assert [n for n, p in patterns.items() if p.matches_event(notice_sample(sample))] == [rule], sample
@@ -303,3 +306,11 @@ def test_each_stack_has_its_own_bus_policy_statements(central):
             assert stack_uuid in statement_id
             ids.add(statement_id)
     assert len(ids) == 4
+
+
+def test_a_member_forwards_config_changes_only_when_told(member):
+    """A recorder sends many changes: the member's ConfigChangeForwardRule is DISABLED unless
+    ForwardConfigChanges is true (the central ConfigResourceTypes chooses the types)."""
+    assert not member.rule_enabled("ConfigChangeForwardRule", member_parameters())
+    assert member.rule_enabled("ConfigChangeForwardRule", member_parameters() | {"ForwardConfigChanges": "true"})
+    assert all(member.rule_enabled(name, member_parameters()) for name in FORWARDS if name != "ConfigChangeForwardRule")

@@ -10,9 +10,9 @@ import aws_docs
 from ore_harness.template import Template, of_type, ref
 
 # Every rule of the central stack: the EC2 state changes, the notices' (AWS Health twice: EC2's scheduled
-# changes, every other event; EBS volumes; RDS databases; ECS tasks; Spot), the heartbeat.
+# changes, every other event; EBS volumes; RDS databases; ECS tasks; AWS Config; Spot), the heartbeat.
 CENTRAL_RULES = {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "VolumeNotificationRule",
-                 "DatabaseEventRule", "TaskStoppedRule", "SpotWarningRule", "HeartbeatRule"}
+                 "DatabaseEventRule", "TaskStoppedRule", "ConfigChangeRule", "SpotWarningRule", "HeartbeatRule"}
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -273,6 +273,7 @@ def test_rule_honours_the_watched_states_parameter(source_template):
 NOTICE_SAMPLES = {
     "rds-db-instance-event": "DatabaseEventRule",
     "ecs-task-state-change": "TaskStoppedRule",
+    "config-configuration-item-change": "ConfigChangeRule",
     "ebs-volume-notification": "VolumeNotificationRule",
     "health-scheduled-change": "ScheduledChangeRule",
     "ec2-spot-interruption-warning": "SpotWarningRule",
@@ -298,6 +299,8 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
              "VolumeNotificationRule": EventPattern.load(json.dumps(Template().rule_pattern("VolumeNotificationRule"))),
              "DatabaseEventRule": EventPattern.load(json.dumps(Template().rule_pattern("DatabaseEventRule"))),
              "TaskStoppedRule": EventPattern.load(json.dumps(Template().rule_pattern("TaskStoppedRule"))),
+             "ConfigChangeRule": EventPattern.load(json.dumps(Template().rule_pattern(
+                 "ConfigChangeRule", {"ConfigResourceTypes": "AWS::EC2::SecurityGroup"}))),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
              "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
     for name, rule in NOTICE_SAMPLES.items():
@@ -309,6 +312,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
         assert not rules["VolumeNotificationRule"].matches_event(event)
         assert not rules["DatabaseEventRule"].matches_event(event)
         assert not rules["TaskStoppedRule"].matches_event(event)
+        assert not rules["ConfigChangeRule"].matches_event(event)
         assert not rules["SpotWarningRule"].matches_event(event)
 
 
@@ -352,9 +356,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 37
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 39
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 35, sorted(written)
+    assert len(written) == 37, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
@@ -446,3 +450,29 @@ def test_the_task_rule_takes_stopped_tasks_with_the_stop_codes_it_is_told():
     with_users = EventPattern.load(json.dumps(Template().rule_pattern(
         "TaskStoppedRule", {"TaskStopCodes": "EssentialContainerExited,UserInitiated"})))
     assert with_users.matches_event(by_user) and not with_users.matches_event(running)
+
+
+def test_the_config_rule_is_off_until_resource_types_are_chosen_and_takes_the_oversized_summary():
+    """aws_docs.CONFIG_EVENTS: every recorded change of every type would be a mail each, so the rule is
+    DISABLED by default; with types chosen it takes their items, and an oversized item's summary (which
+    names its type in configurationItemSummary), and nothing else."""
+    template = Template()
+    assert not template.rule_enabled("ConfigChangeRule")
+    chosen = {"ConfigResourceTypes": "AWS::EC2::SecurityGroup,AWS::S3::Bucket"}
+    assert template.rule_enabled("ConfigChangeRule", chosen)
+    pattern = EventPattern.load(json.dumps(template.rule_pattern("ConfigChangeRule", chosen)))
+    sample = notice_sample("config-configuration-item-change")
+    assert pattern.matches_event(sample)
+    other_type = json.loads(json.dumps(sample))
+    other_type["detail"]["configurationItem"]["resourceType"] = "AWS::IAM::Role"
+    assert not pattern.matches_event(other_type)
+    oversized = json.loads(json.dumps(sample))
+    summary = oversized["detail"].pop("configurationItem")
+    oversized["detail"].pop("configurationItemDiff")
+    oversized["detail"].update(messageType="OversizedConfigurationItemChangeNotification",
+                               configurationItemSummary={k: summary[k] for k in ("ARN", "resourceType",
+                                                                                 "resourceId", "configurationItemStatus")})
+    assert pattern.matches_event(oversized)
+    compliance = json.loads(json.dumps(sample))
+    compliance["detail"]["messageType"] = "ComplianceChangeNotification"
+    assert not pattern.matches_event(compliance)

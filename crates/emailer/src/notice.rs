@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
 use ore_model::notice::{
-    DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScheduledChange, TaskStopped, VolumeChange,
+    ConfigurationChange, DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScheduledChange,
+    TaskStopped, VolumeChange,
 };
 use serde::Serialize;
 
@@ -112,8 +113,62 @@ impl<'a> NoticeView<'a> {
             Notice::VolumeChange(change) => view.volume_change(change, message, now),
             Notice::DatabaseEvent(event) => view.database_event(event, message, now),
             Notice::TaskStopped(task) => view.task_stopped(task, message, now),
+            Notice::ConfigurationChange(change) => view.configuration_change(change, message, now),
         }
         view
+    }
+
+    fn configuration_change(
+        &mut self,
+        change: &'a ConfigurationChange,
+        message: &'a NoticeMessage,
+        now: DateTime<Utc>,
+    ) {
+        let captured = change.capture_time.unwrap_or(message.time);
+        self.when = vec![(
+            "recorded_at",
+            format!("{} ({})", human_time(&captured), ago(now, captured)),
+        )];
+        self.aws = vec![
+            (
+                "config_type",
+                Cow::Borrowed(change.config_resource_type.as_str()),
+            ),
+            ("status", Cow::Borrowed(change.status.as_str())),
+        ];
+        for property in &change.changed_properties {
+            let before = property.previous_value.as_deref().unwrap_or("(none)");
+            let after = property.updated_value.as_deref().unwrap_or("(none)");
+            self.aws.push((
+                "property",
+                Cow::Owned(format!("{}: {before} -> {after}", property.name)),
+            ));
+        }
+        if let Some(more) = change.omitted_properties {
+            self.aws
+                .push(("more_properties", Cow::Owned(more.to_string())));
+        }
+        if let Some(location) = &change.oversized_location {
+            self.aws
+                .push(("full_item", Cow::Borrowed(location.as_str())));
+        }
+        self.what.event = Some(change.config_resource_type.clone());
+        self.what.result = Some(
+            match (change.change_type.as_deref(), change.status.as_str()) {
+                (_, "ResourceDeleted" | "ResourceDeletedNotRecorded") | (Some("DELETE"), _) => {
+                    "deleted"
+                }
+                (_, "ResourceDiscovered") | (Some("CREATE"), _) => "created",
+                _ => "changed",
+            }
+            .to_owned(),
+        );
+        let changed =
+            change.changed_properties.len() + change.omitted_properties.map_or(0, |n| n as usize);
+        self.what.summary = (changed > 0).then(|| match changed {
+            1 => "1 property".to_owned(),
+            n => format!("{n} properties"),
+        });
     }
 
     fn task_stopped(

@@ -1291,3 +1291,106 @@ async fn a_retried_update_is_published_again_as_the_same_update() {
         "upcoming"
     );
 }
+
+#[tokio::test]
+async fn a_config_item_carries_its_own_tags_so_nothing_is_asked_and_the_ignore_tag_holds() {
+    // The Tagging API would say otherwise: the item's tags are what Config recorded with it.
+    let recorded = normalizer(
+        FakeDescriber::knows(tagged(&[])).with_tags(tags(&[("team", "other")])),
+        Settling::default(),
+    );
+    let outcome = recorded
+        .handle_record(notice_event("config-configuration-item-change"), deadline())
+        .await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Delivered { .. })),
+        "{outcome:?}"
+    );
+    let bodies = recorded.publisher().bodies();
+    assert_eq!(bodies.len(), 1);
+    let data = &bodies[0]["data"];
+    assert_eq!(data["tags"]["team"], "payments");
+    assert_eq!(data["resource_type"], "ec2:security-group");
+    assert_eq!(data["enrichment"], "enriched");
+    StandardSchema::load_file("schemas/resource-configuration-changed.v1.json")
+        .assert_valid(&bodies[0]);
+    assert_eq!(
+        (
+            recorded.describer().tag_calls(),
+            recorded.describer().calls()
+        ),
+        (0, 0),
+        "no GetResources, no DescribeInstances"
+    );
+    // An item tagged with the ignore tag is dropped like any resource.
+    let ignored = normalizer(FakeDescriber::knows(tagged(&[])), Settling::default());
+    let mut event =
+        test_support::load_json("events/eventbridge/config-configuration-item-change.json");
+    event["detail"]["configurationItem"]["tags"]["ore:ignore"] = "true".into();
+    let outcome = ignored
+        .handle_record(from_sqs_body(&event.to_string()).unwrap(), deadline())
+        .await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Ignored { .. })),
+        "{outcome:?}"
+    );
+    assert!(ignored.publisher().bodies().is_empty());
+    // An oversized item's summary carries no tags: the Tagging API is asked, once.
+    let summarised = normalizer(
+        FakeDescriber::knows(tagged(&[])).with_tags(tags(&[("team", "ops")])),
+        Settling::default(),
+    );
+    let outcome = summarised
+        .handle_record(
+            from_sqs_body(&oversized_config_item().to_string()).unwrap(),
+            deadline(),
+        )
+        .await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Delivered { .. })),
+        "{outcome:?}"
+    );
+    let bodies = summarised.publisher().bodies();
+    assert_eq!(bodies[0]["data"]["tags"]["team"], "ops");
+    assert!(
+        bodies[0]["data"]["configuration_change"]["oversized_location"]
+            .as_str()
+            .is_some_and(|l| l.contains("OversizedChangeNotification"))
+    );
+    assert_eq!(summarised.describer().tag_calls(), 1);
+}
+
+/// The documented oversized notification's summary (AWS Config Developer Guide, "Example
+/// Oversized Configuration Item Change Notification"), about a security group.
+fn oversized_config_item() -> serde_json::Value {
+    let mut event =
+        test_support::load_json("events/eventbridge/config-configuration-item-change.json");
+    let arn = "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-3f1fef43";
+    event["detail"] = serde_json::json!({
+        "configurationItemSummary": {
+            "changeType": "UPDATE",
+            "configurationItemVersion": "1.2",
+            "configurationItemCaptureTime": "2026-11-26T12:15:15.156Z",
+            "configurationStateId": 0,
+            "awsAccountId": "123456789012",
+            "configurationItemStatus": "OK",
+            "resourceType": "AWS::EC2::SecurityGroup",
+            "resourceId": "sg-3f1fef43",
+            "resourceName": null,
+            "ARN": arn,
+            "awsRegion": "eu-west-1",
+            "availabilityZone": null,
+            "configurationStateMd5Hash": "8f1ee69b287895a0f8bc5753eca68e96",
+            "resourceCreationTime": "2026-10-06T16:46:10.489Z"
+        },
+        "s3DeliverySummary": {
+            "s3BucketLocation": "amzn-s3-demo-bucket/AWSLogs/123456789012/Config/eu-west-1/2026/11/26/OversizedChangeNotification/AWS::EC2::SecurityGroup/sg-3f1fef43/123456789012_Config_eu-west-1_ChangeNotification_AWS::EC2::SecurityGroup_sg-3f1fef43_20261126T121516Z_0.json.gz",
+            "errorCode": null,
+            "errorMessage": null
+        },
+        "notificationCreationTime": "2026-11-26T12:15:16.261Z",
+        "messageType": "OversizedConfigurationItemChangeNotification",
+        "recordVersion": "1.0"
+    });
+    event
+}

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};
 
 /// (sample name, kind) of every notice sample.
-const SAMPLES: [(&str, NoticeKind); 7] = [
+const SAMPLES: [(&str, NoticeKind); 8] = [
     ("health-scheduled-change", NoticeKind::ScheduledChange),
     (
         "ec2-spot-interruption-warning",
@@ -28,6 +28,10 @@ const SAMPLES: [(&str, NoticeKind); 7] = [
     ("ebs-volume-notification", NoticeKind::VolumeChange),
     ("rds-db-instance-event", NoticeKind::DatabaseEvent),
     ("ecs-task-state-change", NoticeKind::TaskStopped),
+    (
+        "config-configuration-item-change",
+        NoticeKind::ConfigurationChange,
+    ),
 ];
 
 fn schema(kind: NoticeKind) -> StandardSchema {
@@ -629,6 +633,152 @@ fn hostile_ecs_task_events_get_a_clear_outcome() {
     assert_eq!(task.failed_container().unwrap().name, "web");
     let mut event = stopped_task();
     event["detail"].as_object_mut().unwrap().remove("taskArn");
+    assert!(matches!(
+        RawEvent::from_payload(event),
+        Err(InputError::Shape(_))
+    ));
+}
+
+fn config_item() -> Value {
+    load_json("events/eventbridge/config-configuration-item-change.json")
+}
+
+#[test]
+fn a_config_item_change_names_its_resource_its_tags_and_what_changed() {
+    let [notice] = <[AdaptedNotice; 1]>::try_from(notices(config_item()).unwrap()).unwrap();
+    assert_eq!(
+        (
+            notice.target.resource_type.as_str(),
+            notice.target.resource_id.as_str()
+        ),
+        ("ec2:security-group", "sg-3f1fef43")
+    );
+    let tags = notice.target.event_tags.as_ref().expect("the item's tags");
+    assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
+    let Notice::ConfigurationChange(change) = &notice.notice else {
+        panic!("not a configuration change")
+    };
+    assert_eq!(change.config_resource_type, "AWS::EC2::SecurityGroup");
+    assert_eq!(
+        (change.change_type.as_deref(), change.status.as_str()),
+        (Some("UPDATE"), "OK")
+    );
+    let [property] = change.changed_properties.as_slice() else {
+        panic!("one property")
+    };
+    assert_eq!(property.name, "Configuration.IpPermissions.0");
+    assert_eq!(property.previous_value, None, "null before: it was created");
+    assert!(property
+        .updated_value
+        .as_deref()
+        .unwrap()
+        .contains("0.0.0.0/0"));
+    // A deleted resource (the documented DELETE of a relationship, a ResourceDeleted item).
+    let mut deleted = config_item();
+    deleted["detail"]["configurationItemDiff"] = json!({"changeType": "DELETE", "changedProperties": {
+        "Relationships.0": {"previousValue": {"resourceId": "vpc-14400670"}, "updatedValue": null,
+                            "changeType": "DELETE"}}});
+    deleted["detail"]["configurationItem"]["configurationItemStatus"] = "ResourceDeleted".into();
+    let Notice::ConfigurationChange(change) = notices(deleted).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(change.status, "ResourceDeleted");
+    assert_eq!(
+        change.changed_properties[0].previous_value.as_deref(),
+        Some("{\"resourceId\":\"vpc-14400670\"}")
+    );
+    // A global resource's ARN names no region or account: the event's are its place.
+    let mut bucket = config_item();
+    bucket["detail"]["configurationItem"]["ARN"] = "arn:aws:s3:::orders-archive".into();
+    bucket["detail"]["configurationItem"]["resourceType"] = "AWS::S3::Bucket".into();
+    let notice = notices(bucket).unwrap().remove(0);
+    assert_eq!(
+        (
+            notice.target.resource_type.as_str(),
+            notice.target.account.as_str(),
+            notice.target.region.as_str()
+        ),
+        ("s3", "123456789012", "eu-west-1")
+    );
+}
+
+#[test]
+fn hostile_config_items_get_a_clear_outcome() {
+    // Another message type of the same detail-type, an item missing, an ARN that is none.
+    let mut event = config_item();
+    event["detail"]["messageType"] = "ConfigurationSnapshotDeliveryCompleted".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.messageType"
+    );
+    let mut event = config_item();
+    event["detail"]["messageType"] = "OversizedConfigurationItemChangeNotification".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.configurationItemSummary"
+    );
+    for arn in [json!(null), json!("sg-3f1fef43"), json!("")] {
+        let mut event = config_item();
+        event["detail"]["configurationItem"]["ARN"] = arn.clone();
+        assert_eq!(
+            invalid_field(RawEvent::from_payload(event)),
+            "detail.configurationItem.ARN",
+            "{arn}"
+        );
+    }
+    // The documented oversized example's instance id is a placeholder EC2 would never describe.
+    let mut event = config_item();
+    event["detail"]["configurationItem"]["ARN"] =
+        "arn:aws:ec2:us-west-2:123456789012:instance/resourceId_14b76876".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.configurationItem.ARN"
+    );
+    let mut event = config_item();
+    event["detail"]["configurationItem"]["resourceType"] = "<script>".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.configurationItem.resourceType"
+    );
+    // Forty changed properties, long values, hostile tags: bounded, never refused.
+    let mut event = config_item();
+    let properties: serde_json::Map<String, Value> = (0..40)
+        .map(|i| {
+            (
+                format!("Configuration.Tags.{i:02}"),
+                json!({"previousValue": "x".repeat(1_000), "updatedValue": {"deep": [1, 2, 3]},
+                       "changeType": "UPDATE"}),
+            )
+        })
+        .collect();
+    event["detail"]["configurationItemDiff"]["changedProperties"] = Value::Object(properties);
+    let tags: serde_json::Map<String, Value> = (0..70)
+        .map(|i| (format!("k{i:02}\u{7}"), json!("v".repeat(300))))
+        .collect();
+    event["detail"]["configurationItem"]["tags"] = Value::Object(tags);
+    let notice = notices(event).unwrap().remove(0);
+    let tags = notice.target.event_tags.as_ref().unwrap();
+    assert_eq!(tags.len(), 64);
+    assert!(tags.values().all(|v| v.chars().count() <= 256));
+    let Notice::ConfigurationChange(change) = notice.notice else {
+        panic!()
+    };
+    assert_eq!(change.changed_properties.len(), 32);
+    assert_eq!(change.omitted_properties, Some(8));
+    assert_eq!(
+        change.changed_properties[0]
+            .previous_value
+            .as_deref()
+            .unwrap()
+            .chars()
+            .count(),
+        257
+    );
+    let mut event = config_item();
+    event["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("messageType");
     assert!(matches!(
         RawEvent::from_payload(event),
         Err(InputError::Shape(_))

@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeZone, Utc};
 use ore_model::ec2::InstanceState;
 use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
-use ore_model::notice::{DatabaseEvent, StoppedContainer, TaskStopped};
+use ore_model::notice::{
+    ChangedProperty, ConfigurationChange, DatabaseEvent, StoppedContainer, TaskStopped,
+};
 use ore_model::notice::{
     HealthCategory, HealthEvent, HealthStatus, Notice, NoticeMessage, RebalanceRecommendation,
     ResourceNotice, ScheduledChange, SpotAction, SpotInterruption, VolumeChange,
@@ -473,6 +475,50 @@ fn the_task_stopped_schema_names_exactly_the_fields_of_its_message() {
         "schemas/resource-task-stopped.v1.json",
         &message(task(true), stopped(true)),
         &[(message(task(false), stopped(false)), &[])],
+    );
+}
+
+#[test]
+fn the_configuration_changed_schema_names_exactly_the_fields_of_its_message() {
+    let group = |full: bool| Resource {
+        resource_type: "ec2:security-group".into(),
+        resource_id: "sg-3f1fef43".into(),
+        resource_arn: Some("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-3f1fef43".into()),
+        resource_name: full.then(|| "orders-web".into()),
+        account_name: full.then(|| "payments-prod".into()),
+        enrichment: EnrichmentStatus::Unavailable,
+        enrichment_reason: full.then(|| "no role".into()),
+        // An EC2 instance's item is described by EC2: the schema carries its instance object.
+        instance: full.then(|| fullest_resource().instance).flatten(),
+        tags: full.then(|| [("team".to_owned(), "payments".to_owned())].into()),
+        ..fullest_resource()
+    };
+    let change = |full: bool| {
+        Notice::ConfigurationChange(ConfigurationChange {
+            config_resource_type: "AWS::EC2::SecurityGroup".into(),
+            change_type: full.then(|| "UPDATE".into()),
+            status: "OK".into(),
+            capture_time: full.then(|| Utc.with_ymd_and_hms(2026, 11, 26, 12, 15, 15).unwrap()),
+            changed_properties: vec![ChangedProperty {
+                name: "Configuration.IpPermissions.0".into(),
+                change_type: full.then(|| "CREATE".into()),
+                previous_value: full.then(|| "22".into()),
+                updated_value: full.then(|| "23".into()),
+            }],
+            omitted_properties: full.then_some(3),
+            oversized_location: full.then(|| "bucket/key.json.gz".into()),
+        })
+    };
+    let message = |resource, notice| -> NoticeMessage {
+        with_data::<ResourceNotice, _>(
+            "events/notices/config-configuration-item-change.json",
+            ResourceNotice { resource, notice },
+        )
+    };
+    assert_fields(
+        "schemas/resource-configuration-changed.v1.json",
+        &message(group(true), change(true)),
+        &[(message(group(false), change(false)), &[])],
     );
 }
 

@@ -1,5 +1,6 @@
 //! What AWS said of a batch's resources: one `DescribeResources::describe_instances` (EC2) and
-//! one `DescribeResources::read_tags` (the Tagging API, for any other resource with an ARN) per
+//! one `DescribeResources::read_tags` (the Tagging API, for any other resource with an ARN whose
+//! event does not give its tags, as AWS Config's does) per
 //! account and region the records name, not one call per record. Asked when the first record of
 //! that account and region needs it (a batch of redelivered notices, recognised in the store
 //! first, asks nothing); records that need it meanwhile wait for the same answer. A failed call
@@ -47,16 +48,23 @@ enum Wanted<'e> {
     Instance(&'e str),
     /// The Tagging API reads its tags.
     Tags(&'e str),
+    /// The event gave its tags (AWS Config's item): nothing to ask.
+    Given(&'e std::collections::BTreeMap<String, String>),
     /// Nothing to ask.
     Nothing,
 }
 
 impl<'e> Wanted<'e> {
     fn of(target: &'e ResourceRef) -> Self {
-        match (target.instance_id(), &target.resource_arn) {
-            (Some(instance_id), _) => Wanted::Instance(instance_id),
-            (None, Some(arn)) => Wanted::Tags(arn),
-            (None, None) => Wanted::Nothing,
+        match (
+            target.instance_id(),
+            &target.event_tags,
+            &target.resource_arn,
+        ) {
+            (Some(instance_id), _, _) => Wanted::Instance(instance_id),
+            (None, Some(tags), _) => Wanted::Given(tags),
+            (None, None, Some(arn)) => Wanted::Tags(arn),
+            (None, None, None) => Wanted::Nothing,
         }
     }
 }
@@ -88,7 +96,7 @@ impl<'d, D: DescribeResources> Described<'d, D> {
                 match wanted {
                     Wanted::Instance(id) => asked.instance_ids.insert(id.to_owned()),
                     Wanted::Tags(arn) => asked.arns.insert(arn.to_owned()),
-                    Wanted::Nothing => false,
+                    Wanted::Given(_) | Wanted::Nothing => false,
                 };
             }
         }
@@ -131,6 +139,7 @@ impl<'d, D: DescribeResources> Described<'d, D> {
         match Wanted::of(target) {
             Wanted::Instance(instance_id) => self.lookup(account, region, instance_id).await,
             Wanted::Nothing => Ok((Lookup::NotApplicable, (self.clock)())),
+            Wanted::Given(tags) => Ok((Lookup::Tagged(tags.clone()), (self.clock)())),
             Wanted::Tags(arn) => {
                 let asked = self.asked(account, region)?;
                 let answer = self

@@ -12,6 +12,7 @@ use crate::heartbeat::{HeartbeatEvent, HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SOURCE};
 use crate::notice::AdaptedNotice;
 use crate::InputError;
 
+pub mod config_item;
 pub mod ebs_volume;
 pub mod ecs_task;
 pub mod health;
@@ -94,6 +95,8 @@ impl Payload for RawEvent {
             rds::DbClusterEventAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<ecs_task::TaskStateChangeAdapter>(source, detail_type) {
             ecs_task::TaskStateChangeAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<config_item::ConfigurationItemChangeAdapter>(source, detail_type) {
+            config_item::ConfigurationItemChangeAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<HeartbeatAdapter>(source, detail_type) {
             HeartbeatAdapter::adapt(payload).map(RawEvent::Heartbeat)
         } else {

@@ -67,6 +67,7 @@ impl<D: DeserializeOwned> ResourceEvent<D> {
             resource_type: arn.resource_type(),
             resource_id: arn.id.to_owned(),
             resource_arn: Some(arn.arn.to_owned()),
+            event_tags: None,
         }
     }
 }

@@ -41,11 +41,13 @@ pub enum NoticeKind {
     DatabaseEvent,
     /// An Amazon ECS task stopped: why, and how each container ended.
     TaskStopped,
+    /// AWS Config recorded a resource created, changed or deleted.
+    ConfigurationChange,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 8] = [
         NoticeKind::ScheduledChange,
         NoticeKind::SpotInterruption,
         NoticeKind::RebalanceRecommendation,
@@ -53,6 +55,7 @@ impl NoticeKind {
         NoticeKind::VolumeChange,
         NoticeKind::DatabaseEvent,
         NoticeKind::TaskStopped,
+        NoticeKind::ConfigurationChange,
     ];
 
     /// The message `type`: stable across schema versions, subscribers route on it.
@@ -65,6 +68,7 @@ impl NoticeKind {
             NoticeKind::VolumeChange => "org.ore.resource.volume-changed",
             NoticeKind::DatabaseEvent => "org.ore.resource.database-event",
             NoticeKind::TaskStopped => "org.ore.resource.task-stopped",
+            NoticeKind::ConfigurationChange => "org.ore.resource.configuration-changed",
         }
     }
 
@@ -80,6 +84,7 @@ impl NoticeKind {
             NoticeKind::VolumeChange => "urn:ore:schema:resource-volume-changed:1",
             NoticeKind::DatabaseEvent => "urn:ore:schema:resource-database-event:1",
             NoticeKind::TaskStopped => "urn:ore:schema:resource-task-stopped:1",
+            NoticeKind::ConfigurationChange => "urn:ore:schema:resource-configuration-changed:1",
         }
     }
 
@@ -93,6 +98,7 @@ impl NoticeKind {
             NoticeKind::VolumeChange => "volume-change",
             NoticeKind::DatabaseEvent => "database-event",
             NoticeKind::TaskStopped => "task-stopped",
+            NoticeKind::ConfigurationChange => "configuration-change",
         }
     }
 
@@ -312,6 +318,46 @@ impl TaskStopped {
     }
 }
 
+/// What AWS Config recorded of a resource: its configuration item's change, in Config's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigurationChange {
+    /// Config's resource type, e.g. `AWS::EC2::SecurityGroup`.
+    pub config_resource_type: String,
+    /// `CREATE`, `UPDATE` or `DELETE`, when Config says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_type: Option<String>,
+    /// The item's status: `OK`, `ResourceDiscovered`, `ResourceNotRecorded`, `ResourceDeleted`,
+    /// `ResourceDeletedNotRecorded`.
+    pub status: String,
+    /// When Config captured the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_time: Option<DateTime<Utc>>,
+    /// What changed, at most 32 properties (an oversized item's summary names none).
+    pub changed_properties: Vec<ChangedProperty>,
+    /// How many more properties changed than are listed, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted_properties: Option<u32>,
+    /// Where Config put an oversized item whole (`bucket/key`), when it was too large to send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oversized_location: Option<String>,
+}
+
+/// One property of a configuration item that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedProperty {
+    /// Config's name for it, e.g. `Configuration.State`, `Relationships.0`.
+    pub name: String,
+    /// `CREATE`, `UPDATE` or `DELETE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_type: Option<String>,
+    /// Its value before, as text (JSON for a structure), cut at 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<String>,
+    /// Its value after, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_value: Option<String>,
+}
+
 /// What EC2 will do to the Spot instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -367,6 +413,8 @@ pub enum Notice {
     DatabaseEvent(DatabaseEvent),
     /// `data.task_stopped`.
     TaskStopped(TaskStopped),
+    /// `data.configuration_change`.
+    ConfigurationChange(ConfigurationChange),
 }
 
 impl Notice {
@@ -380,6 +428,7 @@ impl Notice {
             Notice::VolumeChange(_) => NoticeKind::VolumeChange,
             Notice::DatabaseEvent(_) => NoticeKind::DatabaseEvent,
             Notice::TaskStopped(_) => NoticeKind::TaskStopped,
+            Notice::ConfigurationChange(_) => NoticeKind::ConfigurationChange,
         }
     }
 
@@ -394,7 +443,10 @@ impl Notice {
             Notice::HealthEvent(event) => event
                 .start_time
                 .filter(|_| event.category == HealthCategory::ScheduledChange),
-            Notice::VolumeChange(_) | Notice::DatabaseEvent(_) | Notice::TaskStopped(_) => None,
+            Notice::VolumeChange(_)
+            | Notice::DatabaseEvent(_)
+            | Notice::TaskStopped(_)
+            | Notice::ConfigurationChange(_) => None,
         }
     }
 
@@ -407,7 +459,8 @@ impl Notice {
             | Notice::RebalanceRecommendation(_)
             | Notice::VolumeChange(_)
             | Notice::DatabaseEvent(_)
-            | Notice::TaskStopped(_) => None,
+            | Notice::TaskStopped(_)
+            | Notice::ConfigurationChange(_) => None,
         }
     }
 
@@ -429,7 +482,8 @@ impl Notice {
             | Notice::RebalanceRecommendation(_)
             | Notice::VolumeChange(_)
             | Notice::DatabaseEvent(_)
-            | Notice::TaskStopped(_) => {}
+            | Notice::TaskStopped(_)
+            | Notice::ConfigurationChange(_) => {}
         }
     }
 
@@ -547,6 +601,53 @@ impl Notice {
                 }
                 Ok(())
             }
+            Notice::ConfigurationChange(change) => {
+                within(
+                    "data.configuration_change.config_resource_type",
+                    &change.config_resource_type,
+                    128,
+                )?;
+                within("data.configuration_change.status", &change.status, 128)?;
+                if let Some(change_type) = &change.change_type {
+                    within("data.configuration_change.change_type", change_type, 128)?;
+                }
+                if let Some(location) = &change.oversized_location {
+                    within(
+                        "data.configuration_change.oversized_location",
+                        location,
+                        1025,
+                    )?;
+                }
+                let max = crate::adapters::config_item::MAX_CHANGED_PROPERTIES;
+                if change.changed_properties.len() > max {
+                    return Err(InputError::InvalidField {
+                        field: "data.configuration_change.changed_properties",
+                        reason: format!(
+                            "{} properties, at most {max}",
+                            change.changed_properties.len()
+                        ),
+                    });
+                }
+                let value_max = crate::adapters::config_item::MAX_PROPERTY_VALUE_CHARS + 1;
+                for property in &change.changed_properties {
+                    within(
+                        "data.configuration_change.changed_properties.name",
+                        &property.name,
+                        256,
+                    )?;
+                    for value in [&property.previous_value, &property.updated_value]
+                        .into_iter()
+                        .flatten()
+                    {
+                        within(
+                            "data.configuration_change.changed_properties.value",
+                            value,
+                            value_max,
+                        )?;
+                    }
+                }
+                Ok(())
+            }
             Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => Ok(()),
         }
     }
@@ -570,6 +671,12 @@ impl Notice {
                 ..NoticeFacets::default()
             },
             Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+            Notice::ConfigurationChange(change) => NoticeFacets {
+                code: change.change_type.as_deref(),
+                status: Some(&change.status),
+                reference: Some(&change.config_resource_type),
+                ..NoticeFacets::default()
+            },
             Notice::TaskStopped(task) => NoticeFacets {
                 code: task.stop_code.as_deref(),
                 // The adapter reads stopped tasks alone: ECS's `lastStatus`.

@@ -1,6 +1,8 @@
 //! The resource an AWS event names, before ORE learnt anything of it ([`ResourceRef`]), and what
 //! identifies it in ORE's records ([`resource_key`]).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::RESOURCE_TYPE_EC2_INSTANCE;
@@ -41,6 +43,9 @@ pub struct ResourceRef {
     pub resource_id: String,
     /// Its ARN, absent only for what AWS Health names without one.
     pub resource_arn: Option<String>,
+    /// The tags the event itself gives (AWS Config's configuration item carries them): no call
+    /// asks for them again. `None`: the event gives none, AWS is asked.
+    pub event_tags: Option<BTreeMap<String, String>>,
 }
 
 impl ResourceRef {
@@ -72,6 +77,7 @@ impl From<InstanceRef> for ResourceRef {
             resource_type: RESOURCE_TYPE_EC2_INSTANCE.to_owned(),
             resource_id: instance.instance_id,
             resource_arn: Some(instance.instance_arn),
+            event_tags: None,
         }
     }
 }

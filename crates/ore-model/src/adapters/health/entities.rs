@@ -44,6 +44,7 @@ impl Place {
             resource_type: RESOURCE_TYPE_HEALTH_ENTITY.to_owned(),
             resource_id: entity_id(value),
             resource_arn: None,
+            event_tags: None,
         };
         // EC2's ids name their resource's type: an instance or a volume by id is that resource.
         let ec2_type = if is_instance_id(value) {
@@ -107,6 +108,7 @@ impl Place {
             resource_type: RESOURCE_TYPE_HEALTH_ACCOUNT.to_owned(),
             resource_id: self.account.clone(),
             resource_arn: None,
+            event_tags: None,
         }
     }
 }
