@@ -35,7 +35,7 @@ class Aws:
     keyword arguments go to every client, e.g. `verify` for an emulator on HTTPS)."""
 
     def __init__(self, region=REGION, **client_options):
-        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs", "dynamodb", "s3", "firehose", "cloudwatch", "ecs"):
+        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs", "dynamodb", "s3", "firehose", "cloudwatch", "ecs", "autoscaling"):
             setattr(self, service, boto3.client(service, region_name=region, **client_options))
         self.ses = self.sesv2
 

@@ -221,7 +221,33 @@ def notices(aws, bus, pump, web, expected):
     expected["notices"].append((events[-1]["detail"]["configurationItem"]["resourceId"],
                                 "org.ore.resource.configuration-changed"))
     pump()
+    events.append(scale_out_failed(aws, now))
+    bus.put(events[-1])
+    expected["notices"].append((events[-1]["detail"]["AutoScalingGroupName"], "org.ore.resource.scaling-activity"))
+    pump()
     return events
+
+
+def scale_out_failed(aws, now):
+    """Auto Scaling could not launch an instance for a tagged group (no capacity in the zone): the
+    committed sample (events/eventbridge/autoscaling-instance-launch-unsuccessful.json, the
+    documented shape) about a group created in the emulator, whose tags the normalizer reads from
+    Auto Scaling's DescribeTags (the Tagging API returns none for Auto Scaling groups)."""
+    name = f"orders-web-{uuid.uuid4().hex[:6]}"
+    aws.autoscaling.create_launch_configuration(LaunchConfigurationName=name, ImageId="ami-12c6146b",
+                                                InstanceType="m5.large")
+    aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name, LaunchConfigurationName=name, MinSize=0, MaxSize=0,
+        AvailabilityZones=[f"{REGION}b"],
+        Tags=[{"Key": key, "Value": value, "PropagateAtLaunch": True, "ResourceId": name,
+               "ResourceType": "auto-scaling-group"} for key, value in (("Name", "orders-web"), ("team", "payments"))])
+    [group] = aws.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
+    event = json.loads((SAMPLES / "autoscaling-instance-launch-unsuccessful.json").read_text())
+    event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION, "resources": [group["AutoScalingGroupARN"], event["resources"][1]]})
+    event["detail"]["AutoScalingGroupName"] = name
+    say(f"Auto Scaling cannot launch an instance for group {name} (orders-web): no m5.large capacity")
+    return event
 
 
 def security_group_opened(aws, now):

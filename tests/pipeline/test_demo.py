@@ -25,8 +25,8 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     assert len(expected) == 8 + 16 + 4 + 6 + 4, \
         "the day, the 8 workers, the reversed instance, the flapping one, the member account's instance"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 90, \
-        "28 events of the day and 8 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
+    assert summary["events_in"] == 92, \
+        "28 events of the day and 9 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
         "4 forwarded by the member"
 
 
@@ -35,7 +35,7 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert summary["csv_records"] == len(rows)
     changes = [r for r in rows if r["message_type"] == "org.ore.resource.state-changed"]
-    assert len(rows) - len(changes) == 8, "one record per notice"
+    assert len(rows) - len(changes) == 9, "one record per notice"
     assert sorted((r["resource_id"], r["state"]) for r in changes) == sorted(map(tuple, summary["expected_transitions"]))
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
     assert len(summary["ignored_transitions"]) == 4
@@ -46,7 +46,7 @@ def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(s
     texts = [p.read_text() for p in sorted((run.folder / "emails").glob("*.txt"))]
     assert len(texts) == len(list((run.folder / "emails").glob("*.html"))) == summary["emails"]
     ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
-    assert len(ids) == 34 + 4 + 8
+    assert len(ids) == 34 + 4 + 9
     for message_id in ids:
         assert sum(f"ORE message {message_id}" in t for t in texts) == 1, message_id
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
@@ -64,9 +64,9 @@ def test_terminating_everything_mails_one_digest_per_team(summary, run):
         ("data@example.com",): "[ORE] 4 instances terminated, 4 shutting-down in eu-west-1, account 123456789012",
     }
     assert summary["digests"] == 2
-    # 38 state changes and 8 notices: 16 + 4 + 8 single mails and 2 digests holding 18 changes.
-    assert summary["emails"] == 16 + 4 + 8 + 2
-    assert summary["mails_saved"] == 46 - 30
+    # 38 state changes and 9 notices: 16 + 4 + 9 single mails and 2 digests holding 18 changes.
+    assert summary["emails"] == 16 + 4 + 9 + 2
+    assert summary["mails_saved"] == 47 - 31
     texts = {p.name: p.read_text() for p in (run.folder / "emails").glob("*.txt")}
     [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
     # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
@@ -211,6 +211,10 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
     [group] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.configuration-changed"]
     assert group["data"]["tags"] == {"Name": "orders-web", "team": "payments"}
     assert group["data"]["configuration_change"]["changed_properties"][0]["name"] == "Configuration.IpPermissions.0"
+    # The Auto Scaling group that could not scale out: its tags from Auto Scaling's DescribeTags.
+    [scaling] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.scaling-activity"]
+    assert scaling["data"]["tags"] == {"Name": "orders-web", "team": "payments"}
+    assert scaling["data"]["scaling_activity"]["result"] == "unsuccessful"
     rows = list(csv.DictReader(io.StringIO((run.folder / "csv-records.csv").read_text(), newline="")))
     retirement = [r for r in rows if r["message_type"] == "org.ore.resource.change-scheduled"]
     assert len(retirement) == 1
@@ -244,6 +248,10 @@ def test_notice_mails_say_what_will_happen_and_when(summary):
     [opened] = [(s, to) for s, to in zip(subjects, summary["email_recipients"])
                 if s.startswith("[123456789012 eu-west-1] Config: AWS::EC2::SecurityGroup orders-web (sg-")]
     assert opened[0].endswith("was changed (1 property)") and opened[1] == ["payments@example.com"], opened
+    [scale_out] = [(s, to) for s, to in zip(subjects, summary["email_recipients"])
+                   if s.startswith("[123456789012 eu-west-1] Auto Scaling: orders-web (orders-web-")]
+    assert scale_out[0].endswith("could not launch an instance (i-0a1b2c3d4e5f60718)"), scale_out
+    assert scale_out[1] == ["payments@example.com"], scale_out
 
 
 def test_the_retirement_mail_carries_a_calendar_entry_a_calendar_reads(summary, run):

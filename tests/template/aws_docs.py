@@ -75,7 +75,11 @@ TAGGING_ACTIONS = (
     "https://docs.aws.amazon.com/service-authorization/latest/reference/list_resourcegroupstaggingapi.html")
 # The read-only actions ORE grants on "*" because AWS documents no resource-level permissions for
 # them (the Resource types column is empty on their page): enrichment's two lookups.
-ACTIONS_WITHOUT_RESOURCE_LEVEL = {"ec2:DescribeInstances": EC2_ACTIONS, "tag:GetResources": TAGGING_ACTIONS}
+AUTOSCALING_ACTIONS = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2autoscaling.html")
+ACTIONS_WITHOUT_RESOURCE_LEVEL = {"ec2:DescribeInstances": EC2_ACTIONS, "tag:GetResources": TAGGING_ACTIONS,
+                                  "autoscaling:DescribeTags": AUTOSCALING_ACTIONS}
+AUTOSCALING_EVENTS = "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html"
 STACKSETS_TRANSFORMS = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html")
 METRIC_MATH = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"

@@ -16,7 +16,7 @@ TEMPLATES = {"template.yaml": Document(TEMPLATE), "member/template.yaml": Docume
 # The functions' own code: each crate's src, without its unit tests (which feed wrong names on purpose).
 CODE = {path: text.split("#[cfg(test)]")[0] for path, text in
         ((p.relative_to(ROOT).as_posix(), p.read_text()) for p in sorted((ROOT / "crates").glob("*/src/**/*.rs")))}
-IAM_NAME = re.compile(r"^(?:aws|kms|s3|ses|sns|sqs|sts|dynamodb|ec2|events|firehose|logs|cloudwatch|iam|tag):[A-Za-z0-9:*]+$")
+IAM_NAME = re.compile(r"^(?:aws|kms|s3|ses|sns|sqs|sts|dynamodb|ec2|events|firehose|logs|cloudwatch|iam|tag|autoscaling):[A-Za-z0-9:*]+$")
 
 
 def names(section, key="name"):
@@ -96,8 +96,12 @@ def template_events():
             pattern = rule["Properties"].get("EventPattern")
             if not pattern:
                 continue
+            detail_types = pattern.get("detail-type", [])
+            if isinstance(detail_types, dict):
+                # A parameter chooses them (ScalingActivities): each it allows.
+                detail_types = document.doc["Parameters"][detail_types["Ref"]]["AllowedValues"]
             for source in pattern.get("source", []):
-                for detail_type in pattern.get("detail-type", []):
+                for detail_type in detail_types:
                     if source.startswith("aws."):
                         found.add((source, detail_type))
     return found

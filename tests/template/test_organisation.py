@@ -24,12 +24,16 @@ FORWARDS = {"Ec2StateChangeForwardRule": "Ec2StateChangeRule",
             "DatabaseEventForwardRule": "DatabaseEventRule",
             "TaskStoppedForwardRule": "TaskStoppedRule",
             "ConfigChangeForwardRule": "ConfigChangeRule",
+            "ScalingActivityForwardRule": "ScalingActivityRule",
             "SpotWarningForwardRule": "SpotWarningRule"}
 # The central rules' choices a member forwards everything for (the central stack's parameters).
 CENTRAL_ONLY_DETAIL = {"Ec2StateChangeRule": {"state"}, "VolumeNotificationRule": {"result"},
                        "DatabaseEventRule": {"EventCategories"}, "TaskStoppedRule": {"stopCode"},
                        "ConfigChangeRule": {"$or"},
                        "HealthEventRule": {"eventTypeCategory", "eventScopeCode", "service"}}
+# The central rules whose detail types a parameter chooses: a member forwards every one it may choose.
+CENTRAL_CHOSEN_DETAIL_TYPES = {"ScalingActivityRule": ("ScalingActivities", Template().doc["Parameters"][
+    "ScalingActivities"]["AllowedValues"])}
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +87,10 @@ def test_each_forwarding_rule_takes_what_its_central_rule_takes(member, central)
     for forward, central_rule in FORWARDS.items():
         mine = member.rule_pattern(forward)
         theirs = central.rule_pattern(central_rule)
+        if central_rule in CENTRAL_CHOSEN_DETAIL_TYPES:
+            parameter, every = CENTRAL_CHOSEN_DETAIL_TYPES[central_rule]
+            assert set(theirs["detail-type"]) <= set(every), central_rule
+            theirs = central.rule_pattern(central_rule, {parameter: ",".join(every)})
         central_only = CENTRAL_ONLY_DETAIL.get(central_rule, set())
         detail = {k: v for k, v in theirs.get("detail", {}).items() if k not in central_only}
         theirs = {k: v for k, v in theirs.items() if k != "detail"} | ({"detail": detail} if detail else {})
@@ -99,10 +107,12 @@ def test_forwarding_rules_match_every_sample_and_nothing_else(member):
                          "rds-db-instance-event": "DatabaseEventForwardRule",
                          "ecs-task-state-change": "TaskStoppedForwardRule",
                          "config-configuration-item-change": "ConfigChangeForwardRule",
+                         "autoscaling-instance-launch-unsuccessful": "ScalingActivityForwardRule",
                          "ec2-spot-interruption-warning": "SpotWarningForwardRule",
                          "ec2-rebalance-recommendation": "SpotWarningForwardRule"}.items():
         assert [n for n, p in patterns.items() if p.matches_event(notice_sample(sample))] == [rule], sample
-    unrelated = {**sample_events()[0], "source": "aws.autoscaling"}
+    unrelated = {**sample_events()[0], "source": "aws.autoscaling",
+                                       "detail-type": "EC2 Instance-launch Lifecycle Action"}
     assert not any(p.matches_event(unrelated) for p in patterns.values())
 
 
@@ -188,13 +198,15 @@ def test_only_the_central_normalizer_can_assume_the_enrichment_role(member):
 
 
 def test_the_enrichment_role_can_do_nothing_but_describe_instances_and_read_tags(member):
-    """ec2:DescribeInstances and tag:GetResources have no resource-level permissions
+    """ec2:DescribeInstances, tag:GetResources and autoscaling:DescribeTags have no resource-level permissions
     (aws_docs.ACTIONS_WITHOUT_RESOURCE_LEVEL), hence "*"."""
     role = member.resources["EnrichmentRole"]["Properties"]
     [policy] = role["Policies"]
     assert statements(policy["PolicyDocument"]) == [
         {"Sid": "DescribeInstancesOnly", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
-        {"Sid": "ReadTagsOnly", "Effect": "Allow", "Action": "tag:GetResources", "Resource": "*"}]
+        {"Sid": "ReadTagsOnly", "Effect": "Allow", "Action": "tag:GetResources", "Resource": "*"},
+        {"Sid": "ReadAutoScalingTagsOnly", "Effect": "Allow", "Action": "autoscaling:DescribeTags",
+         "Resource": "*"}]
     assert "ManagedPolicyArns" not in role
 
 
@@ -238,7 +250,7 @@ def member_policy_statements(member):
 def test_member_has_no_wildcard_action_and_a_wildcard_resource_only_for_the_lookups(member):
     from aws_docs import ACTIONS_WITHOUT_RESOURCE_LEVEL
     found = list(member_policy_statements(member))
-    assert len(found) == 5
+    assert len(found) == 6
     for where, statement, is_iam in found:
         for action in as_list(statement["Action"]):
             assert "*" not in action, f"{where}: wildcard action {action}"

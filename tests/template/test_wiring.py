@@ -10,9 +10,11 @@ import aws_docs
 from ore_harness.template import Template, of_type, ref
 
 # Every rule of the central stack: the EC2 state changes, the notices' (AWS Health twice: EC2's scheduled
-# changes, every other event; EBS volumes; RDS databases; ECS tasks; AWS Config; Spot), the heartbeat.
+# changes, every other event; EBS volumes; RDS databases; ECS tasks; AWS Config; Auto Scaling; Spot),
+# the heartbeat.
 CENTRAL_RULES = {"Ec2StateChangeRule", "ScheduledChangeRule", "HealthEventRule", "VolumeNotificationRule",
-                 "DatabaseEventRule", "TaskStoppedRule", "ConfigChangeRule", "SpotWarningRule", "HeartbeatRule"}
+                 "DatabaseEventRule", "TaskStoppedRule", "ConfigChangeRule", "ScalingActivityRule", "SpotWarningRule",
+                 "HeartbeatRule"}
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -274,6 +276,7 @@ NOTICE_SAMPLES = {
     "rds-db-instance-event": "DatabaseEventRule",
     "ecs-task-state-change": "TaskStoppedRule",
     "config-configuration-item-change": "ConfigChangeRule",
+    "autoscaling-instance-launch-unsuccessful": "ScalingActivityRule",
     "ebs-volume-notification": "VolumeNotificationRule",
     "health-scheduled-change": "ScheduledChangeRule",
     "ec2-spot-interruption-warning": "SpotWarningRule",
@@ -301,6 +304,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
              "TaskStoppedRule": EventPattern.load(json.dumps(Template().rule_pattern("TaskStoppedRule"))),
              "ConfigChangeRule": EventPattern.load(json.dumps(Template().rule_pattern(
                  "ConfigChangeRule", {"ConfigResourceTypes": "AWS::EC2::SecurityGroup"}))),
+             "ScalingActivityRule": EventPattern.load(json.dumps(Template().rule_pattern("ScalingActivityRule"))),
              "SpotWarningRule": pattern_of(source_template, "SpotWarningRule"),
              "HeartbeatRule": pattern_of(source_template, "HeartbeatRule")}
     for name, rule in NOTICE_SAMPLES.items():
@@ -313,6 +317,7 @@ def test_each_notice_sample_is_matched_by_its_rule_alone(source_template):
         assert not rules["DatabaseEventRule"].matches_event(event)
         assert not rules["TaskStoppedRule"].matches_event(event)
         assert not rules["ConfigChangeRule"].matches_event(event)
+        assert not rules["ScalingActivityRule"].matches_event(event)
         assert not rules["SpotWarningRule"].matches_event(event)
 
 
@@ -356,9 +361,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 39
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 41
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 37, sorted(written)
+    assert len(written) == 39, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):
@@ -476,3 +481,19 @@ def test_the_config_rule_is_off_until_resource_types_are_chosen_and_takes_the_ov
     compliance = json.loads(json.dumps(sample))
     compliance["detail"]["messageType"] = "ComplianceChangeNotification"
     assert not pattern.matches_event(compliance)
+
+
+def test_the_scaling_rule_takes_the_failures_unless_told_more():
+    """aws_docs.AUTOSCALING_EVENTS: a successful launch or termination is every scale-out and scale-in, so by
+    default only the unsuccessful ones are mailed; ScalingActivities adds the others."""
+    sample = notice_sample("autoscaling-instance-launch-unsuccessful")
+    launched = json.loads(json.dumps(sample))
+    launched["detail-type"] = "EC2 Instance Launch Successful"
+    failed_termination = json.loads(json.dumps(sample))
+    failed_termination["detail-type"] = "EC2 Instance Terminate Unsuccessful"
+    default = EventPattern.load(json.dumps(Template().rule_pattern("ScalingActivityRule")))
+    assert default.matches_event(sample) and default.matches_event(failed_termination)
+    assert not default.matches_event(launched)
+    every = EventPattern.load(json.dumps(Template().rule_pattern(
+        "ScalingActivityRule", {"ScalingActivities": "EC2 Instance Launch Successful,EC2 Instance Launch Unsuccessful"})))
+    assert every.matches_event(launched) and not every.matches_event(failed_termination)

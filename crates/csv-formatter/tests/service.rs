@@ -102,6 +102,11 @@ async fn every_notice_is_published_as_one_record_with_its_kind_and_window() {
             ["", "", "attachVolume", "failed"],
         ),
         (
+            "autoscaling-instance-launch-unsuccessful",
+            "org.ore.resource.scaling-activity",
+            ["", "", "launch", "unsuccessful"],
+        ),
+        (
             "config-configuration-item-change",
             "org.ore.resource.configuration-changed",
             ["", "", "UPDATE", "OK"],

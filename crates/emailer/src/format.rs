@@ -96,6 +96,11 @@ pub fn resource_console(
                 "ECS",
             )
         }
+        // A group is named by its name; one of ordinary characters only gets a link.
+        "autoscaling:autoScalingGroup" if id_of_form(name_char, name_char) => (
+            format!("ec2/home?region={region}#AutoScalingGroupDetails:id={resource_id}"),
+            "EC2 Auto Scaling",
+        ),
         "lambda:function" if id_of_form(name_char, name_char) => (
             format!("lambda/home?region={region}#/functions/{resource_id}"),
             "Lambda",
@@ -170,7 +175,14 @@ mod tests {
                 .0,
             "https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/orders-cluster/tasks/a1173316d40a45dea9/configuration?region=eu-west-1"
         );
+        assert_eq!(
+            link("autoscaling:autoScalingGroup", "orders-web")
+                .unwrap()
+                .1,
+            "EC2 Auto Scaling"
+        );
         for (kind, id) in [
+            ("autoscaling:autoScalingGroup", "orders web#x"),
             ("ecs:task", "a1173316d40a45dea9"),
             ("ecs:task", "orders/../x"),
             ("ecs:task", "orders/"),

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, Utc};
 use ore_model::notice::{
-    ConfigurationChange, DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScheduledChange,
-    TaskStopped, VolumeChange,
+    ConfigurationChange, DatabaseEvent, HealthEvent, Notice, NoticeMessage, ScalingActivity,
+    ScheduledChange, TaskStopped, VolumeChange,
 };
 use serde::Serialize;
 
@@ -114,8 +114,38 @@ impl<'a> NoticeView<'a> {
             Notice::DatabaseEvent(event) => view.database_event(event, message, now),
             Notice::TaskStopped(task) => view.task_stopped(task, message, now),
             Notice::ConfigurationChange(change) => view.configuration_change(change, message, now),
+            Notice::ScalingActivity(activity) => view.scaling_activity(activity, message, now),
         }
         view
+    }
+
+    fn scaling_activity(
+        &mut self,
+        activity: &'a ScalingActivity,
+        message: &'a NoticeMessage,
+        now: DateTime<Utc>,
+    ) {
+        let at = activity.end_time.unwrap_or(message.time);
+        self.when = vec![(
+            "happened_at",
+            format!("{} ({})", human_time(&at), ago(now, at)),
+        )];
+        self.description = activity.status_message.as_deref();
+        let facts = [
+            ("instance", activity.instance_id.as_deref()),
+            ("availability_zone", activity.availability_zone.as_deref()),
+            ("subnet_id", activity.subnet_id.as_deref()),
+            ("status", activity.status_code.as_deref()),
+            ("cause", activity.cause.as_deref()),
+            ("activity", Some(activity.activity_id.as_str())),
+        ];
+        self.aws = facts
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, Cow::Borrowed(value?))))
+            .collect();
+        self.what.action = Some(activity.action.as_str());
+        self.what.result = Some(activity.result.as_str().to_owned());
+        self.what.event = activity.instance_id.clone();
     }
 
     fn configuration_change(

@@ -6,7 +6,8 @@ use chrono::{TimeZone, Utc};
 use ore_model::adapters::RawEvent;
 use ore_model::message::OreMessage;
 use ore_model::notice::{
-    AdaptedNotice, HealthStatus, Notice, NoticeKind, NoticeMessage, SpotAction,
+    AdaptedNotice, HealthStatus, Notice, NoticeKind, NoticeMessage, ScalingAction, ScalingResult,
+    SpotAction,
 };
 use ore_model::resource::{InstanceDetails, Lookup};
 use ore_model::{from_sqs_body, InputError, Payload};
@@ -14,7 +15,7 @@ use serde_json::{json, Value};
 use test_support::{load_json, load_sqs_event, StandardSchema};
 
 /// (sample name, kind) of every notice sample.
-const SAMPLES: [(&str, NoticeKind); 8] = [
+const SAMPLES: [(&str, NoticeKind); 9] = [
     ("health-scheduled-change", NoticeKind::ScheduledChange),
     (
         "ec2-spot-interruption-warning",
@@ -31,6 +32,10 @@ const SAMPLES: [(&str, NoticeKind); 8] = [
     (
         "config-configuration-item-change",
         NoticeKind::ConfigurationChange,
+    ),
+    (
+        "autoscaling-instance-launch-unsuccessful",
+        NoticeKind::ScalingActivity,
     ),
 ];
 
@@ -782,5 +787,126 @@ fn hostile_config_items_get_a_clear_outcome() {
     assert!(matches!(
         RawEvent::from_payload(event),
         Err(InputError::Shape(_))
+    ));
+}
+
+fn scaling() -> Value {
+    load_json("events/eventbridge/autoscaling-instance-launch-unsuccessful.json")
+}
+
+#[test]
+fn an_auto_scaling_event_names_its_group_by_name_and_what_auto_scaling_did() {
+    let [notice] = <[AdaptedNotice; 1]>::try_from(notices(scaling()).unwrap()).unwrap();
+    assert_eq!(
+        (
+            notice.target.resource_type.as_str(),
+            notice.target.resource_id.as_str()
+        ),
+        ("autoscaling:autoScalingGroup", "orders-web")
+    );
+    assert!(notice
+        .target
+        .resource_arn
+        .as_deref()
+        .unwrap()
+        .ends_with(":autoScalingGroupName/orders-web"));
+    let Notice::ScalingActivity(activity) = &notice.notice else {
+        panic!("not a scaling activity")
+    };
+    assert_eq!(
+        (activity.action, activity.result),
+        (ScalingAction::Launch, ScalingResult::Unsuccessful)
+    );
+    assert_eq!(activity.instance_id.as_deref(), Some("i-0a1b2c3d4e5f60718"));
+    assert_eq!(activity.availability_zone.as_deref(), Some("eu-west-1b"));
+    assert!(activity
+        .status_message
+        .as_deref()
+        .unwrap()
+        .contains("capacity"));
+    // Each of the four detail-types is its own action and result; the documented examples'
+    // placeholder times ("yyyy-mm-ddThh:mm:ssZ") are no times, and an empty instance id is none.
+    for (detail_type, action, result) in [
+        (
+            "EC2 Instance Launch Successful",
+            ScalingAction::Launch,
+            ScalingResult::Successful,
+        ),
+        (
+            "EC2 Instance Terminate Successful",
+            ScalingAction::Terminate,
+            ScalingResult::Successful,
+        ),
+        (
+            "EC2 Instance Terminate Unsuccessful",
+            ScalingAction::Terminate,
+            ScalingResult::Unsuccessful,
+        ),
+    ] {
+        let mut event = scaling();
+        event["detail-type"] = detail_type.into();
+        event["detail"]["StartTime"] = "yyyy-mm-ddThh:mm:ssZ".into();
+        event["detail"]["EC2InstanceId"] = "".into();
+        let Notice::ScalingActivity(activity) = notices(event).unwrap().remove(0).notice else {
+            panic!()
+        };
+        assert_eq!(
+            (activity.action, activity.result),
+            (action, result),
+            "{detail_type}"
+        );
+        assert_eq!((activity.start_time, activity.instance_id), (None, None));
+    }
+}
+
+#[test]
+fn hostile_auto_scaling_events_get_a_clear_outcome() {
+    // The group's ARN missing, or naming another group than AutoScalingGroupName.
+    for resources in [
+        json!([]),
+        json!(["arn:aws:ec2:eu-west-1:123456789012:instance/i-0a1b2c3d4e5f60718"]),
+        json!(["arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:8f6f2a4c:autoScalingGroupName/other"]),
+    ] {
+        let mut event = scaling();
+        event["resources"] = resources.clone();
+        assert_eq!(
+            invalid_field(RawEvent::from_payload(event)),
+            "resources",
+            "{resources}"
+        );
+    }
+    let mut event = scaling();
+    event["detail"]["EC2InstanceId"] = "i-<script>".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.EC2InstanceId"
+    );
+    let mut event = scaling();
+    event["detail"]["ActivityId"] = "a b".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.ActivityId"
+    );
+    let mut event = scaling();
+    event["detail"]["AutoScalingGroupName"] = "".into();
+    assert_eq!(
+        invalid_field(RawEvent::from_payload(event)),
+        "detail.AutoScalingGroupName"
+    );
+    // Auto Scaling's words are text: control characters go, long ones are cut; odd words drop.
+    let mut event = scaling();
+    event["detail"]["StatusMessage"] = format!("<b>{}</b>\u{7}", "x".repeat(5_000)).into();
+    event["detail"]["Origin"] = "<script>".into();
+    let Notice::ScalingActivity(activity) = notices(event).unwrap().remove(0).notice else {
+        panic!()
+    };
+    assert_eq!(activity.status_message.unwrap().chars().count(), 1001);
+    assert_eq!(activity.origin, None);
+    // Another Auto Scaling event (a lifecycle action) has no adapter: named as such.
+    let mut event = scaling();
+    event["detail-type"] = "EC2 Instance-launch Lifecycle Action".into();
+    assert!(matches!(
+        RawEvent::from_payload(event),
+        Err(InputError::UnexpectedEvent(_))
     ));
 }

@@ -12,7 +12,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use ore_model::ec2::InstanceState;
 use ore_model::heartbeat::{HeartbeatData, HeartbeatMessage};
 use ore_model::notice::{
-    ChangedProperty, ConfigurationChange, DatabaseEvent, StoppedContainer, TaskStopped,
+    ChangedProperty, ConfigurationChange, DatabaseEvent, ScalingAction, ScalingActivity,
+    ScalingResult, StoppedContainer, TaskStopped,
 };
 use ore_model::notice::{
     HealthCategory, HealthEvent, HealthStatus, Notice, NoticeMessage, RebalanceRecommendation,
@@ -475,6 +476,57 @@ fn the_task_stopped_schema_names_exactly_the_fields_of_its_message() {
         "schemas/resource-task-stopped.v1.json",
         &message(task(true), stopped(true)),
         &[(message(task(false), stopped(false)), &[])],
+    );
+}
+
+#[test]
+fn the_scaling_activity_schema_names_exactly_the_fields_of_its_message() {
+    let group = |full: bool| {
+        Resource {
+        resource_type: "autoscaling:autoScalingGroup".into(),
+        resource_id: "orders-web".into(),
+        resource_arn: Some(
+            "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:8f6f2a4c:autoScalingGroupName/orders-web"
+                .into(),
+        ),
+        resource_name: full.then(|| "orders-web".into()),
+        account_name: full.then(|| "payments-prod".into()),
+        enrichment: EnrichmentStatus::Unavailable,
+        enrichment_reason: full.then(|| "no role".into()),
+        instance: None,
+        tags: full.then(|| [("team".to_owned(), "payments".to_owned())].into()),
+        ..fullest_resource()
+    }
+    };
+    let text = |full: bool, value: &str| full.then(|| value.to_owned());
+    let activity = |full: bool| {
+        Notice::ScalingActivity(ScalingActivity {
+            action: ScalingAction::Launch,
+            result: ScalingResult::Unsuccessful,
+            instance_id: text(full, "i-0a1b2c3d4e5f60718"),
+            activity_id: "87654321-4321-4321-4321-210987654321".into(),
+            status_code: text(full, "Failed"),
+            status_message: text(full, "no capacity"),
+            cause: text(full, "a user request"),
+            description: text(full, "Launching a new EC2 instance"),
+            availability_zone: text(full, "eu-west-1b"),
+            subnet_id: text(full, "subnet-0123456789abcdef0"),
+            origin: text(full, "EC2"),
+            destination: text(full, "AutoScalingGroup"),
+            start_time: full.then(|| Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 19).unwrap()),
+            end_time: full.then(|| Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 21).unwrap()),
+        })
+    };
+    let message = |resource, notice| -> NoticeMessage {
+        with_data::<ResourceNotice, _>(
+            "events/notices/autoscaling-instance-launch-unsuccessful.json",
+            ResourceNotice { resource, notice },
+        )
+    };
+    assert_fields(
+        "schemas/resource-scaling-activity.v1.json",
+        &message(group(true), activity(true)),
+        &[(message(group(false), activity(false)), &[])],
     );
 }
 

@@ -217,7 +217,8 @@ impl DescribeResources for SampleEc2 {
     }
 
     /// Every other resource is tagged as the sample team's would be: its database `orders`, its
-    /// volumes `orders-data`, its tasks `orders-web`.
+    /// volumes `orders-data`, its tasks and Auto Scaling groups
+    /// `orders-web`.
     async fn read_tags(
         &self,
         _: &str,
@@ -229,7 +230,7 @@ impl DescribeResources for SampleEc2 {
             .map(|arn| {
                 let name = if arn.contains(":volume/") {
                     "orders-data"
-                } else if arn.contains(":task/") {
+                } else if arn.contains(":task/") || arn.contains(":autoScalingGroupName/") {
                     "orders-web"
                 } else {
                     "orders"

@@ -1,5 +1,5 @@
 //! The member accounts' side of enrichment: the role ORE assumes in each (STS `AssumeRole`),
-//! the clients its credentials make (EC2, the Tagging API), kept until shortly before they
+//! the clients its credentials make (EC2, the Tagging API, Auto Scaling), kept until shortly before they
 //! expire, and a refusal remembered for a while.
 
 use std::collections::HashMap;
@@ -26,14 +26,17 @@ pub(super) struct Clients {
     pub(super) ec2: aws_sdk_ec2::Client,
     /// `GetResources`.
     pub(super) tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Auto Scaling's `DescribeTags` (`GetResources` returns no Auto Scaling group).
+    pub(super) autoscaling: aws_sdk_autoscaling::Client,
 }
 
 impl Clients {
-    /// Both clients on `sdk`'s credentials.
+    /// The clients on `sdk`'s credentials.
     pub(super) fn new(sdk: &SdkConfig) -> Self {
         Clients {
             ec2: aws_sdk_ec2::Client::new(sdk),
             tagging: aws_sdk_resourcegroupstagging::Client::new(sdk),
+            autoscaling: aws_sdk_autoscaling::Client::new(sdk),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The enrichment port on AWS: EC2's `DescribeInstances` and the Tagging API's `GetResources`,
+//! The enrichment port on AWS: EC2's `DescribeInstances` and the Tagging API's `GetResources`
+//! (Auto Scaling's `DescribeTags` for Auto Scaling groups, which `GetResources` does not return),
 //! a batch's resources of one account and region at once, in their own account: the function's
 //! credentials at home, and in a member account those of the enrichment role ORE assumes there
 //! (STS `AssumeRole`), kept per account until shortly before they expire.
@@ -10,7 +11,7 @@ use ore_lambda::RecordError;
 use ore_model::resource::Lookup;
 
 use super::accounts::{Clients, MemberAccounts};
-use super::{ec2, tagging, DescribeResources, Descriptions};
+use super::{autoscaling, ec2, tagging, DescribeResources, Descriptions};
 
 /// EC2 and the Tagging API through the SDK clients built once per cold start.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ pub struct AwsDescriber {
     accounts: Option<MemberAccounts>,
     describe_calls: AtomicU32,
     get_resources_calls: AtomicU32,
+    describe_tags_calls: AtomicU32,
 }
 
 impl AwsDescriber {
@@ -29,6 +31,7 @@ impl AwsDescriber {
             accounts: None,
             describe_calls: AtomicU32::new(0),
             get_resources_calls: AtomicU32::new(0),
+            describe_tags_calls: AtomicU32::new(0),
         }
     }
 
@@ -56,6 +59,12 @@ impl AwsDescriber {
     /// How many `GetResources` requests were sent since the cold start.
     pub fn get_resources_calls(&self) -> u32 {
         self.get_resources_calls.load(Ordering::SeqCst)
+    }
+
+    /// How many Auto Scaling `DescribeTags` requests (pages included) were sent since the cold
+    /// start.
+    pub fn describe_tags_calls(&self) -> u32 {
+        self.describe_tags_calls.load(Ordering::SeqCst)
     }
 
     /// The clients that may look up `account`'s resources, or why there are none.
@@ -102,7 +111,23 @@ impl DescribeResources for AwsDescriber {
     ) -> Result<Descriptions, RecordError> {
         match self.clients_for(account).await? {
             Ok(clients) => {
-                tagging::read(&clients.tagging, region, arns, &self.get_resources_calls).await
+                let (groups, others): (Vec<&str>, Vec<&str>) = arns
+                    .iter()
+                    .partition(|arn| autoscaling::group_name(arn).is_some());
+                let mut found = Descriptions::new();
+                if !others.is_empty() {
+                    found.extend(
+                        tagging::read(&clients.tagging, region, &others, &self.get_resources_calls)
+                            .await?,
+                    );
+                }
+                if !groups.is_empty() {
+                    let calls = &self.describe_tags_calls;
+                    found.extend(
+                        autoscaling::read(&clients.autoscaling, region, &groups, calls).await?,
+                    );
+                }
+                Ok(found)
             }
             Err(reason) => Ok(all_unavailable(arns, &reason)),
         }

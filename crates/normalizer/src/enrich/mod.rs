@@ -1,7 +1,8 @@
 //! What AWS knows about the resources events name: the enrichment port
 //! ([`DescribeResources`]): EC2's description of instances, and the Resource Groups Tagging
 //! API's tags of any other resource. Its AWS adapter ([`aws::AwsDescriber`]) reaches member
-//! accounts through `accounts`, asks EC2 in `ec2` and the Tagging API in `tagging`; its
+//! accounts through `accounts`, asks EC2 in `ec2`, the Tagging API in `tagging` and Auto
+//! Scaling, for its groups' tags, in `autoscaling`; its
 //! scripted fake is `memory` (feature `test-util`).
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use ore_lambda::RecordError;
 use ore_model::resource::Lookup;
 
 mod accounts;
+pub mod autoscaling;
 pub mod aws;
 pub mod ec2;
 #[cfg(any(test, feature = "test-util"))]

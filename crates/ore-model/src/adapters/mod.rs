@@ -12,6 +12,7 @@ use crate::heartbeat::{HeartbeatEvent, HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SOURCE};
 use crate::notice::AdaptedNotice;
 use crate::InputError;
 
+pub mod autoscaling;
 pub mod config_item;
 pub mod ebs_volume;
 pub mod ecs_task;
@@ -97,6 +98,14 @@ impl Payload for RawEvent {
             ecs_task::TaskStateChangeAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<config_item::ConfigurationItemChangeAdapter>(source, detail_type) {
             config_item::ConfigurationItemChangeAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<autoscaling::LaunchSuccessfulAdapter>(source, detail_type) {
+            autoscaling::LaunchSuccessfulAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<autoscaling::LaunchUnsuccessfulAdapter>(source, detail_type) {
+            autoscaling::LaunchUnsuccessfulAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<autoscaling::TerminateSuccessfulAdapter>(source, detail_type) {
+            autoscaling::TerminateSuccessfulAdapter::adapt(payload).map(RawEvent::Notices)
+        } else if is::<autoscaling::TerminateUnsuccessfulAdapter>(source, detail_type) {
+            autoscaling::TerminateUnsuccessfulAdapter::adapt(payload).map(RawEvent::Notices)
         } else if is::<HeartbeatAdapter>(source, detail_type) {
             HeartbeatAdapter::adapt(payload).map(RawEvent::Heartbeat)
         } else {

@@ -43,11 +43,13 @@ pub enum NoticeKind {
     TaskStopped,
     /// AWS Config recorded a resource created, changed or deleted.
     ConfigurationChange,
+    /// Amazon EC2 Auto Scaling launched or terminated an instance, or could not.
+    ScalingActivity,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::ScheduledChange,
         NoticeKind::SpotInterruption,
         NoticeKind::RebalanceRecommendation,
@@ -56,6 +58,7 @@ impl NoticeKind {
         NoticeKind::DatabaseEvent,
         NoticeKind::TaskStopped,
         NoticeKind::ConfigurationChange,
+        NoticeKind::ScalingActivity,
     ];
 
     /// The message `type`: stable across schema versions, subscribers route on it.
@@ -69,6 +72,7 @@ impl NoticeKind {
             NoticeKind::DatabaseEvent => "org.ore.resource.database-event",
             NoticeKind::TaskStopped => "org.ore.resource.task-stopped",
             NoticeKind::ConfigurationChange => "org.ore.resource.configuration-changed",
+            NoticeKind::ScalingActivity => "org.ore.resource.scaling-activity",
         }
     }
 
@@ -85,6 +89,7 @@ impl NoticeKind {
             NoticeKind::DatabaseEvent => "urn:ore:schema:resource-database-event:1",
             NoticeKind::TaskStopped => "urn:ore:schema:resource-task-stopped:1",
             NoticeKind::ConfigurationChange => "urn:ore:schema:resource-configuration-changed:1",
+            NoticeKind::ScalingActivity => "urn:ore:schema:resource-scaling-activity:1",
         }
     }
 
@@ -99,6 +104,7 @@ impl NoticeKind {
             NoticeKind::DatabaseEvent => "database-event",
             NoticeKind::TaskStopped => "task-stopped",
             NoticeKind::ConfigurationChange => "configuration-change",
+            NoticeKind::ScalingActivity => "scaling-activity",
         }
     }
 
@@ -318,6 +324,90 @@ impl TaskStopped {
     }
 }
 
+/// What Amazon EC2 Auto Scaling did to an instance of a group, or could not, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScalingActivity {
+    /// `launch` or `terminate`.
+    pub action: ScalingAction,
+    /// `successful` or `unsuccessful`.
+    pub result: ScalingResult,
+    /// The instance, when Auto Scaling names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// Auto Scaling's activity id (its scaling activities list it).
+    pub activity_id: String,
+    /// Auto Scaling's status code, e.g. `InProgress`, `Failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    /// Why it failed, in Auto Scaling's words (untrusted text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    /// Why Auto Scaling did it, in its words (untrusted text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Auto Scaling's description, e.g. `Launching a new EC2 instance: i-…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where: the Availability Zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    /// Where: the subnet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// `EC2`, `AutoScalingGroup`, `WarmPool`: where the instance came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Likewise, where it went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// When the activity started, when Auto Scaling says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime<Utc>>,
+    /// When it ended, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+}
+
+/// What Auto Scaling did to the instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScalingAction {
+    /// It launched one.
+    Launch,
+    /// It terminated one.
+    Terminate,
+}
+
+impl ScalingAction {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalingAction::Launch => "launch",
+            ScalingAction::Terminate => "terminate",
+        }
+    }
+}
+
+/// Whether it could.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScalingResult {
+    /// It did.
+    Successful,
+    /// It could not.
+    Unsuccessful,
+}
+
+impl ScalingResult {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalingResult::Successful => "successful",
+            ScalingResult::Unsuccessful => "unsuccessful",
+        }
+    }
+}
+
 /// What AWS Config recorded of a resource: its configuration item's change, in Config's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigurationChange {
@@ -415,6 +505,8 @@ pub enum Notice {
     TaskStopped(TaskStopped),
     /// `data.configuration_change`.
     ConfigurationChange(ConfigurationChange),
+    /// `data.scaling_activity`.
+    ScalingActivity(ScalingActivity),
 }
 
 impl Notice {
@@ -429,6 +521,7 @@ impl Notice {
             Notice::DatabaseEvent(_) => NoticeKind::DatabaseEvent,
             Notice::TaskStopped(_) => NoticeKind::TaskStopped,
             Notice::ConfigurationChange(_) => NoticeKind::ConfigurationChange,
+            Notice::ScalingActivity(_) => NoticeKind::ScalingActivity,
         }
     }
 
@@ -446,7 +539,8 @@ impl Notice {
             Notice::VolumeChange(_)
             | Notice::DatabaseEvent(_)
             | Notice::TaskStopped(_)
-            | Notice::ConfigurationChange(_) => None,
+            | Notice::ConfigurationChange(_)
+            | Notice::ScalingActivity(_) => None,
         }
     }
 
@@ -460,7 +554,8 @@ impl Notice {
             | Notice::VolumeChange(_)
             | Notice::DatabaseEvent(_)
             | Notice::TaskStopped(_)
-            | Notice::ConfigurationChange(_) => None,
+            | Notice::ConfigurationChange(_)
+            | Notice::ScalingActivity(_) => None,
         }
     }
 
@@ -483,7 +578,8 @@ impl Notice {
             | Notice::VolumeChange(_)
             | Notice::DatabaseEvent(_)
             | Notice::TaskStopped(_)
-            | Notice::ConfigurationChange(_) => {}
+            | Notice::ConfigurationChange(_)
+            | Notice::ScalingActivity(_) => {}
         }
     }
 
@@ -648,6 +744,43 @@ impl Notice {
                 }
                 Ok(())
             }
+            Notice::ScalingActivity(activity) => {
+                within(
+                    "data.scaling_activity.activity_id",
+                    &activity.activity_id,
+                    64,
+                )?;
+                let texts = [
+                    (
+                        "data.scaling_activity.status_message",
+                        &activity.status_message,
+                    ),
+                    ("data.scaling_activity.cause", &activity.cause),
+                    ("data.scaling_activity.description", &activity.description),
+                ];
+                for (field, value) in texts {
+                    if let Some(value) = value {
+                        within(field, value, MAX_CAUSE_CHARS + 1)?;
+                    }
+                }
+                let words = [
+                    ("data.scaling_activity.instance_id", &activity.instance_id),
+                    ("data.scaling_activity.status_code", &activity.status_code),
+                    (
+                        "data.scaling_activity.availability_zone",
+                        &activity.availability_zone,
+                    ),
+                    ("data.scaling_activity.subnet_id", &activity.subnet_id),
+                    ("data.scaling_activity.origin", &activity.origin),
+                    ("data.scaling_activity.destination", &activity.destination),
+                ];
+                for (field, value) in words {
+                    if let Some(value) = value {
+                        within(field, value, 65)?;
+                    }
+                }
+                Ok(())
+            }
             Notice::SpotInterruption(_) | Notice::RebalanceRecommendation(_) => Ok(()),
         }
     }
@@ -671,6 +804,16 @@ impl Notice {
                 ..NoticeFacets::default()
             },
             Notice::RebalanceRecommendation(_) => NoticeFacets::default(),
+            Notice::ScalingActivity(activity) => NoticeFacets {
+                code: Some(activity.action.as_str()),
+                status: Some(activity.result.as_str()),
+                reference: Some(&activity.activity_id),
+                description: activity
+                    .status_message
+                    .as_deref()
+                    .or(activity.cause.as_deref()),
+                ..NoticeFacets::default()
+            },
             Notice::ConfigurationChange(change) => NoticeFacets {
                 code: change.change_type.as_deref(),
                 status: Some(&change.status),
