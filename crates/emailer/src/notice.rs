@@ -188,14 +188,16 @@ impl<'a> NoticeView<'a> {
                 (_, "ResourceDeleted" | "ResourceDeletedNotRecorded") | (Some("DELETE"), _) => {
                     "deleted"
                 }
-                (_, "ResourceDiscovered") | (Some("CREATE"), _) => "created",
+                (_, "ResourceDiscovered") => "created or first recorded",
+                (Some("CREATE"), _) => "created",
                 _ => "changed",
             }
             .to_owned(),
         );
         let changed =
             change.changed_properties.len() + change.omitted_properties.map_or(0, |n| n as usize);
-        self.what.summary = (changed > 0).then(|| match changed {
+        let deleted = self.what.result.as_deref() == Some("deleted");
+        self.what.summary = (changed > 0 && !deleted).then(|| match changed {
             1 => "1 property".to_owned(),
             n => format!("{n} properties"),
         });

@@ -71,6 +71,9 @@ pub struct Config {
     /// (this account, the role to assume elsewhere), when other accounts' instances are
     /// described too.
     pub member_accounts: Option<(String, String)>,
+    /// This account (`HOME_ACCOUNT`): with no role to assume elsewhere, the only one whose
+    /// resources ORE may look up.
+    pub home_account: Option<String>,
     /// The accounts' names for people.
     pub account_names: AccountNames,
     /// How long history is kept.
@@ -139,6 +142,7 @@ impl Config {
             },
             state_table: required(STATE_TABLE)?,
             member_accounts: member_accounts()?,
+            home_account: home_account()?,
             account_names: AccountNames::parse(&optional(ACCOUNT_NAMES, "")).map_err(|e| {
                 ConfigError::Invalid {
                     name: ACCOUNT_NAMES,
@@ -173,12 +177,20 @@ fn member_accounts() -> Result<Option<(String, String)>, ConfigError> {
             reason: format!("{role:?} is not an IAM role name"),
         });
     }
-    let home = required(HOME_ACCOUNT)?;
+    let home = home_account()?.ok_or(ConfigError::Missing(HOME_ACCOUNT))?;
+    Ok(Some((home, role)))
+}
+
+/// The function's own account (`HOME_ACCOUNT`), when given: the template always gives it.
+fn home_account() -> Result<Option<String>, ConfigError> {
+    let Some(home) = maybe(HOME_ACCOUNT) else {
+        return Ok(None);
+    };
     if home.len() != 12 || !home.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ConfigError::Invalid {
             name: HOME_ACCOUNT,
             reason: format!("{home:?} is not a 12-digit account id"),
         });
     }
-    Ok(Some((home, role)))
+    Ok(Some(home))
 }

@@ -12,9 +12,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
     let sdk = load_sdk_config(&config.sdk).await;
-    let describer = match &config.member_accounts {
-        Some((home, role)) => AwsDescriber::across_accounts(&sdk, home, role),
-        None => AwsDescriber::new(&sdk),
+    let describer = match (&config.member_accounts, &config.home_account) {
+        (Some((home, role)), _) => AwsDescriber::across_accounts(&sdk, home, role),
+        (None, Some(home)) => AwsDescriber::in_account(&sdk, home),
+        (None, None) => AwsDescriber::new(&sdk),
     };
     let normalizer = Normalizer::new(
         describer,

@@ -249,3 +249,39 @@ async fn member_resources_tags_are_read_through_the_role_and_only_there() {
         Some(&Lookup::Tagged(Default::default()))
     );
 }
+
+#[tokio::test]
+async fn with_no_role_another_accounts_resources_are_unavailable_and_nothing_is_asked() {
+    let config = emulator_config().await;
+    let (member, region) = ("333333333333", "eu-west-1");
+    let describer = AwsDescriber::in_account(&config, HOME);
+    let arn = format!("arn:aws:ec2:{region}:{member}:volume/vol-0123456789abcdef0");
+    let tags = describer.read_tags(member, region, &[&arn]).await.unwrap();
+    let instances = describer
+        .describe_instances(member, region, &["i-0123456789abcdef0"])
+        .await
+        .unwrap();
+    for answer in [&tags[&arn], &instances["i-0123456789abcdef0"]] {
+        assert!(
+            matches!(answer, Ok(Lookup::Unavailable(reason))
+                if reason.contains("333333333333") && reason.contains("EnrichmentRoleName")),
+            "{answer:?}"
+        );
+    }
+    assert_eq!(
+        (
+            describer.get_resources_calls(),
+            describer.describe_instances_calls(),
+            describer.assume_role_calls()
+        ),
+        (0, 0, 0)
+    );
+    // Its own account's are asked as before.
+    let own = format!("arn:aws:ec2:{region}:{HOME}:volume/vol-0123456789abcdef0");
+    let tags = describer.read_tags(HOME, region, &[&own]).await.unwrap();
+    assert_eq!(
+        tags[&own].as_ref().ok(),
+        Some(&Lookup::Tagged(Default::default()))
+    );
+    assert_eq!(describer.get_resources_calls(), 1);
+}

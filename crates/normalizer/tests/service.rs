@@ -1251,6 +1251,42 @@ async fn a_later_communication_of_a_health_event_is_published_as_its_update() {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn two_communications_of_one_health_event_in_one_batch_are_handled_in_order() {
+    // SNS slow enough that, handled at once, the later communication would read the store
+    // before the earlier one is remembered, and go out without saying what it updates.
+    let normalizer = Normalizer::new(
+        FakeDescriber::knows(tagged(&[])),
+        SlowPublisher(RecordingPublisher::default()),
+        MemoryStateStore::default(),
+        IgnoreRule::new("ore:ignore", "true"),
+        Settling::default(),
+    )
+    .with_clock(clock);
+    let records = batch(vec![
+        health_communication("health-event", "c2", "2026-11-27T09:40:00Z", "open"),
+        health_communication("health-event", "c1", "2026-11-26T09:40:00Z", "upcoming"),
+    ]);
+    let results = normalizer.handle_records(records, deadline()).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let bodies = normalizer.publisher().0.bodies();
+    let by_status: Vec<(&serde_json::Value, &serde_json::Value)> = bodies
+        .iter()
+        .map(|b| {
+            let event = &b["data"]["health_event"];
+            (&event["status"], &event["previous_status"])
+        })
+        .collect();
+    assert_eq!(
+        by_status,
+        [
+            (&json!("upcoming"), &serde_json::Value::Null),
+            (&json!("open"), &json!("upcoming"))
+        ],
+        "the earlier first, the later as its update, whatever the batch's order"
+    );
+}
+
 #[tokio::test]
 async fn a_store_failure_remembering_a_communication_fails_the_record_for_a_retry() {
     let normalizer = normalizer_with(

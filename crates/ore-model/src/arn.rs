@@ -30,10 +30,13 @@ pub struct ResourceArn<'a> {
 
 impl<'a> ResourceArn<'a> {
     /// The ARN's parts, or `None` when `text` is not an AWS ARN ORE can name a resource by:
-    /// printable ASCII, the partition an `aws` one, a service and a resource id present, and
-    /// the region and account, where given, in AWS's formats.
+    /// no control character, the prefix (partition, service, region, account) printable ASCII,
+    /// the partition an `aws` one, a service and a resource id present, and the region and
+    /// account, where given, in AWS's formats. The resource part may hold what its service's
+    /// names may: spaces and letters beyond ASCII (an Auto Scaling group `web tier`, a
+    /// CloudWatch alarm `High CPU`).
     pub fn parse(text: &'a str) -> Option<Self> {
-        if text.len() > MAX_ARN_CHARS || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        if text.len() > MAX_ARN_CHARS || text.chars().any(char::is_control) {
             return None;
         }
         let mut parts = text.splitn(6, ':');
@@ -47,7 +50,11 @@ impl<'a> ResourceArn<'a> {
         ) else {
             return None;
         };
-        let service_ok = !service.is_empty()
+        let prefix_ok = [partition, service, region, account]
+            .iter()
+            .all(|part| part.bytes().all(|b| b.is_ascii_graphic()));
+        let service_ok = prefix_ok
+            && !service.is_empty()
             && service
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
@@ -118,6 +125,19 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_part_may_hold_what_its_services_names_may() {
+        let group = ResourceArn::parse(
+            "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:8f6f2a4c:autoScalingGroupName/web tier",
+        )
+        .expect("a group named with a space");
+        assert_eq!(group.id, "8f6f2a4c:autoScalingGroupName/web tier");
+        let alarm =
+            ResourceArn::parse("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:Hohe CPU-Last ü")
+                .expect("an alarm named beyond ASCII");
+        assert_eq!(alarm.resource_type(), "cloudwatch:alarm");
+    }
+
+    #[test]
     fn what_is_not_a_resource_arn() {
         for text in [
             "",
@@ -128,8 +148,9 @@ mod tests {
             "arn:aws:rds:EU-WEST-1:123456789012:db:orders",
             "arn:other:rds:eu-west-1:123456789012:db:orders",
             "arn:aws::eu-west-1:123456789012:db:orders",
-            "arn:aws:rds:eu-west-1:123456789012:db:or ders",
             "arn:aws:rds:eu-west-1:123456789012:db:<script>\u{7}",
+            "arn:aws:rds:eu-west-1:123456789012:db:orders\n",
+            "arn:aws:r ds:eu-west-1:123456789012:db:orders",
         ] {
             assert_eq!(ResourceArn::parse(text), None, "{text:?}");
         }

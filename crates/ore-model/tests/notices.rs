@@ -570,14 +570,16 @@ fn a_stopped_task_names_the_task_its_stop_and_each_containers_end() {
     assert_eq!(task.task_definition.as_deref(), Some("orders-web:5"));
     let failed = task.failed_container().expect("the container that failed");
     assert_eq!((failed.name.as_str(), failed.exit_code), ("web", Some(137)));
-    // A copy ECS sends again (same detail.version, new event id) is the same message; the task's
-    // next change (a new version) is another.
+    // A copy ECS sends again (new event id), or the stop told again in a later version, is the
+    // same message: a task stops once. Another task's stop is another.
     let mut copy = stopped_task();
     copy["id"] = "0f7a3c55-1111-4c3e-9a0b-5d6e7f8a9b0c".into();
+    copy["detail"]["version"] = 7.into();
     assert_eq!(notices(copy).unwrap()[0].message_id(), notice.message_id());
-    let mut later = stopped_task();
-    later["detail"]["version"] = 7.into();
-    assert_ne!(notices(later).unwrap()[0].message_id(), notice.message_id());
+    let mut other = stopped_task();
+    other["detail"]["taskArn"] =
+        "arn:aws:ecs:eu-west-1:123456789012:task/orders-cluster/b2284427e51b56efb0".into();
+    assert_ne!(notices(other).unwrap()[0].message_id(), notice.message_id());
 }
 
 #[test]
@@ -688,6 +690,10 @@ fn a_config_item_change_names_its_resource_its_tags_and_what_changed() {
         panic!()
     };
     assert_eq!(change.status, "ResourceDeleted");
+    // Config records `tags: {}` for a deleted resource: not taken as "no tags", AWS is asked.
+    let mut untagged = config_item();
+    untagged["detail"]["configurationItem"]["tags"] = json!({});
+    assert_eq!(notices(untagged).unwrap()[0].target.event_tags, None);
     assert_eq!(
         change.changed_properties[0].previous_value.as_deref(),
         Some("{\"resourceId\":\"vpc-14400670\"}")
@@ -764,6 +770,11 @@ fn hostile_config_items_get_a_clear_outcome() {
     let notice = notices(event).unwrap().remove(0);
     let tags = notice.target.event_tags.as_ref().unwrap();
     assert_eq!(tags.len(), 64);
+    // A key and a value at AWS's own limits are kept whole.
+    let mut event = config_item();
+    event["detail"]["configurationItem"]["tags"] = json!({"k".repeat(128): "v".repeat(256)});
+    let at_limits = notices(event).unwrap().remove(0).target.event_tags.unwrap();
+    assert_eq!(at_limits.get(&"k".repeat(128)), Some(&"v".repeat(256)));
     assert!(tags.values().all(|v| v.chars().count() <= 256));
     let Notice::ConfigurationChange(change) = notice.notice else {
         panic!()

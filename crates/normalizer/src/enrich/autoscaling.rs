@@ -11,6 +11,7 @@ use aws_sdk_autoscaling::error::ProvideErrorMetadata;
 use aws_sdk_autoscaling::types::Filter;
 use ore_lambda::aws_error::{classify, record_error, ErrorClass};
 use ore_lambda::RecordError;
+use ore_model::arn::ResourceArn;
 use ore_model::resource::Lookup;
 
 use super::Descriptions;
@@ -26,9 +27,15 @@ const PAGE_SIZE: i32 = 100;
 
 /// The group's name in an Auto Scaling group ARN
 /// (`arn:aws:autoscaling:region:account:autoScalingGroup:uuid:autoScalingGroupName/name`).
+/// `None` for any other ARN, a scaling policy's or a scheduled action's among them (they name
+/// their group too).
 pub fn group_name(arn: &str) -> Option<&str> {
-    let (_, name) = arn.split_once(":autoScalingGroupName/")?;
-    (arn.contains(":autoscaling:") && !name.is_empty()).then_some(name)
+    let arn = ResourceArn::parse(arn)?;
+    if (arn.service, arn.kind) != ("autoscaling", Some("autoScalingGroup")) {
+        return None;
+    }
+    let (_, name) = arn.id.split_once(":autoScalingGroupName/")?;
+    (!name.is_empty() && !name.contains(":policyName/")).then_some(name)
 }
 
 /// The tags of the groups `arns` name (in `region`, asked with `client`), `counter` counting the
@@ -119,8 +126,10 @@ async fn read_chunk(
     Ok(arns
         .iter()
         .map(|arn| {
+            // Two ARNs of one name (a group deleted and made again) get the same tags: Auto
+            // Scaling answers by name, so the group's tags are the group of that name's now.
             let group_tags = group_name(arn)
-                .and_then(|name| tags.remove(name))
+                .and_then(|name| tags.get(name).cloned())
                 .unwrap_or_default();
             ((*arn).to_owned(), Ok(Lookup::Tagged(group_tags)))
         })
@@ -143,6 +152,21 @@ mod tests {
         assert_eq!(
             group_name("arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroupName/"),
             None
+        );
+        // A scaling policy names its group, but is not one.
+        assert_eq!(
+            group_name(
+                "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:8f6f2a4c:\
+                 autoScalingGroupName/orders-web:policyName/scale-out"
+            ),
+            None
+        );
+        assert_eq!(
+            group_name(
+                "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:8f6f2a4c:\
+                 autoScalingGroupName/web tier"
+            ),
+            Some("web tier")
         );
     }
 }

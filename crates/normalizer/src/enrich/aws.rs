@@ -18,6 +18,8 @@ use super::{autoscaling, ec2, tagging, DescribeResources, Descriptions};
 pub struct AwsDescriber {
     home: Clients,
     accounts: Option<MemberAccounts>,
+    /// With no role to assume elsewhere, the one account ORE may ask about.
+    only_account: Option<String>,
     describe_calls: AtomicU32,
     get_resources_calls: AtomicU32,
     describe_tags_calls: AtomicU32,
@@ -29,9 +31,20 @@ impl AwsDescriber {
         AwsDescriber {
             home: Clients::new(sdk),
             accounts: None,
+            only_account: None,
             describe_calls: AtomicU32::new(0),
             get_resources_calls: AtomicU32::new(0),
             describe_tags_calls: AtomicU32::new(0),
+        }
+    }
+
+    /// Look up resources of `home_account` only, with the function's own credentials: another
+    /// account's resources are `unavailable` with the reason, not asked with credentials that
+    /// would find nothing there (which would read as "no tags", or "no such instance").
+    pub fn in_account(sdk: &SdkConfig, home_account: &str) -> Self {
+        AwsDescriber {
+            only_account: Some(home_account.to_owned()),
+            ..AwsDescriber::new(sdk)
         }
     }
 
@@ -69,8 +82,12 @@ impl AwsDescriber {
 
     /// The clients that may look up `account`'s resources, or why there are none.
     async fn clients_for(&self, account: &str) -> Result<Result<Clients, String>, RecordError> {
-        match &self.accounts {
-            Some(members) if account != members.home_account => members.clients(account).await,
+        match (&self.accounts, &self.only_account) {
+            (Some(members), _) if account != members.home_account => members.clients(account).await,
+            (None, Some(home)) if account != home => Ok(Err(format!(
+                "account {account} is not ORE's own ({home}) and no EnrichmentRoleName is set: \
+                 ORE reads only its own account's resources"
+            ))),
             _ => Ok(Ok(self.home.clone())),
         }
     }

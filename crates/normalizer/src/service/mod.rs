@@ -283,7 +283,9 @@ where
 
     /// EC2 is asked about the batch's instances once per account and region, when a record first
     /// needs it ([`Described`]); each resource's state changes run one after the other, in event
-    /// order, and resources, notices and heartbeats concurrently ([`crate::lanes`]).
+    /// order, and so do the communications of one AWS Health event (a later one is the earlier
+    /// one's update: it must find it remembered); resources, other notices and heartbeats run
+    /// concurrently ([`crate::lanes`]).
     async fn handle_records(
         &self,
         records: Vec<Record<RawEvent>>,
@@ -299,7 +301,11 @@ where
             .iter()
             .map(|record| match &record.input {
                 RawEvent::StateChange(change) => Some((change.instance_arn.as_str(), change.time)),
-                RawEvent::Notices(_) | RawEvent::Heartbeat(_) => None,
+                RawEvent::Notices(notices) => notices.first().and_then(|first| {
+                    let (event_arn, _) = first.notice.health_event()?;
+                    Some((event_arn, first.target.time))
+                }),
+                RawEvent::Heartbeat(_) => None,
             })
             .collect();
         let lanes = lanes(&keys);

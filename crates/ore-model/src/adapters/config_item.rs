@@ -109,6 +109,16 @@ fn is_config_word(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_')
 }
 
+/// `text` cleaned, whole when it is within `max` characters, else cut to `max` with the ellipsis.
+fn fit(text: &str, max: usize) -> String {
+    let whole = clean_text(text, max);
+    if whole.chars().count() > max {
+        clean_text(text, max - 1)
+    } else {
+        whole
+    }
+}
+
 /// The item's tags, as ORE bounds any resource's: strings only, at most 64, each key and value
 /// within AWS's limits (what is beyond them is cut, never refused: the item is Config's record).
 fn item_tags(tags: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
@@ -119,8 +129,8 @@ fn item_tags(tags: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
                 Value::Null => String::new(),
                 other => other.to_string(),
             };
-            let key = clean_text(key, MAX_TAG_KEY_CHARS - 1);
-            (!key.is_empty()).then(|| (key, clean_text(&value, MAX_TAG_VALUE_CHARS - 1)))
+            let key = fit(key, MAX_TAG_KEY_CHARS);
+            (!key.is_empty()).then(|| (key, fit(&value, MAX_TAG_VALUE_CHARS)))
         })
         .take(MAX_TAGS)
         .collect()
@@ -198,7 +208,13 @@ impl Adapter for ConfigurationItemChangeAdapter {
                 ),
             })?;
         let mut target = event.target(&arn);
-        target.event_tags = item.tags.as_ref().filter(|_| !oversized).map(item_tags);
+        // Config records `tags: {}` for a deleted resource (and for types whose tags it does not
+        // record): no tags said is not "no tags", so the Tagging API is asked then.
+        target.event_tags = item
+            .tags
+            .as_ref()
+            .filter(|tags| !oversized && !tags.is_empty())
+            .map(item_tags);
         let diff = detail.configuration_item_diff.as_ref();
         let change_type = diff
             .and_then(|diff| diff.change_type.as_deref())

@@ -42,9 +42,6 @@ struct Detail {
     launch_type: Option<String>,
     #[serde(default)]
     containers: Vec<Container>,
-    /// ECS's count of the task's changes: "Duplicate events have the same version".
-    #[serde(default)]
-    version: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,10 +119,9 @@ impl Adapter for TaskStateChangeAdapter {
             launch_type: text(detail.launch_type.as_deref(), 32),
             containers,
         };
-        // ECS may send one change twice with new event ids; its version says which change it is.
-        let communication = detail
-            .version
-            .map(|version| format!("{}#{version}", task.arn));
+        // A task stops once: every STOPPED event of it (ECS may send a change twice, with new event
+        // ids, and a stopped task's details may come in more than one version) is one message.
+        let communication = Some(format!("{}#STOPPED", task.arn));
         let target = event.target(&task);
         Ok(vec![AdaptedNotice {
             target,
