@@ -83,13 +83,13 @@ fn bench_digest(c: &mut Criterion) {
     let recipients = routing.recipient_sets().next().expect("the default list");
     let now = messages[0].time + TimeDelta::minutes(3);
     let email = renderer
-        .render_digest(&members, recipients, now)
+        .render_digest(&members, &[], recipients, now)
         .expect("the digest renders");
     assert_eq!(email.text.matches("ORE message ").count(), 30);
     let mut group = c.benchmark_group("emailer");
     group.throughput(Throughput::Elements(members.len() as u64));
     group.bench_function("digest-of-30-changes", |b| {
-        b.iter(|| renderer.render_digest(black_box(&members), recipients, Utc::now()))
+        b.iter(|| renderer.render_digest(black_box(&members), &[], recipients, Utc::now()))
     });
     group.finish();
 }

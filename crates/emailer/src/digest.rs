@@ -1,6 +1,7 @@
-//! A burst of state changes for the same recipients, as one mail: a summary line, a table grouped
-//! by state and account/region (name, id, type, time, console link), and each change's details
-//! below. Its id is derived from its members' message ids, so the same set always has the same id.
+//! A burst of messages for the same recipients, as one mail: a summary line, a table of the state
+//! changes grouped by state and account/region (name, id, type, time, console link), the notices
+//! of any kind each on its subject line, and each change's details below. Its id is derived from
+//! its members' message ids, so the same set always has the same id.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,9 @@ pub(crate) struct DigestView<'a> {
     pub groups: Vec<Group<'a>>,
     /// Each change in full, in event time order.
     pub changes: Vec<StateChangeView<'a>>,
+    /// The notices (any kind but one with a calendar entry), each on its subject line, in event
+    /// time order.
+    pub notices: Vec<NoticeLine>,
     pub digest_id: String,
     pub first_time: String,
     pub last_time: String,
@@ -70,42 +74,73 @@ pub(crate) struct Row<'a> {
     pub flapping: bool,
 }
 
-/// The digest's changes counted: per state (terminal states first), and the distinct regions
-/// and accounts they are in.
+/// A notice in a digest: its own mail's subject line, and where to read more.
+#[derive(Debug, Serialize)]
+pub(crate) struct NoticeLine {
+    /// `volume-change`, `database-event`, ...
+    pub kind: &'static str,
+    /// The subject its own mail would have (`notice_subject`).
+    pub subject: String,
+    pub message_id: String,
+    #[serde(skip)]
+    pub(crate) time: DateTime<Utc>,
+    pub console_url: Option<String>,
+}
+
+/// The digest's messages counted: state changes per state (terminal states first), notices per
+/// kind, and the distinct regions and accounts they are in.
 #[derive(Debug, Serialize)]
 pub(crate) struct Tally {
     /// (state, how many), terminal states first.
     pub counts: Vec<(&'static str, usize)>,
+    /// (notice kind, how many), by kind.
+    pub notices: Vec<(&'static str, usize)>,
+    /// How many notices in all.
+    pub notice_count: usize,
     pub regions: Vec<String>,
     /// Account labels (`payments-prod (111122223333)`, or the id alone).
     pub accounts: Vec<String>,
 }
 
 impl<'a> DigestView<'a> {
+    /// `notices` come as lines the renderer wrote (their subjects are `words.txt`'s), with the
+    /// place of their resource, for the tally.
     pub(crate) fn new(
         messages: &[&'a StandardMessage],
+        mut notices: Vec<(NoticeLine, Place)>,
         recipients: &'a Recipients,
         now: DateTime<Utc>,
     ) -> Self {
         let mut ordered: Vec<&StandardMessage> = messages.to_vec();
         ordered.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
-        let ids: Vec<&str> = ordered.iter().map(|m| m.id.as_str()).collect();
-        let tally = tally(&ordered);
-        let first = ordered.first().map(|m| m.time).unwrap_or(now);
-        let last = ordered.last().map(|m| m.time).unwrap_or(now);
+        notices.sort_by(|(a, _), (b, _)| (a.time, &a.message_id).cmp(&(b.time, &b.message_id)));
+        let ids: Vec<&str> = ordered
+            .iter()
+            .map(|m| m.id.as_str())
+            .chain(notices.iter().map(|(n, _)| n.message_id.as_str()))
+            .collect();
+        let tally = tally(&ordered, &notices);
+        let times = ordered
+            .iter()
+            .map(|m| m.time)
+            .chain(notices.iter().map(|(n, _)| n.time));
+        let first = times.clone().min().unwrap_or(now);
+        let last = times.max().unwrap_or(now);
+        let digest_id = digest_id(&ids);
         DigestView {
             subject: String::new(),
-            count: ordered.len(),
+            count: ordered.len() + notices.len(),
             route: recipients.route_name(),
             groups: groups(&ordered),
             changes: ordered
                 .iter()
                 .map(|m| StateChangeView::new(m, now))
                 .collect(),
-            digest_id: digest_id(&ids),
+            digest_id,
             first_time: human_time(&first),
             last_time: human_time(&last),
             tally,
+            notices: notices.into_iter().map(|(line, _)| line).collect(),
         }
     }
 }
@@ -169,19 +204,28 @@ fn state_order(state: InstanceState) -> u8 {
 }
 
 /// The counts of "12 instances terminated, 3 stopped in eu-west-1, account 123456789012".
-fn tally(messages: &[&StandardMessage]) -> Tally {
+/// Where a notice's resource is, for the tally: (account label, region).
+pub(crate) type Place = (String, String);
+
+fn tally(messages: &[&StandardMessage], notices: &[(NoticeLine, Place)]) -> Tally {
     let mut per_state: BTreeMap<u8, (InstanceState, usize)> = BTreeMap::new();
     for message in messages {
         let state = message.data.state;
         per_state.entry(state_order(state)).or_insert((state, 0)).1 += 1;
     }
+    let mut per_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (notice, _) in notices {
+        *per_kind.entry(notice.kind).or_default() += 1;
+    }
     let mut accounts: Vec<String> = messages
         .iter()
         .map(|m| m.data.resource.account_label())
+        .chain(notices.iter().map(|(_, (account, _))| account.clone()))
         .collect();
     let mut regions: Vec<String> = messages
         .iter()
         .map(|m| m.data.resource.region.clone())
+        .chain(notices.iter().map(|(_, (_, region))| region.clone()))
         .collect();
     accounts.sort_unstable();
     accounts.dedup();
@@ -192,6 +236,8 @@ fn tally(messages: &[&StandardMessage]) -> Tally {
             .into_values()
             .map(|(state, count)| (state.as_str(), count))
             .collect(),
+        notices: per_kind.into_iter().collect(),
+        notice_count: notices.len(),
         regions,
         accounts,
     }

@@ -13,7 +13,7 @@ use ore_model::standard::StandardMessage;
 use serde::Serialize;
 
 use crate::calendar;
-use crate::digest::DigestView;
+use crate::digest::{DigestView, NoticeLine};
 use crate::mail::RenderedEmail;
 use crate::notice::NoticeView;
 use crate::routing::Recipients;
@@ -59,6 +59,12 @@ pub struct Refused {
     pub template: String,
     /// Why it is not used.
     pub reason: String,
+}
+
+/// Whether a notice's mail carries a calendar entry (a scheduled change's window): such a mail
+/// keeps to itself, as a digest carries no attachment.
+pub(crate) fn has_calendar(message: &NoticeMessage) -> bool {
+    matches!(message.data.notice, Notice::ScheduledChange(_))
 }
 
 /// The template environment, built once per cold start.
@@ -160,17 +166,22 @@ impl Renderer {
             self.render(message, message.time)
                 .map_err(|e| fail("a state change", e))?;
         }
-        for message in samples::notices() {
-            self.render_notice(&message, message.time)
+        let notices = samples::notices();
+        for message in &notices {
+            self.render_notice(message, message.time)
                 .map_err(|e| fail("a notice", e))?;
         }
         let members: Vec<&StandardMessage> = changes.iter().collect();
+        let notice_members: Vec<&NoticeMessage> =
+            notices.iter().filter(|n| !has_calendar(n)).collect();
         let recipients = Recipients {
             route: Some("sample".into()),
             to: Vec::new(),
         };
-        self.render_digest(&members, &recipients, changes[0].time)
+        self.render_digest(&members, &[], &recipients, changes[0].time)
             .map_err(|e| fail("a digest", e))?;
+        self.render_digest(&members, &notice_members, &recipients, changes[0].time)
+            .map_err(|e| fail("a digest with notices", e))?;
         Ok(())
     }
 
@@ -186,7 +197,9 @@ impl Renderer {
         let text = self.render_view(NOTICE_TEXT_TEMPLATE, &view)?;
         let html = self.render_view(NOTICE_HTML_TEMPLATE, &view)?;
         let attachments = match &message.data.notice {
-            Notice::ScheduledChange(change) => vec![calendar::attachment(message, change)],
+            Notice::ScheduledChange(change) if has_calendar(message) => {
+                vec![calendar::attachment(message, change)]
+            }
             _ => Vec::new(),
         };
         Ok(RenderedEmail {
@@ -232,10 +245,31 @@ impl Renderer {
     pub fn render_digest(
         &self,
         messages: &[&StandardMessage],
+        notices: &[&NoticeMessage],
         recipients: &Recipients,
         now: DateTime<Utc>,
     ) -> Result<RenderedEmail, RecordError> {
-        let mut view = DigestView::new(messages, recipients, now);
+        let lines = notices
+            .iter()
+            .map(|notice| {
+                let resource = &notice.data.resource;
+                let line = NoticeLine {
+                    kind: notice.kind().as_str(),
+                    subject: self.subject("notice_subject", &NoticeView::new(notice, now))?,
+                    message_id: notice.id.clone(),
+                    time: notice.time,
+                    console_url: crate::format::resource_console(
+                        &resource.partition,
+                        &resource.region,
+                        &resource.resource_type,
+                        &resource.resource_id,
+                    )
+                    .map(|(url, _)| url),
+                };
+                Ok((line, (resource.account_label(), resource.region.clone())))
+            })
+            .collect::<Result<Vec<_>, RecordError>>()?;
+        let mut view = DigestView::new(messages, lines, recipients, now);
         view.subject = self.subject("digest_subject", &view)?;
         let text = self.render_view(DIGEST_TEXT_TEMPLATE, &view)?;
         let html = self.render_view(DIGEST_HTML_TEMPLATE, &view)?;

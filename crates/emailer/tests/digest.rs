@@ -128,6 +128,93 @@ async fn below_the_threshold_each_change_is_its_own_mail() {
     );
 }
 
+/// A committed notice sample as the emailer's queue delivers it (raw).
+fn notice_record(name: &str) -> (String, String) {
+    (
+        format!("sqs-{name}"),
+        load_json(&format!("events/notices/{name}.json")).to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_burst_of_changes_and_notices_for_one_team_is_one_digest_and_a_calendar_keeps_its_mail() {
+    // Two terminations and two notices about the payments team's resources (their samples carry
+    // its team tag), and a scheduled change, which carries a calendar entry: a digest has none.
+    let mut records = team_burst("payments", 0, 2);
+    records.push(notice_record("ebs-volume-notification"));
+    records.push(notice_record("rds-db-instance-event"));
+    records.push(notice_record("health-scheduled-change"));
+    let emailer = emailer_with_threshold(3);
+    let response = test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let sent = emailer.mailer().sent();
+    let [digest] = sent
+        .iter()
+        .filter(|m| m.subject.starts_with("[ORE] "))
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        digest.subject,
+        "[ORE] 2 instances terminated, and 2 notices (1 Amazon RDS, 1 EBS volume) in eu-west-1, account 123456789012"
+    );
+    assert_eq!(instances_in(&digest.text), 4, "{}", digest.text);
+    assert!(digest.text.contains("NOTICES (2)"), "{}", digest.text);
+    assert!(digest
+        .text
+        .contains("RDS: orders (orders-db): A Multi-AZ failover has completed."));
+    assert!(digest
+        .text
+        .contains("state changes and notices arrived together"));
+    assert!(
+        digest.html.contains("Notices (2)") && digest.html.matches("ORE message ").count() == 4
+    );
+    let calendar: Vec<_> = sent.iter().filter(|m| !m.attachments.is_empty()).collect();
+    assert_eq!(
+        calendar.len(),
+        1,
+        "the scheduled change, alone with its calendar entry"
+    );
+    assert_eq!(sent.len(), 2);
+    // Every member was claimed and confirmed: a redelivery of the batch mails no one.
+    test_support::run_batch(&emailer, &sqs_event_of(&records))
+        .await
+        .unwrap();
+    assert_eq!(emailer.mailer().sent().len(), 2);
+}
+
+#[test]
+fn a_digest_of_changes_and_notices_matches_its_golden_files() {
+    let messages = sample_burst();
+    let refs: Vec<&StandardMessage> = messages.iter().take(2).collect();
+    let notices: Vec<ore_model::notice::NoticeMessage> = test_support::notice_sample_names()
+        .iter()
+        .filter(|name| name.as_str() != "health-scheduled-change")
+        .map(|name| load_json(&format!("events/notices/{name}.json")))
+        .map(|json| serde_json::from_value(json).unwrap())
+        .collect();
+    let notice_refs: Vec<&ore_model::notice::NoticeMessage> = notices.iter().collect();
+    let now: DateTime<Utc> = refs.iter().map(|m| m.time).max().unwrap() + Duration::seconds(210);
+    let routing = routing();
+    let recipients = routing
+        .recipient_sets()
+        .find(|r| r.route_name() == "payments")
+        .unwrap();
+    let email = Renderer::new()
+        .unwrap()
+        .render_digest(&refs, &notice_refs, recipients, now)
+        .unwrap();
+    assert_eq!(
+        instances_in(&email.text),
+        refs.len() + notice_refs.len(),
+        "every member once"
+    );
+    golden("digest-with-notices.txt", &email.text);
+    golden("digest-with-notices.html", &email.html);
+}
+
 fn emailer_with_threshold(threshold: usize) -> Emailer<RecordingMailer, MemoryMailLedger> {
     emailer(RecordingMailer::default()).with_digest_threshold(threshold)
 }
@@ -312,7 +399,7 @@ fn the_digest_matches_its_golden_files() {
         .unwrap();
     let email = Renderer::new()
         .unwrap()
-        .render_digest(&refs, recipients, now)
+        .render_digest(&refs, &[], recipients, now)
         .unwrap();
     assert_eq!(
         email.subject,

@@ -1,10 +1,12 @@
-//! A burst: the state changes of one batch for the same recipients, at the digest threshold or
-//! above, go out as one digest; its records succeed or fail together.
+//! A burst: the messages of one batch for the same recipients (state changes, and notices but
+//! those with a calendar entry), at the digest threshold or above, go out as one digest; its
+//! records succeed or fail together.
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use ore_lambda::batch::Outcome;
 use ore_lambda::RecordError;
+use ore_model::notice::NoticeMessage;
 use ore_model::standard::StandardMessage;
 use tokio::time::Instant;
 
@@ -18,15 +20,41 @@ use crate::SendMail;
 /// Things with their record's position in the batch.
 type Positioned<T> = Vec<(usize, T)>;
 
-/// The batch positions that go out as digests, grouped by recipients: `state_changes` holds each
-/// record's recipients when it is a state change; a recipient set with `threshold` or more of
+/// A message a digest may hold.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Member<'m> {
+    /// A state change: a row of the table.
+    Change(&'m StandardMessage),
+    /// A notice: a line of its own (its mail's subject).
+    Notice(&'m NoticeMessage),
+}
+
+impl Member<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Member::Change(m) => &m.id,
+            Member::Notice(m) => &m.id,
+        }
+    }
+
+    /// The state, or the notice's kind: the outcome's and the metric's dimension.
+    fn label(&self) -> &'static str {
+        match self {
+            Member::Change(m) => m.data.state.as_str(),
+            Member::Notice(m) => m.kind().as_str(),
+        }
+    }
+}
+
+/// The batch positions that go out as digests, grouped by recipients: `digestible` holds each
+/// record's recipients when it may join a digest; a recipient set with `threshold` or more of
 /// them gets a digest.
 pub(super) fn digest_groups<'a>(
-    state_changes: &[Option<&'a Recipients>],
+    digestible: &[Option<&'a Recipients>],
     threshold: usize,
 ) -> Vec<(&'a Recipients, Vec<usize>)> {
     let mut groups: Vec<(&Recipients, Vec<usize>)> = Vec::new();
-    for (index, recipients) in state_changes.iter().enumerate() {
+    for (index, recipients) in digestible.iter().enumerate() {
         let Some(recipients) = recipients else {
             continue;
         };
@@ -46,7 +74,7 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
     pub(super) async fn mail_digest(
         &self,
         recipients: &Recipients,
-        members: Vec<(usize, &StandardMessage)>,
+        members: Vec<(usize, Member<'_>)>,
         deadline: Instant,
     ) -> Positioned<Result<Outcome, RecordError>> {
         let now = (self.clock)();
@@ -54,8 +82,8 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
         if claimed.is_empty() {
             return results;
         }
-        let batch: Vec<&StandardMessage> = claimed.iter().map(|(_, m)| *m).collect();
-        let ids: Vec<&str> = batch.iter().map(|m| m.id.as_str()).collect();
+        let batch: Vec<Member<'_>> = claimed.iter().map(|(_, m)| *m).collect();
+        let ids: Vec<&str> = batch.iter().map(Member::id).collect();
         let digest = digest_id(&ids);
         let route = recipients.route_name();
         match self
@@ -65,10 +93,11 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
             Ok(()) => {
                 tracing::info!(digest_id = %digest, route, messages = batch.len(), message_ids = ?ids, "digest sent");
                 join_all(ids.iter().map(|id| self.confirm(id))).await;
-                results.extend(claimed.iter().map(|(index, m)| {
-                    let state = m.data.state.as_str();
-                    (*index, Ok(Outcome::Delivered { state }))
-                }));
+                results.extend(
+                    claimed
+                        .iter()
+                        .map(|(index, m)| (*index, Ok(Outcome::Delivered { state: m.label() }))),
+                );
             }
             Err(error) => {
                 tracing::warn!(
@@ -92,16 +121,16 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
     /// digest.
     async fn claim_members<'m>(
         &self,
-        members: Vec<(usize, &'m StandardMessage)>,
+        members: Vec<(usize, Member<'m>)>,
         now: DateTime<Utc>,
     ) -> (
         Positioned<Result<Outcome, RecordError>>,
-        Positioned<&'m StandardMessage>,
+        Positioned<Member<'m>>,
     ) {
         let claims = join_all(
             members
                 .iter()
-                .map(|(_, m)| self.claim(&m.id, m.data.state.as_str(), now)),
+                .map(|(_, m)| self.claim(m.id(), m.label(), now)),
         )
         .await;
         let mut done = Vec::with_capacity(members.len());
@@ -117,18 +146,36 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {
     }
 
     /// The claimed members rendered as one digest and sent; redelivered members drop out of
-    /// the set, so one left is mailed as the change it is.
+    /// the set, so one left is mailed as the message it is.
     async fn send_digest(
         &self,
         digest: &str,
         recipients: &Recipients,
-        batch: &[&StandardMessage],
+        batch: &[Member<'_>],
         now: DateTime<Utc>,
         deadline: Instant,
     ) -> Result<(), RecordError> {
         let email = match batch {
-            [single] => self.renderer.render(single, now)?,
-            _ => self.renderer.render_digest(batch, recipients, now)?,
+            [Member::Change(single)] => self.renderer.render(single, now)?,
+            [Member::Notice(single)] => self.renderer.render_notice(single, now)?,
+            _ => {
+                let changes: Vec<&StandardMessage> = batch
+                    .iter()
+                    .filter_map(|m| match m {
+                        Member::Change(change) => Some(*change),
+                        Member::Notice(_) => None,
+                    })
+                    .collect();
+                let notices: Vec<&NoticeMessage> = batch
+                    .iter()
+                    .filter_map(|m| match m {
+                        Member::Notice(notice) => Some(*notice),
+                        Member::Change(_) => None,
+                    })
+                    .collect();
+                self.renderer
+                    .render_digest(&changes, &notices, recipients, now)?
+            }
         };
         let mail = Mail {
             message_id: digest,
@@ -153,9 +200,10 @@ mod tests {
     }
 
     #[test]
-    fn only_recipient_sets_at_the_threshold_get_a_digest_and_other_kinds_stay_out() {
+    fn only_recipient_sets_at_the_threshold_get_a_digest_and_the_undigestible_stay_out() {
         let (payments, data) = (recipients("payments"), recipients("data"));
-        // Positions 2 and 5 are a notice and a heartbeat: never part of a digest.
+        // Positions 2 and 5 are a scheduled change (its calendar entry) and a heartbeat: never
+        // part of a digest.
         let batch = [
             Some(&payments),
             Some(&data),

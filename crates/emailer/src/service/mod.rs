@@ -28,6 +28,7 @@ use tracing::Instrument;
 use crate::config::DEFAULT_DIGEST_THRESHOLD;
 use crate::ledger::MailLedger;
 use crate::pace::Pacer;
+use crate::render::has_calendar;
 use crate::routing::{Recipients, RoutingTable};
 use crate::{Renderer, SendMail};
 
@@ -190,14 +191,17 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
             .into_iter()
             .map(|record| (record.message_id, self.route(record.input)))
             .collect();
-        let state_changes: Vec<Option<&Recipients>> = routed
+        // A notice with a calendar entry (a scheduled change's window) keeps its own mail: a
+        // digest carries no attachment.
+        let digestible: Vec<Option<&Recipients>> = routed
             .iter()
             .map(|(_, message)| match message {
                 Routed::StateChange(_, recipients) => Some(*recipients),
+                Routed::Notice(notice, recipients) if !has_calendar(notice) => Some(*recipients),
                 Routed::Notice(..) | Routed::Heartbeat(_) => None,
             })
             .collect();
-        let digests = burst::digest_groups(&state_changes, self.digest_threshold);
+        let digests = burst::digest_groups(&digestible, self.digest_threshold);
         let in_digest = |index: usize| digests.iter().any(|(_, m)| m.contains(&index));
 
         let single_runs = routed
@@ -210,11 +214,14 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
                     .instrument(span)
             });
         let digest_runs = digests.iter().map(|(recipients, members)| {
-            let members: Vec<(usize, &StandardMessage)> = members
+            let members: Vec<(usize, burst::Member<'_>)> = members
                 .iter()
                 .filter_map(|&index| match &routed[index].1 {
-                    Routed::StateChange(message, _) => Some((index, &**message)),
-                    Routed::Notice(..) | Routed::Heartbeat(_) => None,
+                    Routed::StateChange(message, _) => {
+                        Some((index, burst::Member::Change(message)))
+                    }
+                    Routed::Notice(message, _) => Some((index, burst::Member::Notice(message))),
+                    Routed::Heartbeat(_) => None,
                 })
                 .collect();
             self.mail_digest(recipients, members, deadline)
