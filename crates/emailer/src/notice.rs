@@ -104,10 +104,7 @@ impl<'a> NoticeView<'a> {
                 view.what.until = Some(until);
             }
             Notice::RebalanceRecommendation(_) => {
-                view.when = vec![(
-                    "recommended_at",
-                    format!("{} ({})", human_time(&message.time), ago(now, message.time)),
-                )];
+                view.when = at("recommended_at", message.time, now);
             }
             Notice::HealthEvent(event) => view.health_event(event, now),
             Notice::VolumeChange(change) => view.volume_change(change, message, now),
@@ -125,11 +122,8 @@ impl<'a> NoticeView<'a> {
         message: &'a NoticeMessage,
         now: DateTime<Utc>,
     ) {
-        let at = activity.end_time.unwrap_or(message.time);
-        self.when = vec![(
-            "happened_at",
-            format!("{} ({})", human_time(&at), ago(now, at)),
-        )];
+        let ended = activity.end_time.unwrap_or(message.time);
+        self.when = at("happened_at", ended, now);
         self.description = activity.status_message.as_deref();
         let facts = [
             ("instance", activity.instance_id.as_deref()),
@@ -139,10 +133,7 @@ impl<'a> NoticeView<'a> {
             ("cause", activity.cause.as_deref()),
             ("activity", Some(activity.activity_id.as_str())),
         ];
-        self.aws = facts
-            .into_iter()
-            .filter_map(|(key, value)| Some((key, Cow::Borrowed(value?))))
-            .collect();
+        self.aws = given(facts);
         self.what.action = Some(activity.action.as_str());
         self.what.result = Some(activity.result.as_str().to_owned());
         self.what.event = activity.instance_id.clone();
@@ -155,10 +146,7 @@ impl<'a> NoticeView<'a> {
         now: DateTime<Utc>,
     ) {
         let captured = change.capture_time.unwrap_or(message.time);
-        self.when = vec![(
-            "recorded_at",
-            format!("{} ({})", human_time(&captured), ago(now, captured)),
-        )];
+        self.when = at("recorded_at", captured, now);
         self.aws = vec![
             (
                 "config_type",
@@ -210,10 +198,7 @@ impl<'a> NoticeView<'a> {
         now: DateTime<Utc>,
     ) {
         let stopped_at = task.stopped_at.unwrap_or(message.time);
-        self.when = vec![(
-            "stopped_at",
-            format!("{} ({})", human_time(&stopped_at), ago(now, stopped_at)),
-        )];
+        self.when = at("stopped_at", stopped_at, now);
         self.description = task.stopped_reason.as_deref();
         let facts = [
             ("stop_code", task.stop_code.as_deref()),
@@ -222,10 +207,7 @@ impl<'a> NoticeView<'a> {
             ("group", task.group.as_deref()),
             ("launch_type", task.launch_type.as_deref()),
         ];
-        self.aws = facts
-            .into_iter()
-            .filter_map(|(key, value)| Some((key, Cow::Borrowed(value?))))
-            .collect();
+        self.aws = given(facts);
         for container in &task.containers {
             let exit = container.exit_code.map_or_else(
                 || "no exit code".to_owned(),
@@ -250,10 +232,7 @@ impl<'a> NoticeView<'a> {
         message: &'a NoticeMessage,
         now: DateTime<Utc>,
     ) {
-        self.when = vec![(
-            "happened_at",
-            format!("{} ({})", human_time(&message.time), ago(now, message.time)),
-        )];
+        self.when = at("happened_at", message.time, now);
         self.description = Some(event.message.as_str()).filter(|m| !m.is_empty());
         self.aws = vec![("rds_event", Cow::Borrowed(event.event_id.as_str()))];
         if !event.categories.is_empty() {
@@ -277,10 +256,7 @@ impl<'a> NoticeView<'a> {
         message: &'a NoticeMessage,
         now: DateTime<Utc>,
     ) {
-        self.when = vec![(
-            "happened_at",
-            format!("{} ({})", human_time(&message.time), ago(now, message.time)),
-        )];
+        self.when = at("happened_at", message.time, now);
         self.description = change.cause.as_deref();
         self.aws = vec![
             ("ebs_event", Cow::Borrowed(change.event.as_str())),
@@ -344,6 +320,21 @@ impl<'a> NoticeView<'a> {
         self.what.window = Some(window_phrase(change.start_time, change.end_time));
         self.what.relative = Some(relative);
     }
+}
+
+/// A timed fact: `label`, the time, and how long ago it was.
+fn at(label: &'static str, time: DateTime<Utc>, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
+    vec![(label, format!("{} ({})", human_time(&time), ago(now, time)))]
+}
+
+/// The facts AWS gave, as (label key, value), leaving out those it did not.
+fn given<'a>(
+    facts: impl IntoIterator<Item = (&'static str, Option<&'a str>)>,
+) -> Vec<(&'static str, Cow<'a, str>)> {
+    facts
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, Cow::Borrowed(value?))))
+        .collect()
 }
 
 /// An RDS message longer than this is cut in the subject (the body shows it whole).
