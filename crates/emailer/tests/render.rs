@@ -36,19 +36,21 @@ fn sample_email_matches_the_golden_files() {
     golden("email-stopped.html", &email.html);
 }
 
-/// The pictures in docs/ (shown in docs/emailer.md) are PNGs of the window `scripts/render-email-png.sh` renders, made from
+/// The pictures in docs/ (shown in docs/emailer.md and docs/contract.md) are PNGs of the window
+/// `scripts/render-email-png.sh` renders, one per golden mail (a new kind's included), made from
 /// the golden HTML as it is now (the script records that HTML's SHA-256 beside each picture).
 #[test]
 fn the_readme_pictures_are_rendered_from_the_current_golden_html() {
     use sha2::{Digest, Sha256};
-    for name in [
-        "email-stopped",
-        "email-late-flapping",
-        "notice-health-scheduled-change",
-        "notice-ec2-spot-interruption-warning",
-        "notice-ec2-rebalance-recommendation",
-        "digest-burst",
-    ] {
+    let names: Vec<String> = std::fs::read_dir(repo_root().join("crates/emailer/tests/golden"))
+        .expect("the golden files")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".html").map(str::to_owned)
+        })
+        .collect();
+    assert!(names.len() >= 13, "{names:?}");
+    for name in &names {
         let png = std::fs::read(repo_root().join(format!("docs/{name}.png"))).expect("the PNG");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG file");
         assert_eq!(&png[12..16], b"IHDR");
