@@ -85,18 +85,24 @@ def test_csv_formatter_notices(local):
 
 
 def test_emailer_notices(local):
-    """One mail per notice kind of the batch: the scheduled change as raw MIME with its calendar,
-    every other kind as a simple mail."""
+    """The batch's notices, one of each kind, all for the default recipients: the scheduled change
+    alone as raw MIME with its calendar, every other kind together in one digest (they are at least
+    EMAIL_DIGEST_THRESHOLD, 5), each on the subject line its own mail would have."""
     before = {m["id"] for m in local.mails()}
     response, logs = sam_local_invoke(local, "EmailerFunction", "events/sqs/emailer-notices-batch.json")
     assert response == {"batchItemFailures": []}, logs
     sent = [m for m in local.mails() if m["id"] not in before]
-    assert len(sent) == len(NOTICE_TYPES), logs
+    assert len(sent) == 2, logs
     raw = [m for m in sent if "raw_data" in m]
     assert len(raw) == 1 and "text/calendar" in raw[0]["raw_data"] and "BEGIN:VCALENDAR" in raw[0]["raw_data"]
-    subjects = sorted(m["subject"] for m in sent if "subject" in m)
-    kinds = {s.split("] ", 1)[1].split(":")[0] for s in subjects}
-    assert {"Rebalance recommended", "Spot interruption", "EBS", "RDS"} <= kinds, subjects
+    [digest] = [m for m in sent if "subject" in m]
+    others = len(NOTICE_TYPES) - 1
+    assert digest["subject"].startswith(f"[ORE] {others} notices ("), digest["subject"]
+    body = digest["body"]
+    assert body.count("ORE message ") == others, body
+    for kind in ("Rebalance recommended", "Spot interruption", "EBS: ", "RDS: ", "ECS: ", "Config: ",
+                 "Auto Scaling: "):
+        assert kind in body, kind
 
 
 @pytest.mark.parametrize("function, event, side_effect", [
