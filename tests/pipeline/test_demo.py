@@ -181,6 +181,10 @@ def test_the_history_command_answers_from_the_state_table(summary, run):
     assert f"notice published: {retirement['id']}" in (run.folder / f"history-{web[0]}.txt").read_text()
 
 
+TIMED_NOTICE_TYPES = {f"org.ore.resource.{kind}" for kind in (
+    "volume-changed", "database-event", "task-stopped", "configuration-changed", "scaling-activity")}
+
+
 def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run):
     """Each notice's AWS event was delivered twice: the state table knows it went out."""
     assert sorted(map(tuple, summary["notices"])) == sorted(map(tuple, summary["expected_notices"]))
@@ -189,7 +193,14 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
         assert data["enrichment"] == "enriched", message["type"]
         name = data["instance"]["name"] if "instance" in data else data.get("resource_name")
         assert name in ("web-01", "batch-spot-07", "orders", "orders-data", "orders-web", None)
-        assert "state" not in data and "timing" not in data
+        assert "state" not in data
+        # The kinds that tell what became of a resource are timed (ORE 0.6): each is the first
+        # event of its timeline today, so nothing came before it; the others carry no timing.
+        timed = message["type"] in TIMED_NOTICE_TYPES
+        assert ("timing" in data) == timed, message["type"]
+        if timed:
+            assert data["timing"] == {"previous_state": None, "previous_state_since": None,
+                                      "previous_state_seconds": None, "late": False}, message["type"]
     # The DynamoDB table AWS Health reports an issue for: its tags from the Tagging API.
     [table] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.health-event"]
     assert table["data"]["resource_type"] == "dynamodb:table"

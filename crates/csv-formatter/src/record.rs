@@ -13,6 +13,7 @@ use ore_lambda::RecordError;
 use ore_model::notice::NoticeMessage;
 use ore_model::resource::{InstanceDetails, Resource};
 use ore_model::standard::StandardMessage;
+use ore_model::timing::{StateName, Timing};
 use serde::{Serialize, Serializer};
 
 /// The `csv_schema_version` attribute and first cell of every record.
@@ -60,6 +61,18 @@ struct CsvRow<'a> {
     notice_ref: Cell<'a>,
     notice_description: Cell<'a>,
     account_name: Cell<'a>,
+}
+
+impl<'a> CsvRow<'a> {
+    /// The six timing columns, from a state change's timing or a timed notice's.
+    fn timing<S: StateName>(&mut self, timing: &'a Timing<S>) {
+        self.previous_state = timing.previous_state.as_ref().map(StateName::name).into();
+        self.previous_state_since = timing.previous_state_since.as_ref().into();
+        self.previous_state_seconds = timing.previous_state_seconds.into();
+        self.late = if timing.late { "true" } else { "false" }.into();
+        self.current_state = timing.current_state.as_ref().map(StateName::name).into();
+        self.flapping_transitions = timing.flapping.map(|f| u64::from(f.transitions)).into();
+    }
 }
 
 /// A cell's text, written through the formula guard: no value reaches the file unguarded.
@@ -131,22 +144,20 @@ pub fn csv_record(message: &StandardMessage) -> Result<String, RecordError> {
     )?;
     row.message_type = message.event_type.as_str().into();
     if let Some(timing) = &data.timing {
-        row.previous_state = timing.previous_state.map(|s| s.as_str()).into();
-        row.previous_state_since = timing.previous_state_since.as_ref().into();
-        row.previous_state_seconds = timing.previous_state_seconds.into();
-        row.late = if timing.late { "true" } else { "false" }.into();
-        row.current_state = timing.current_state.map(|s| s.as_str()).into();
-        row.flapping_transitions = timing.flapping.map(|f| u64::from(f.transitions)).into();
+        row.timing(timing);
     }
     write_row(&row)
 }
 
-/// One CSV record of a notice: `state` and the timing columns are empty, the notice columns
-/// hold its kind, window and AWS's words.
+/// One CSV record of a notice: `state` is empty, the notice columns hold its kind, window and
+/// AWS's words; the timing columns hold a timed notice's timing (ORE 0.6), in its kind's words.
 pub fn notice_record(message: &NoticeMessage) -> Result<String, RecordError> {
     let data = &message.data;
     let mut row = resource_row(&message.id, &message.time, &data.resource, "")?;
     row.message_type = message.event_type.as_str().into();
+    if let Some(timing) = &data.timing {
+        row.timing(timing);
+    }
     let facets = data.notice.facets();
     row.window_start = facets.window_start.as_ref().into();
     row.window_end = facets.window_end.as_ref().into();

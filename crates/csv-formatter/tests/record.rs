@@ -214,3 +214,31 @@ fn the_readme_lists_every_column_in_order() {
     let columns: Vec<(usize, String)> = (1..).zip(csv_columns()).collect();
     assert_eq!(listed, columns);
 }
+
+/// A timed notice (ORE 0.6) fills the timing columns in its kind's words; `state` stays empty,
+/// so a consumer reading instance states by `state` sees no notice there.
+#[test]
+fn a_timed_notice_fills_the_timing_columns_in_its_words() {
+    let mut payload = load_json("events/notices/rds-db-instance-event.json");
+    payload["data"]["timing"] = serde_json::json!({
+        "previous_state": "stopped", "previous_state_since": "2026-11-26T08:00:00Z",
+        "previous_state_seconds": 9000, "late": true, "current_state": "=started",
+        "flapping": {"transitions": 6, "window_seconds": 1800}
+    });
+    let message = ore_model::notice::NoticeMessage::from_payload(payload).unwrap();
+    let cells = parse(&csv_formatter::record::notice_record(&message).unwrap());
+    assert_eq!(column(&cells, "state"), "");
+    assert_eq!(column(&cells, "previous_state"), "stopped");
+    assert_eq!(
+        column(&cells, "previous_state_since"),
+        "2026-11-26T08:00:00Z"
+    );
+    assert_eq!(column(&cells, "previous_state_seconds"), "9000");
+    assert_eq!(column(&cells, "late"), "true");
+    assert_eq!(
+        column(&cells, "current_state"),
+        "'=started",
+        "guarded like every cell"
+    );
+    assert_eq!(column(&cells, "flapping_transitions"), "6");
+}

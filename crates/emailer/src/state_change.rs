@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use ore_model::standard::StandardMessage;
-use ore_model::timing::human_duration;
+use ore_model::timing::{human_duration, Flapping};
 use serde::Serialize;
 
 use crate::format::{ago, human_time};
@@ -35,10 +35,19 @@ pub(crate) struct StateChangeView<'a> {
 
 /// A flapping threshold: so many changes within a window.
 #[derive(Debug, Serialize)]
-struct FlappingView {
+pub(crate) struct FlappingView {
     transitions: u32,
     /// `30 min`.
     window: String,
+}
+
+impl From<Flapping> for FlappingView {
+    fn from(flapping: Flapping) -> Self {
+        FlappingView {
+            transitions: flapping.transitions,
+            window: human_duration(flapping.window_seconds),
+        }
+    }
 }
 
 impl<'a> StateChangeView<'a> {
@@ -64,10 +73,7 @@ impl<'a> StateChangeView<'a> {
                 .filter(|t| t.late)
                 .and_then(|t| t.current_state)
                 .map(|s| s.as_str()),
-            flapping: timing.and_then(|t| t.flapping).map(|f| FlappingView {
-                transitions: f.transitions,
-                window: human_duration(f.window_seconds),
-            }),
+            flapping: timing.and_then(|t| t.flapping).map(FlappingView::from),
             message_id: &message.id,
         }
     }

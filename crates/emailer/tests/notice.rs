@@ -429,3 +429,59 @@ fn a_later_communication_of_a_health_event_reads_as_an_update() {
         .text
         .contains("AWS Health updated this event (still upcoming)"));
 }
+
+/// A timed notice as the normalizer publishes it further into its timeline.
+fn timed(name: &str, timing: serde_json::Value) -> RenderedEmail {
+    let mut payload = load_json(&format!("events/notices/{name}.json"));
+    payload["data"]["timing"] = timing;
+    let message = NoticeMessage::from_payload(payload).unwrap();
+    Renderer::new()
+        .unwrap()
+        .render_notice(&message, message.time + Duration::seconds(30))
+        .unwrap()
+}
+
+#[test]
+fn a_timed_notice_mail_tells_its_history() {
+    // The sixth task of the service to stop within 30 minutes, all with the same stop code.
+    let email = timed(
+        "ecs-task-state-change",
+        serde_json::json!({
+            "previous_state": "EssentialContainerExited",
+            "previous_state_since": "2026-11-26T10:55:00Z",
+            "previous_state_seconds": 1500,
+            "late": false,
+            "flapping": {"transitions": 6, "window_seconds": 1800}
+        }),
+    );
+    golden("notice-ecs-task-state-change-flapping.txt", &email.text);
+    golden("notice-ecs-task-state-change-flapping.html", &email.html);
+    assert!(
+        email.text.contains(
+            "Before this: EssentialContainerExited for 25 min (since 2026-11-26 10:55:00 UTC)."
+        ),
+        "{}",
+        email.text
+    );
+    assert!(email.text.contains("Flapping: 6 events within 30 min."));
+
+    // A stop older than the start ORE recorded: history, and what is current.
+    let email = timed(
+        "rds-db-instance-event",
+        serde_json::json!({
+            "previous_state": null, "previous_state_since": null,
+            "previous_state_seconds": null, "late": true, "current_state": "started"
+        }),
+    );
+    assert!(
+        email.text.contains("Late event: ORE recorded a newer event of this resource first, so this one is history. The latest is started."),
+        "{}",
+        email.text
+    );
+    assert!(!email.text.contains("Before this"));
+
+    // The first event of a timeline says nothing of history.
+    let email = render("rds-db-instance-event");
+    assert!(!email.text.contains("History"), "{}", email.text);
+    assert!(!email.html.contains(">History<"));
+}

@@ -115,7 +115,7 @@ fn bench_timing(c: &mut Criterion) {
             state: InstanceState::Stopping,
             message_id: "message-new",
         };
-        let assessment = assess(event, &snapshot, rule);
+        let assessment = assess(&event, &snapshot, rule);
         match case {
             "duplicate" => assert!(matches!(assessment, Assessment::Recorded(_))),
             "late" => assert!(matches!(assessment, Assessment::New { current: None, .. })),
@@ -128,7 +128,7 @@ fn bench_timing(c: &mut Criterion) {
             )),
         }
         group.bench_function(format!("timing-decision/{case}-30-in-window"), |b| {
-            b.iter(|| assess(black_box(event), black_box(&snapshot), rule))
+            b.iter(|| assess(black_box(&event), black_box(&snapshot), rule))
         });
     }
     group.finish();

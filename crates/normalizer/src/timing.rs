@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use ore_model::ec2::InstanceState;
-use ore_model::timing::{CurrentState, Flapping, HistoryEntry, Snapshot, Timing};
+use ore_model::timing::{CurrentState, Flapping, HistoryEntry, Snapshot, StateName, Timing};
 
 /// When a resource counts as flapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,20 +42,20 @@ impl FlappingRule {
     }
 }
 
-/// The event being recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Event<'a> {
+/// The event being recorded: an instance's state change, or a timed notice (its state a word).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event<'a, S = InstanceState> {
     /// EventBridge's id.
     pub id: &'a str,
     /// AWS's event time.
     pub time: DateTime<Utc>,
     /// The state it reports.
-    pub state: InstanceState,
+    pub state: S,
     /// The standard message's id.
     pub message_id: &'a str,
 }
 
-impl Event<'_> {
+impl<S> Event<'_, S> {
     /// History is ordered by time, then id (a total order every normalizer agrees on).
     fn key(&self) -> (DateTime<Utc>, &str) {
         (self.time, self.id)
@@ -64,22 +64,26 @@ impl Event<'_> {
 
 /// What the store's record means for the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Assessment {
+pub enum Assessment<S = InstanceState> {
     /// The event is recorded already. Published: nothing to do. Not published (an earlier
     /// attempt failed after recording): publish it with the recorded timing.
-    Recorded(HistoryEntry),
+    Recorded(HistoryEntry<S>),
     /// A new event: record `entry`, and make `current` the current state (`None` for a late
     /// event, which never overwrites a newer state).
     New {
         /// The history entry to write.
-        entry: HistoryEntry,
+        entry: HistoryEntry<S>,
         /// The new current state.
-        current: Option<CurrentState>,
+        current: Option<CurrentState<S>>,
     },
 }
 
 /// The decision for `event` given `snapshot` (loaded from [`FlappingRule::history_from`]).
-pub fn assess(event: Event<'_>, snapshot: &Snapshot, rule: FlappingRule) -> Assessment {
+pub fn assess<S: StateName>(
+    event: &Event<'_, S>,
+    snapshot: &Snapshot<S>,
+    rule: FlappingRule,
+) -> Assessment<S> {
     if let Some(entry) = snapshot.history.iter().find(|e| e.event_id == event.id) {
         return Assessment::Recorded(entry.clone());
     }
@@ -89,7 +93,7 @@ pub fn assess(event: Event<'_>, snapshot: &Snapshot, rule: FlappingRule) -> Asse
         return Assessment::Recorded(HistoryEntry {
             event_id: event.id.to_owned(),
             event_time: current.event_time,
-            state: current.state,
+            state: current.state.clone(),
             message_id: event.message_id.to_owned(),
             timing: Timing::default(),
             published: true,
@@ -108,7 +112,7 @@ pub fn assess(event: Event<'_>, snapshot: &Snapshot, rule: FlappingRule) -> Asse
         entry: HistoryEntry {
             event_id: event.id.to_owned(),
             event_time: event.time,
-            state: event.state,
+            state: event.state.clone(),
             message_id: event.message_id.to_owned(),
             timing,
             published: false,
@@ -119,37 +123,37 @@ pub fn assess(event: Event<'_>, snapshot: &Snapshot, rule: FlappingRule) -> Asse
 
 /// A late event's timing: the state before it per the record (the newest entry older than the
 /// event), and the state ORE holds as current.
-fn late_timing(event: Event<'_>, snapshot: &Snapshot) -> Timing {
+fn late_timing<S: StateName>(event: &Event<'_, S>, snapshot: &Snapshot<S>) -> Timing<S> {
     let before = snapshot
         .history
         .iter()
         .filter(|e| (e.event_time, e.event_id.as_str()) < event.key())
         .max_by_key(|e| (e.event_time, e.event_id.clone()));
     Timing {
-        previous_state: before.map(|e| e.state),
+        previous_state: before.map(|e| e.state.clone()),
         previous_state_since: before.map(|e| e.event_time),
         previous_state_seconds: before.map(|e| seconds_between(e.event_time, event.time)),
         late: true,
-        current_state: snapshot.current.as_ref().map(|c| c.state),
+        current_state: snapshot.current.as_ref().map(|c| c.state.clone()),
         flapping: None,
     }
 }
 
 /// An event in order: its timing against the current state (flapping flagged once per window),
 /// and the current state it makes.
-fn in_order(
-    event: Event<'_>,
-    current: Option<&CurrentState>,
-    history: &[HistoryEntry],
+fn in_order<S: StateName>(
+    event: &Event<'_, S>,
+    current: Option<&CurrentState<S>>,
+    history: &[HistoryEntry<S>],
     rule: FlappingRule,
-) -> (Timing, CurrentState) {
+) -> (Timing<S>, CurrentState<S>) {
     let transitions = transitions_in_window(event, history, rule);
     let flagged_before = current.and_then(|c| c.flapping_flagged_at);
     let flag = rule.transitions > 0
         && transitions >= rule.transitions
         && flagged_before.is_none_or(|at| at <= event.time - rule.window());
     let timing = Timing {
-        previous_state: current.map(|c| c.state),
+        previous_state: current.map(|c| c.state.clone()),
         previous_state_since: current.map(|c| c.since),
         previous_state_seconds: current.map(|c| seconds_between(c.since, event.time)),
         late: false,
@@ -160,7 +164,7 @@ fn in_order(
         }),
     };
     let next = CurrentState {
-        state: event.state,
+        state: event.state.clone(),
         since: match current {
             Some(c) if c.state == event.state => c.since,
             _ => event.time,
@@ -177,7 +181,11 @@ fn in_order(
 }
 
 /// Transitions within the window ending at the event, the event included.
-fn transitions_in_window(event: Event<'_>, history: &[HistoryEntry], rule: FlappingRule) -> u32 {
+fn transitions_in_window<S>(
+    event: &Event<'_, S>,
+    history: &[HistoryEntry<S>],
+    rule: FlappingRule,
+) -> u32 {
     let start = rule.history_from(event.time);
     let recorded = history
         .iter()
@@ -218,7 +226,7 @@ mod tests {
         let mut snapshot = Snapshot::default();
         let mut out = Vec::new();
         for e in events {
-            let assessment = assess(*e, &snapshot, rule);
+            let assessment = assess(e, &snapshot, rule);
             if let Assessment::New { entry, current } = &assessment {
                 snapshot.history.push(entry.clone());
                 snapshot
@@ -242,7 +250,7 @@ mod tests {
     #[test]
     fn the_first_event_has_no_past() {
         let a = assess(
-            event("e1", 0, InstanceState::Running),
+            &event("e1", 0, InstanceState::Running),
             &Snapshot::default(),
             FlappingRule::default(),
         );
@@ -286,14 +294,14 @@ mod tests {
             FlappingRule::default(),
         );
         let again = assess(
-            event("e1", 0, InstanceState::Running),
+            &event("e1", 0, InstanceState::Running),
             &snapshot,
             FlappingRule::default(),
         );
         assert!(matches!(again, Assessment::Recorded(ref e) if !e.published));
         snapshot.history[0].published = true;
         let again = assess(
-            event("e1", 0, InstanceState::Running),
+            &event("e1", 0, InstanceState::Running),
             &snapshot,
             FlappingRule::default(),
         );
@@ -301,7 +309,7 @@ mod tests {
         // History expired, the current state still names the event.
         snapshot.history.clear();
         let again = assess(
-            event("e1", 0, InstanceState::Running),
+            &event("e1", 0, InstanceState::Running),
             &snapshot,
             FlappingRule::default(),
         );
@@ -372,7 +380,7 @@ mod tests {
             ..Snapshot::default()
         };
         let a = assess(
-            event("b", 5, InstanceState::Stopping),
+            &event("b", 5, InstanceState::Stopping),
             &snapshot,
             FlappingRule::default(),
         );

@@ -84,7 +84,10 @@ async fn the_state_store_writes_each_event_once_and_the_current_state_only_as_re
         Recorded::Conflict,
         "expecting another event id must fail"
     );
-    let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
+    let snapshot = store
+        .load::<InstanceState>(RESOURCE, at(-30))
+        .await
+        .unwrap();
     assert_eq!(
         snapshot.history,
         std::slice::from_ref(&first),
@@ -105,7 +108,10 @@ async fn the_state_store_writes_each_event_once_and_the_current_state_only_as_re
     );
     store.mark_published(RESOURCE, &second).await.unwrap();
 
-    let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
+    let snapshot = store
+        .load::<InstanceState>(RESOURCE, at(-30))
+        .await
+        .unwrap();
     assert_eq!(snapshot.current, Some(current(&second)));
     let ids: Vec<&str> = snapshot
         .history
@@ -119,7 +125,7 @@ async fn the_state_store_writes_each_event_once_and_the_current_state_only_as_re
     );
     assert!(snapshot.history[2].published);
     // From a later time on: only the newer history, and still the current state.
-    let recent = store.load(RESOURCE, at(1)).await.unwrap();
+    let recent = store.load::<InstanceState>(RESOURCE, at(1)).await.unwrap();
     assert_eq!(recent.history.len(), 1);
     assert!(recent.current.is_some());
 
@@ -152,7 +158,10 @@ async fn the_state_store_writes_each_event_once_and_the_current_state_only_as_re
         .send()
         .await
         .unwrap();
-    let snapshot = store.load(RESOURCE, at(-30)).await.unwrap();
+    let snapshot = store
+        .load::<InstanceState>(RESOURCE, at(-30))
+        .await
+        .unwrap();
     assert_eq!(snapshot.unreadable, 1);
     assert_eq!(snapshot.history.len(), 3);
 }
@@ -165,7 +174,10 @@ async fn a_missing_table_is_a_rejected_failure() {
         "no-such-table",
         Duration::from_secs(60),
     );
-    let error = store.load(RESOURCE, at(0)).await.unwrap_err();
+    let error = store
+        .load::<InstanceState>(RESOURCE, at(0))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), "rejected", "{error:?}");
     assert_eq!(error.aws().unwrap().operation, "dynamodb:Query");
 }
@@ -199,7 +211,10 @@ async fn the_state_store_remembers_published_notices_apart_from_the_history() {
     );
 
     // The notice item sorts between the history and the current state; loading skips it.
-    let snapshot = store.load(RESOURCE, at(-60)).await.unwrap();
+    let snapshot = store
+        .load::<InstanceState>(RESOURCE, at(-60))
+        .await
+        .unwrap();
     assert_eq!(snapshot.history.len(), 1);
     assert_eq!(
         snapshot.unreadable, 0,
@@ -282,6 +297,73 @@ async fn the_state_store_remembers_each_health_events_latest_communication() {
         "per event"
     );
     // The communication sorts between the history and the current state; loading skips it.
-    let snapshot = store.load(RESOURCE, at(-60)).await.unwrap();
+    let snapshot = store
+        .load::<InstanceState>(RESOURCE, at(-60))
+        .await
+        .unwrap();
     assert_eq!(snapshot.unreadable, 0, "not an unreadable history entry");
+}
+
+/// A timed notice's timeline in the same table: its words round-trip, and an instance's record
+/// of the same ARN (AWS Config records instances) is a separate timeline.
+#[tokio::test]
+async fn a_timed_notices_words_round_trip_beside_an_instances_states() {
+    let config = emulator_config().await;
+    let table = create_table(&config, "StateTable").await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let store = DynamoStateStore::new(client, &table, Duration::from_secs(86_400));
+    let timeline = ore_model::notice::timeline_key(
+        ore_model::notice::NoticeKind::ConfigurationChange,
+        RESOURCE,
+    );
+    let instance = entry("e1", 0, InstanceState::Running);
+    store
+        .record(RESOURCE, &instance, Some((&current(&instance), None)))
+        .await
+        .unwrap();
+    let updated = HistoryEntry::<String> {
+        event_id: "c1".into(),
+        event_time: at(3),
+        state: "updated".into(),
+        message_id: "m-c1".into(),
+        timing: Timing {
+            previous_state: Some("created".into()),
+            previous_state_since: Some(at(1)),
+            previous_state_seconds: Some(120),
+            late: true,
+            current_state: Some("deleted".into()),
+            flapping: None,
+        },
+        published: false,
+    };
+    let now = CurrentState::<String> {
+        state: "updated".into(),
+        since: at(3),
+        event_time: at(3),
+        event_id: "c1".into(),
+        flapping_flagged_at: None,
+    };
+    assert_eq!(
+        store
+            .record(&timeline, &updated, Some((&now, None)))
+            .await
+            .unwrap(),
+        Recorded::Written
+    );
+    store.mark_published(&timeline, &updated).await.unwrap();
+    let words = store.load::<String>(&timeline, at(-30)).await.unwrap();
+    assert_eq!(words.current, Some(now));
+    assert_eq!(words.history.len(), 1);
+    assert_eq!(
+        words.history[0].timing, updated.timing,
+        "timing round-trips"
+    );
+    assert!(words.history[0].published);
+    let states = store
+        .load::<InstanceState>(RESOURCE, at(-30))
+        .await
+        .unwrap();
+    assert_eq!(states.current, Some(current(&instance)));
+    assert_eq!(states.history, [instance]);
+    assert_eq!(states.unreadable, 0);
 }

@@ -1,18 +1,58 @@
 //! A resource's memory: what ORE recorded about it (its current state and one history entry per
 //! event) and what a new event means against that record (previous state and how long it
 //! lasted, late, flapping). The record types are what the state store keeps; [`Timing`] is what
-//! the standard message carries (`data.timing`, schema 1, since ORE 0.2).
+//! the standard message carries (`data.timing`, schema 1, since ORE 0.2), and a timed notice
+//! too (since ORE 0.6).
+//!
+//! The record is generic over the state's type ([`StateName`]): an EC2 instance's states are
+//! [`InstanceState`]; a notice kind names its resource's states in words (`String`, see
+//! `Notice::timeline`). One rule, one store, one wire shape for both.
+
+use std::fmt::Debug;
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::ec2::InstanceState;
 
+/// A state as the record keeps it: written and read back by its name.
+pub trait StateName:
+    Clone + PartialEq + Eq + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// The name the store writes.
+    fn name(&self) -> &str;
+    /// The state of that name, if it is one.
+    fn from_name(name: &str) -> Option<Self>;
+}
+
+impl StateName for InstanceState {
+    fn name(&self) -> &str {
+        self.as_str()
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        InstanceState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// A notice kind's states are words its adapter chose (`Notice::timeline`).
+impl StateName for String {
+    fn name(&self) -> &str {
+        self
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Some(name.to_owned())
+    }
+}
+
 /// How this change sits in the resource's recorded history.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timing {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(serialize = "S: Serialize", deserialize = "S: Deserialize<'de>"))]
+pub struct Timing<S = InstanceState> {
     /// The state the resource was in before this change, when ORE knows it.
-    pub previous_state: Option<InstanceState>,
+    pub previous_state: Option<S>,
     /// When that state began (the event time of the change into it).
     pub previous_state_since: Option<DateTime<Utc>>,
     /// How long it lasted, up to this change's event time; never negative.
@@ -22,10 +62,23 @@ pub struct Timing {
     pub late: bool,
     /// For a late event: the state ORE holds as current (from a newer event).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_state: Option<InstanceState>,
+    pub current_state: Option<S>,
     /// Set on the change that reached the flapping threshold (once per window).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flapping: Option<Flapping>,
+}
+
+impl<S> Default for Timing<S> {
+    fn default() -> Self {
+        Timing {
+            previous_state: None,
+            previous_state_since: None,
+            previous_state_seconds: None,
+            late: false,
+            current_state: None,
+            flapping: None,
+        }
+    }
 }
 
 /// Many transitions in a short time: the threshold that was reached.
@@ -39,9 +92,9 @@ pub struct Flapping {
 
 /// The resource's current state as recorded: the newest event ORE has seen for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentState {
+pub struct CurrentState<S = InstanceState> {
     /// The state.
-    pub state: InstanceState,
+    pub state: S,
     /// When the resource entered it (kept across repeated events of the same state).
     pub since: DateTime<Utc>,
     /// The newest event's time.
@@ -54,30 +107,40 @@ pub struct CurrentState {
 
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
+pub struct HistoryEntry<S = InstanceState> {
     /// EventBridge's event id: an event is recorded once.
     pub event_id: String,
     /// AWS's event time.
     pub event_time: DateTime<Utc>,
     /// The state the event reported.
-    pub state: InstanceState,
+    pub state: S,
     /// The standard message built for it.
     pub message_id: String,
     /// What ORE derived when it recorded the event (republished as is on a redelivery).
-    pub timing: Timing,
+    pub timing: Timing<S>,
     /// Whether the message went out; a redelivery of an unpublished entry publishes it.
     pub published: bool,
 }
 
 /// Everything the store returned for one resource.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot<S = InstanceState> {
     /// The current state, if ORE has seen the resource within the retention.
-    pub current: Option<CurrentState>,
+    pub current: Option<CurrentState<S>>,
     /// History entries from the requested time on, oldest first.
-    pub history: Vec<HistoryEntry>,
+    pub history: Vec<HistoryEntry<S>>,
     /// Items that could not be read (skipped, with a warning each).
     pub unreadable: usize,
+}
+
+impl<S> Default for Snapshot<S> {
+    fn default() -> Self {
+        Snapshot {
+            current: None,
+            history: Vec::new(),
+            unreadable: 0,
+        }
+    }
 }
 
 /// "3 h 12 min", "2 d 4 h", "45 s": the two largest units, for people.
@@ -117,7 +180,7 @@ mod tests {
 
     #[test]
     fn timing_without_late_facts_serializes_compactly() {
-        let json = serde_json::to_value(Timing::default()).unwrap();
+        let json = serde_json::to_value(<Timing>::default()).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"previous_state": null, "previous_state_since": null,

@@ -232,6 +232,22 @@ fn fullest_timing() -> Timing {
     }
 }
 
+/// A timed notice (ORE 0.6) with every timing field its schema names.
+fn timed(mut message: NoticeMessage) -> NoticeMessage {
+    message.data.timing = Some(Timing {
+        previous_state: Some("stopped".into()),
+        previous_state_since: Some(at(8)),
+        previous_state_seconds: Some(3_600),
+        late: true,
+        current_state: Some("started".into()),
+        flapping: Some(Flapping {
+            transitions: 6,
+            window_seconds: 600,
+        }),
+    });
+    message
+}
+
 fn with_data<D, E>(sample: &str, data: E) -> ore_model::cloudevent::CloudEvent<E>
 where
     D: serde::de::DeserializeOwned,
@@ -324,7 +340,14 @@ fn each_notice_schema_names_exactly_the_fields_of_its_notice_message() {
         ),
     ] {
         let message = |resource, notice| -> NoticeMessage {
-            with_data::<ResourceNotice, _>(sample, ResourceNotice { resource, notice })
+            with_data::<ResourceNotice, _>(
+                sample,
+                ResourceNotice {
+                    resource,
+                    notice,
+                    timing: None,
+                },
+            )
         };
         assert_fields(
             schema,
@@ -352,7 +375,11 @@ fn the_health_event_schema_names_exactly_the_fields_of_its_message() {
     let message = |resource, notice| -> NoticeMessage {
         with_data::<ResourceNotice, _>(
             "events/notices/health-event.json",
-            ResourceNotice { resource, notice },
+            ResourceNotice {
+                resource,
+                notice,
+                timing: None,
+            },
         )
     };
     assert_fields(
@@ -389,12 +416,16 @@ fn the_volume_change_schema_names_exactly_the_fields_of_its_message() {
     let message = |resource, notice| -> NoticeMessage {
         with_data::<ResourceNotice, _>(
             "events/notices/ebs-volume-notification.json",
-            ResourceNotice { resource, notice },
+            ResourceNotice {
+                resource,
+                notice,
+                timing: None,
+            },
         )
     };
     assert_fields(
         "schemas/resource-volume-changed.v1.json",
-        &message(volume(true), change(true)),
+        &timed(message(volume(true), change(true))),
         &[(message(volume(false), change(false)), &[])],
     );
 }
@@ -424,12 +455,16 @@ fn the_database_event_schema_names_exactly_the_fields_of_its_message() {
     let message = |resource, notice| -> NoticeMessage {
         with_data::<ResourceNotice, _>(
             "events/notices/rds-db-instance-event.json",
-            ResourceNotice { resource, notice },
+            ResourceNotice {
+                resource,
+                notice,
+                timing: None,
+            },
         )
     };
     assert_fields(
         "schemas/resource-database-event.v1.json",
-        &message(database(true), event(true)),
+        &timed(message(database(true), event(true))),
         &[(message(database(false), event(false)), &[])],
     );
 }
@@ -469,12 +504,16 @@ fn the_task_stopped_schema_names_exactly_the_fields_of_its_message() {
     let message = |resource, notice| -> NoticeMessage {
         with_data::<ResourceNotice, _>(
             "events/notices/ecs-task-state-change.json",
-            ResourceNotice { resource, notice },
+            ResourceNotice {
+                resource,
+                notice,
+                timing: None,
+            },
         )
     };
     assert_fields(
         "schemas/resource-task-stopped.v1.json",
-        &message(task(true), stopped(true)),
+        &timed(message(task(true), stopped(true))),
         &[(message(task(false), stopped(false)), &[])],
     );
 }
@@ -520,12 +559,16 @@ fn the_scaling_activity_schema_names_exactly_the_fields_of_its_message() {
     let message = |resource, notice| -> NoticeMessage {
         with_data::<ResourceNotice, _>(
             "events/notices/autoscaling-instance-launch-unsuccessful.json",
-            ResourceNotice { resource, notice },
+            ResourceNotice {
+                resource,
+                notice,
+                timing: None,
+            },
         )
     };
     assert_fields(
         "schemas/resource-scaling-activity.v1.json",
-        &message(group(true), activity(true)),
+        &timed(message(group(true), activity(true))),
         &[(message(group(false), activity(false)), &[])],
     );
 }
@@ -564,12 +607,16 @@ fn the_configuration_changed_schema_names_exactly_the_fields_of_its_message() {
     let message = |resource, notice| -> NoticeMessage {
         with_data::<ResourceNotice, _>(
             "events/notices/config-configuration-item-change.json",
-            ResourceNotice { resource, notice },
+            ResourceNotice {
+                resource,
+                notice,
+                timing: None,
+            },
         )
     };
     assert_fields(
         "schemas/resource-configuration-changed.v1.json",
-        &message(group(true), change(true)),
+        &timed(message(group(true), change(true))),
         &[(message(group(false), change(false)), &[])],
     );
 }

@@ -1,8 +1,10 @@
 //! One record through the normalizer: unwrap, parse, enrich (or wait for EC2 to catch up),
-//! decide, record in the state store (and learn the timing), publish. Notices (scheduled
-//! changes, Spot warnings, rebalance recommendations) are enriched, filtered and published per
-//! instance, with no timing (they say what will happen, not what the state is); the store only
-//! remembers which went out, so a redelivered AWS event publishes nothing again. Heartbeats skip
+//! decide, record in the state store (and learn the timing), publish. Notices are enriched,
+//! filtered and published per resource; the store remembers which went out, so a redelivered AWS
+//! event publishes nothing again. The kinds that tell what became of a resource (EBS, RDS, ECS,
+//! Config, Auto Scaling: `Notice::timeline`) are recorded in their timeline first and carry its
+//! timing, as a state change does; scheduled changes, Spot warnings and rebalance
+//! recommendations say what will happen, and AWS Health's lifecycle is its own history. Heartbeats skip
 //! EC2 and the store and go straight out as their own message type.
 
 mod described;
@@ -18,7 +20,7 @@ use ore_model::ec2::Ec2StateChange;
 use ore_model::heartbeat::{HeartbeatEvent, HeartbeatMessage};
 use ore_model::resource::Lookup;
 use ore_model::standard::StandardMessage;
-use ore_model::timing::HistoryEntry;
+use ore_model::timing::{HistoryEntry, StateName};
 use tokio::time::Instant;
 
 use crate::decide::{settle, Settling};
@@ -160,8 +162,6 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
     /// redelivery publishes it (same message id, so consumers can tell).
     async fn record_and_publish(&self, message: StandardMessage) -> Result<Outcome, RecordError> {
         let data = &message.data;
-        let resource_key = data.resource.key();
-        let resource = resource_key.as_str();
         let state = data.state.as_str();
         let event = Event {
             id: &data.resource.source_event_id,
@@ -169,35 +169,48 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
             state: data.state,
             message_id: &message.id,
         };
+        match self.record(&data.resource.key(), &event).await? {
+            Some(entry) => self.publish(message.clone(), entry).await,
+            None => {
+                tracing::info!(
+                    message_id = %message.id,
+                    source_event_id = event.id,
+                    state,
+                    "event already recorded and published; nothing published again"
+                );
+                Ok(Outcome::Duplicate { state })
+            }
+        }
+    }
+
+    /// Record `event` in the timeline `key` (an instance's, or a timed notice's): the entry to
+    /// publish with its timing, or `None` when it was recorded and published before. Each
+    /// attempt reads, decides and writes conditionally; a conflict (another normalizer recorded
+    /// an event of the same timeline in between) reads again.
+    pub(super) async fn record<T: StateName>(
+        &self,
+        key: &str,
+        event: &Event<'_, T>,
+    ) -> Result<Option<HistoryEntry<T>>, RecordError> {
         for _ in 0..RECORD_ATTEMPTS {
             let snapshot = self
                 .store
-                .load(resource, self.flapping.history_from(event.time))
+                .load(key, self.flapping.history_from(event.time))
                 .await?;
-            let entry = match assess(event, &snapshot, self.flapping) {
-                Assessment::Recorded(entry) if entry.published => {
-                    tracing::info!(
-                        message_id = %message.id,
-                        source_event_id = event.id,
-                        state,
-                        "event already recorded and published; nothing published again"
-                    );
-                    return Ok(Outcome::Duplicate { state });
-                }
-                Assessment::Recorded(entry) => entry,
+            match assess(event, &snapshot, self.flapping) {
+                Assessment::Recorded(entry) if entry.published => return Ok(None),
+                Assessment::Recorded(entry) => return Ok(Some(entry)),
                 Assessment::New { entry, current } => {
                     let expected = snapshot.current.as_ref().map(|c| c.event_id.as_str());
                     let written = self
                         .store
-                        .record(resource, &entry, current.as_ref().map(|c| (c, expected)))
+                        .record(key, &entry, current.as_ref().map(|c| (c, expected)))
                         .await?;
-                    if written == Recorded::Conflict {
-                        continue;
+                    if written == Recorded::Written {
+                        return Ok(Some(entry));
                     }
-                    entry
                 }
-            };
-            return self.publish(message.clone(), entry).await;
+            }
         }
         Err(RecordError::Deferred {
             reason: "other events of this resource kept changing its recorded state",
@@ -284,8 +297,8 @@ where
     /// EC2 is asked about the batch's instances once per account and region, when a record first
     /// needs it ([`Described`]); each resource's state changes run one after the other, in event
     /// order, and so do the communications of one AWS Health event (a later one is the earlier
-    /// one's update: it must find it remembered); resources, other notices and heartbeats run
-    /// concurrently ([`crate::lanes`]).
+    /// one's update: it must find it remembered) and the timed notices of one timeline;
+    /// resources, other notices and heartbeats run concurrently ([`crate::lanes`]).
     async fn handle_records(
         &self,
         records: Vec<Record<RawEvent>>,
@@ -297,13 +310,28 @@ where
             deadline,
             records.iter().map(|record| &record.input),
         );
-        let keys: Vec<_> = records
+        // A timed notice's timeline is a key computed from the event: built once, borrowed below.
+        let timelines: Vec<Option<String>> = records
             .iter()
             .map(|record| match &record.input {
+                RawEvent::Notices(notices) => notices
+                    .first()
+                    .and_then(|first| first.notice.timeline(&first.target))
+                    .map(|timeline| timeline.key),
+                RawEvent::StateChange(_) | RawEvent::Heartbeat(_) => None,
+            })
+            .collect();
+        let keys: Vec<_> = records
+            .iter()
+            .zip(&timelines)
+            .map(|(record, timeline)| match &record.input {
                 RawEvent::StateChange(change) => Some((change.instance_arn.as_str(), change.time)),
                 RawEvent::Notices(notices) => notices.first().and_then(|first| {
-                    let (event_arn, _) = first.notice.health_event()?;
-                    Some((event_arn, first.target.time))
+                    let key = match first.notice.health_event() {
+                        Some((event_arn, _)) => event_arn,
+                        None => timeline.as_deref()?,
+                    };
+                    Some((key, first.target.time))
                 }),
                 RawEvent::Heartbeat(_) => None,
             })

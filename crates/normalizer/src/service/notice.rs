@@ -10,12 +10,14 @@ use futures_util::stream::{self, StreamExt};
 use ore_lambda::batch::Outcome;
 use ore_lambda::ports::Publish;
 use ore_lambda::RecordError;
-use ore_model::notice::{AdaptedNotice, NoticeMessage};
+use ore_model::notice::{AdaptedNotice, NoticeMessage, Timeline};
+use ore_model::timing::HistoryEntry;
 use tokio::time::Instant;
 
 use super::{log_unenriched, serialize, Described, Normalizer};
 use crate::decide::decide_notice;
 use crate::store::{Communication, StateStore};
+use crate::timing::Event;
 use crate::{Decision, DescribeResources};
 
 /// Instances of one notice (an AWS Health event can name many) described and published at once.
@@ -170,7 +172,10 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
                         .await?;
                     return Ok(NoticeDone::Duplicate);
                 }
-                self.publish_notice(*message).await
+                match notice.notice.timeline(target) {
+                    Some(timeline) => self.record_and_publish_notice(*message, timeline).await,
+                    None => self.publish_notice(*message, None).await,
+                }
             }
         }
     }
@@ -198,8 +203,39 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
         Ok(Communicated::Current)
     }
 
-    /// Publish one instance's notice message, then remember that it went out.
-    async fn publish_notice(&self, mut message: NoticeMessage) -> Result<NoticeDone, RecordError> {
+    /// A timed notice: recorded in its timeline first (as an instance's state change is), then
+    /// published with its timing. An event recorded and published before is a duplicate.
+    async fn record_and_publish_notice(
+        &self,
+        mut message: NoticeMessage,
+        timeline: Timeline,
+    ) -> Result<NoticeDone, RecordError> {
+        let event = Event {
+            id: &message.data.resource.source_event_id,
+            time: message.time,
+            state: timeline.state,
+            message_id: &message.id,
+        };
+        let Some(entry) = self.record(&timeline.key, &event).await? else {
+            tracing::info!(
+                message_id = %message.id,
+                timeline = %timeline.key,
+                "notice already recorded and published in its timeline; nothing published again"
+            );
+            return Ok(NoticeDone::Duplicate);
+        };
+        message.data.timing = Some(entry.timing.clone());
+        self.publish_notice(message, Some((&timeline.key, &entry)))
+            .await
+    }
+
+    /// Publish one resource's notice message, then remember that it went out (and, for a timed
+    /// notice, mark its timeline's entry published).
+    async fn publish_notice(
+        &self,
+        mut message: NoticeMessage,
+        recorded: Option<(&str, &HistoryEntry<String>)>,
+    ) -> Result<NoticeDone, RecordError> {
         message.data.resource = message.data.resource.named(&self.accounts);
         // What a consumer would refuse goes to the dead-letter queue here, named, not there.
         message.check()?;
@@ -222,12 +258,20 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
         self.store
             .mark_notice_published(&resource.key(), &message.id, message.time)
             .await?;
+        if let Some((timeline, entry)) = recorded {
+            self.store.mark_published(timeline, entry).await?;
+        }
+        let timing = message.data.timing.as_ref();
         tracing::info!(
             message_id = %message.id,
             resource_id = %resource.resource_id,
             kind = message.kind().as_str(),
             due = ?message.data.notice.due(),
             enrichment = resource.enrichment.as_str(),
+            previous_state = timing.and_then(|t| t.previous_state.as_deref()),
+            previous_state_seconds = timing.and_then(|t| t.previous_state_seconds),
+            late = timing.is_some_and(|t| t.late),
+            flapping = timing.is_some_and(|t| t.flapping.is_some()),
             "notice published"
         );
         Ok(NoticeDone::Published)

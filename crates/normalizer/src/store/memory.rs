@@ -1,5 +1,6 @@
 //! The state store in memory, for the service's unit tests and the benchmarks.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
@@ -7,7 +8,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use ore_lambda::fakes::Fault;
 use ore_lambda::RecordError;
-use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, StateName};
 
 use super::{Communication, Recorded, StateStore};
 
@@ -32,7 +33,9 @@ pub enum StoreFault {
 /// once per event id, and the current state only if it is still the one read.
 #[derive(Debug, Default)]
 pub struct MemoryStateStore {
-    resources: Mutex<BTreeMap<String, Snapshot>>,
+    /// Resource -> its `Snapshot<S>`, for the state type `S` its timeline has (as the table
+    /// holds an instance's states and a notice kind's words under different keys).
+    resources: Mutex<BTreeMap<String, Box<dyn Any + Send>>>,
     /// (resource, message id) of every notice marked published.
     notices: Mutex<std::collections::BTreeSet<(String, String)>>,
     /// (resource, Health event ARN) -> its latest communication that went out.
@@ -59,12 +62,19 @@ impl MemoryStateStore {
         self.notices.lock().expect("store lock").clear();
     }
 
-    /// What is stored for `resource`: current state and every history entry, oldest first.
+    /// What is stored for the instance `resource`: current state and every history entry,
+    /// oldest first.
     pub fn snapshot(&self, resource: &str) -> Snapshot {
+        self.snapshot_of(resource)
+    }
+
+    /// What is stored for `resource` whose states are `S` (a timed notice's: `String`).
+    pub fn snapshot_of<S: StateName>(&self, resource: &str) -> Snapshot<S> {
         self.resources
             .lock()
             .expect("store lock")
             .get(resource)
+            .and_then(|stored| stored.downcast_ref::<Snapshot<S>>())
             .cloned()
             .unwrap_or_default()
     }
@@ -85,9 +95,13 @@ impl MemoryStateStore {
 }
 
 impl StateStore for MemoryStateStore {
-    async fn load(&self, resource: &str, from: DateTime<Utc>) -> Result<Snapshot, RecordError> {
+    async fn load<S: StateName>(
+        &self,
+        resource: &str,
+        from: DateTime<Utc>,
+    ) -> Result<Snapshot<S>, RecordError> {
         self.fault(StoreFault::Load, "dynamodb:Query")?;
-        let mut snapshot = self.snapshot(resource);
+        let mut snapshot = self.snapshot_of::<S>(resource);
         // A real read is a round trip: the state is read when the request arrives, and other
         // records' work runs before the answer does, as against DynamoDB, so records handled at
         // once can act on the same state and conflict.
@@ -96,11 +110,11 @@ impl StateStore for MemoryStateStore {
         Ok(snapshot)
     }
 
-    async fn record(
+    async fn record<S: StateName>(
         &self,
         resource: &str,
-        entry: &HistoryEntry,
-        current: Option<(&CurrentState, Option<&str>)>,
+        entry: &HistoryEntry<S>,
+        current: Option<(&CurrentState<S>, Option<&str>)>,
     ) -> Result<Recorded, RecordError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.fault(StoreFault::Record, "dynamodb:TransactWriteItems")?;
@@ -112,7 +126,15 @@ impl StateStore for MemoryStateStore {
             return Ok(Recorded::Conflict);
         }
         let mut resources = self.resources.lock().expect("store lock");
-        let stored = resources.entry(resource.to_owned()).or_default();
+        let stored = resources
+            .entry(resource.to_owned())
+            .or_insert_with(|| Box::new(Snapshot::<S>::default()));
+        let Some(stored) = stored.downcast_mut::<Snapshot<S>>() else {
+            return Err(RecordError::local(
+                "record in the memory store",
+                "the resource holds states of another type",
+            ));
+        };
         if stored.history.iter().any(|e| e.event_id == entry.event_id) {
             return Ok(Recorded::Conflict);
         }
@@ -129,15 +151,16 @@ impl StateStore for MemoryStateStore {
         Ok(Recorded::Written)
     }
 
-    async fn mark_published(
+    async fn mark_published<S: StateName>(
         &self,
         resource: &str,
-        entry: &HistoryEntry,
+        entry: &HistoryEntry<S>,
     ) -> Result<(), RecordError> {
         self.fault(StoreFault::MarkPublished, "dynamodb:UpdateItem")?;
         let mut resources = self.resources.lock().expect("store lock");
         if let Some(stored) = resources
             .get_mut(resource)
+            .and_then(|s| s.downcast_mut::<Snapshot<S>>())
             .and_then(|s| s.history.iter_mut().find(|e| e.event_id == entry.event_id))
         {
             stored.published = true;

@@ -7,7 +7,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use ore_lambda::RecordError;
 use ore_model::notice::HealthStatus;
-use ore_model::timing::{CurrentState, HistoryEntry, Snapshot};
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, StateName};
 
 pub mod dynamodb;
 #[cfg(any(test, feature = "test-util"))]
@@ -37,30 +37,32 @@ pub struct Communication {
 }
 
 /// The resources' recorded states and history (the normalizer's memory). Keys are resource
-/// ARNs, unique across accounts and regions.
+/// ARNs, unique across accounts and regions (a timed notice's timeline, `Notice::timeline`, is
+/// an ARN too: its resource's, or the ECS service whose tasks stopped). `S` is the state's type:
+/// an instance's, or a notice kind's words.
 pub trait StateStore {
     /// The current state and the history entries from `from` on, oldest first.
-    fn load(
+    fn load<S: StateName>(
         &self,
         resource: &str,
         from: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Snapshot, RecordError>> + Send;
+    ) -> impl Future<Output = Result<Snapshot<S>, RecordError>> + Send;
 
     /// Record `entry` (once per event id) and, when `current` is given, make it the current
     /// state provided the stored one is still the one with event id `expected` (`None`: none
     /// stored). Both writes happen or neither does.
-    fn record(
+    fn record<S: StateName>(
         &self,
         resource: &str,
-        entry: &HistoryEntry,
-        current: Option<(&CurrentState, Option<&str>)>,
+        entry: &HistoryEntry<S>,
+        current: Option<(&CurrentState<S>, Option<&str>)>,
     ) -> impl Future<Output = Result<Recorded, RecordError>> + Send;
 
     /// Note that the entry's message went out, so a redelivery publishes nothing.
-    fn mark_published(
+    fn mark_published<S: StateName>(
         &self,
         resource: &str,
-        entry: &HistoryEntry,
+        entry: &HistoryEntry<S>,
     ) -> impl Future<Output = Result<(), RecordError>> + Send;
 
     /// Whether the notice with this message id went out before (its AWS event redelivered).

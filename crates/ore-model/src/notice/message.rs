@@ -11,7 +11,11 @@ use crate::envelope::Payload;
 use crate::resource::{Lookup, Resource, ResourceRef};
 use crate::standard::message_id;
 use crate::text::within;
+use crate::timing::Timing;
 use crate::InputError;
+
+/// A timed notice's state is a word or a few (`Notice::timeline`); the schema's bound.
+pub const MAX_STATE_CHARS: usize = 128;
 
 /// One resource's notice, as an adapter hands it to the normalizer.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +55,10 @@ pub struct ResourceNotice {
     /// What will happen to it.
     #[serde(flatten)]
     pub notice: Notice,
+    /// Where this notice sits in its timeline (previous state, late, flapping), for a timed kind
+    /// ([`Notice::timeline`]). Optional, added in ORE 0.6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing<String>>,
 }
 
 impl NoticeMessage {
@@ -75,6 +83,7 @@ impl NoticeMessage {
             data: ResourceNotice {
                 resource,
                 notice: notice.notice.clone(),
+                timing: None,
             },
         }
     }
@@ -113,6 +122,16 @@ impl NoticeMessage {
         }
         self.data.resource.check_bounds()?;
         self.data.notice.check_bounds()?;
+        if let Some(timing) = &self.data.timing {
+            for (field, state) in [
+                ("data.timing.previous_state", &timing.previous_state),
+                ("data.timing.current_state", &timing.current_state),
+            ] {
+                if let Some(state) = state {
+                    within(field, state, MAX_STATE_CHARS)?;
+                }
+            }
+        }
         Ok(())
     }
 }

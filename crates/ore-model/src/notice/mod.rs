@@ -12,7 +12,9 @@ use crate::text::within;
 use crate::InputError;
 
 mod message;
+mod timeline;
 pub use message::{AdaptedNotice, NoticeMessage, ResourceNotice};
+pub use timeline::{timeline_key, Timeline, RDS_STATES};
 
 /// EBS's cause of a failed volume change is kept to this many characters.
 pub const MAX_CAUSE_CHARS: usize = 1000;
@@ -106,6 +108,19 @@ impl NoticeKind {
             NoticeKind::ConfigurationChange => "configuration-change",
             NoticeKind::ScalingActivity => "scaling-activity",
         }
+    }
+
+    /// Whether the kind's messages carry `data.timing`: the kinds that tell what became of a
+    /// resource ([`Notice::timeline`]).
+    pub fn is_timed(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::VolumeChange
+                | NoticeKind::DatabaseEvent
+                | NoticeKind::TaskStopped
+                | NoticeKind::ConfigurationChange
+                | NoticeKind::ScalingActivity
+        )
     }
 
     /// The kind whose message `type` this is.

@@ -20,8 +20,7 @@ use ore_lambda::dynamodb::{
     expires, read_text, read_time, string_value, timestamp, Item, TTL_ATTRIBUTE,
 };
 use ore_lambda::RecordError;
-use ore_model::ec2::InstanceState;
-use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, Timing};
+use ore_model::timing::{CurrentState, HistoryEntry, Snapshot, StateName, Timing};
 
 use super::{Communication, Recorded, StateStore};
 
@@ -65,7 +64,11 @@ impl DynamoStateStore {
         }
     }
 
-    fn history_item(&self, resource: &str, entry: &HistoryEntry) -> Result<Item, RecordError> {
+    fn history_item<S: StateName>(
+        &self,
+        resource: &str,
+        entry: &HistoryEntry<S>,
+    ) -> Result<Item, RecordError> {
         let timing = serde_json::to_string(&entry.timing)
             .map_err(|e| RecordError::local("serialize the timing", e))?;
         Ok(HashMap::from([
@@ -79,7 +82,7 @@ impl DynamoStateStore {
                 "event_time".into(),
                 string_value(timestamp(entry.event_time)),
             ),
-            ("state".into(), string_value(entry.state.as_str())),
+            ("state".into(), string_value(entry.state.name())),
             ("message_id".into(), string_value(&entry.message_id)),
             ("timing".into(), string_value(timing)),
             ("published".into(), AttributeValue::Bool(entry.published)),
@@ -90,11 +93,11 @@ impl DynamoStateStore {
         ]))
     }
 
-    fn current_item(&self, resource: &str, current: &CurrentState) -> Item {
+    fn current_item<S: StateName>(&self, resource: &str, current: &CurrentState<S>) -> Item {
         let mut item = HashMap::from([
             (PARTITION_KEY.into(), string_value(resource)),
             (SORT_KEY.into(), string_value(CURRENT_SORT_KEY)),
-            ("state".into(), string_value(current.state.as_str())),
+            ("state".into(), string_value(current.state.name())),
             ("since".into(), string_value(timestamp(current.since))),
             (
                 "event_time".into(),
@@ -113,17 +116,14 @@ impl DynamoStateStore {
     }
 }
 
-fn state(item: &Item) -> Result<InstanceState, String> {
+fn state<S: StateName>(item: &Item) -> Result<S, String> {
     let value = read_text(item, "state")?;
-    InstanceState::ALL
-        .into_iter()
-        .find(|s| s.as_str() == value)
-        .ok_or_else(|| format!("state {value:?} is not an EC2 state"))
+    S::from_name(value).ok_or_else(|| format!("state {value:?} is not a state of this timeline"))
 }
 
 /// A history item back into an entry; `Err` names what is wrong with it.
-pub fn read_history(item: &Item) -> Result<HistoryEntry, String> {
-    let timing: Timing = serde_json::from_str(read_text(item, "timing")?)
+pub fn read_history<S: StateName>(item: &Item) -> Result<HistoryEntry<S>, String> {
+    let timing: Timing<S> = serde_json::from_str(read_text(item, "timing")?)
         .map_err(|e| format!("timing is not ORE's timing: {e}"))?;
     Ok(HistoryEntry {
         event_id: read_text(item, "event_id")?.to_owned(),
@@ -135,7 +135,7 @@ pub fn read_history(item: &Item) -> Result<HistoryEntry, String> {
     })
 }
 
-fn read_current(item: &Item) -> Result<CurrentState, String> {
+fn read_current<S: StateName>(item: &Item) -> Result<CurrentState<S>, String> {
     Ok(CurrentState {
         state: state(item)?,
         since: read_time(item, "since")?,
@@ -149,7 +149,11 @@ fn read_current(item: &Item) -> Result<CurrentState, String> {
 }
 
 impl StateStore for DynamoStateStore {
-    async fn load(&self, resource: &str, from: DateTime<Utc>) -> Result<Snapshot, RecordError> {
+    async fn load<S: StateName>(
+        &self,
+        resource: &str,
+        from: DateTime<Utc>,
+    ) -> Result<Snapshot<S>, RecordError> {
         let mut snapshot = Snapshot::default();
         let mut start = None;
         for _ in 0..MAX_PAGES {
@@ -201,11 +205,11 @@ impl StateStore for DynamoStateStore {
         Ok(snapshot)
     }
 
-    async fn record(
+    async fn record<S: StateName>(
         &self,
         resource: &str,
-        entry: &HistoryEntry,
-        current: Option<(&CurrentState, Option<&str>)>,
+        entry: &HistoryEntry<S>,
+        current: Option<(&CurrentState<S>, Option<&str>)>,
     ) -> Result<Recorded, RecordError> {
         let history = self.history_item(resource, entry)?;
         match current {
@@ -217,10 +221,10 @@ impl StateStore for DynamoStateStore {
         }
     }
 
-    async fn mark_published(
+    async fn mark_published<S: StateName>(
         &self,
         resource: &str,
-        entry: &HistoryEntry,
+        entry: &HistoryEntry<S>,
     ) -> Result<(), RecordError> {
         self.client
             .update_item()
