@@ -18,6 +18,7 @@ pub mod routing;
 pub mod service;
 pub mod state_change;
 pub mod templates;
+mod timing;
 
 pub use config::Config;
 pub use mail::ses::SesMailer;

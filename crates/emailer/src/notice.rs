@@ -11,11 +11,9 @@ use ore_model::notice::{
 };
 use serde::Serialize;
 
-use ore_model::timing::{human_duration, Timing};
-
 use crate::format::{ago, human_time, span};
 use crate::instance::ResourceView;
-use crate::state_change::FlappingView;
+use crate::timing::HistoryView;
 
 /// The facts the notice templates show, already formatted (times, spans, the window); the
 /// sentences, labels and subject line are `templates/words.txt`'s.
@@ -39,33 +37,6 @@ pub(crate) struct NoticeView<'a> {
     event_time: String,
     ago: String,
     message_id: &'a str,
-}
-
-/// A timed notice's history (`data.timing`), formatted: what ORE recorded before and for how
-/// long, whether the event is late, the flapping threshold it reached.
-#[derive(Debug, Serialize)]
-struct HistoryView<'a> {
-    previous_state: Option<&'a str>,
-    previous_for: Option<String>,
-    previous_since: Option<String>,
-    late: bool,
-    current_state: Option<&'a str>,
-    flapping: Option<FlappingView>,
-}
-
-impl<'a> HistoryView<'a> {
-    /// `None` for the first event of a timeline: nothing to say.
-    fn of(timing: &'a Timing<String>) -> Option<Self> {
-        let view = HistoryView {
-            previous_state: timing.previous_state.as_deref(),
-            previous_for: timing.previous_state_seconds.map(human_duration),
-            previous_since: timing.previous_state_since.as_ref().map(human_time),
-            late: timing.late,
-            current_state: timing.current_state.as_deref().filter(|_| timing.late),
-            flapping: timing.flapping.map(FlappingView::from),
-        };
-        (view.previous_state.is_some() || view.late || view.flapping.is_some()).then_some(view)
-    }
 }
 
 /// What happens to the resource: the facts `words.txt`'s notice phrases are made of.
@@ -119,7 +90,8 @@ impl<'a> NoticeView<'a> {
             description: None,
             aws: Vec::new(),
             has_calendar: false,
-            history: message.data.timing.as_ref().and_then(HistoryView::of),
+            history: Some(HistoryView::of(message.data.timing.as_ref()))
+                .filter(HistoryView::says_something),
             event_time: human_time(&message.time),
             ago: ago(now, message.time),
             message_id: &message.id,
