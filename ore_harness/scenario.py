@@ -208,10 +208,13 @@ def notices(aws, bus, pump, web, expected):
     bus.put(events[-1])
     expected["notices"].append((events[-1]["resources"][0].rsplit("/", 1)[-1], "org.ore.resource.volume-changed"))
     pump()
-    events.append(database_failover(now))
-    bus.put(events[-1])
-    expected["notices"].append(("orders-db", "org.ore.resource.database-event"))
-    pump()
+    # The database's timeline (ORE 0.6): RDS restarted it 40 minutes before failing it over, so
+    # the failover's message and mail say what came before and for how long.
+    for event in (database_restarted(now - dt.timedelta(minutes=40)), database_failover(now)):
+        events.append(event)
+        bus.put(event)
+        expected["notices"].append(("orders-db", "org.ore.resource.database-event"))
+        pump()
     events.append(task_stopped(aws, now))
     bus.put(events[-1])
     expected["notices"].append((events[-1]["detail"]["taskArn"].split(":task/", 1)[1], "org.ore.resource.task-stopped"))
@@ -300,6 +303,18 @@ def database_failover(now):
     event.update({"id": str(uuid.uuid4()), "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
                   "region": REGION})
     say("Amazon RDS fails database orders-db over to its standby")
+    return event
+
+
+def database_restarted(when):
+    """Amazon RDS restarted the same database earlier: the committed sample as RDS-EVENT-0006, in
+    the words the RDS User Guide's event list gives it ("The DB instance restarted.")."""
+    event = json.loads((SAMPLES / "rds-db-instance-event.json").read_text())
+    event.update({"id": str(uuid.uuid4()), "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "account": ACCOUNT,
+                  "region": REGION})
+    event["detail"].update(EventCategories=["availability"], EventID="RDS-EVENT-0006",
+                           Message="The DB instance restarted.", Date=when.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    say("Amazon RDS restarted database orders-db (40 minutes before its failover)")
     return event
 
 

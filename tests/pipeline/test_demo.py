@@ -25,8 +25,8 @@ def test_every_transition_is_normalized_exactly_once_though_delivered_twice(summ
     assert len(expected) == 8 + 16 + 4 + 6 + 4, \
         "the day, the 8 workers, the reversed instance, the flapping one, the member account's instance"
     assert sorted(map(tuple, summary["normalized"])) == expected
-    assert summary["events_in"] == 92, \
-        "28 events of the day and 9 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
+    assert summary["events_in"] == 94, \
+        "28 events of the day and 10 notices with a Health backup copy twice, 4 reversed, 6 flapping, 2 foreign, " \
         "4 forwarded by the member"
 
 
@@ -35,7 +35,7 @@ def test_every_transition_gives_one_csv_record_and_the_ignored_instance_none(sum
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert summary["csv_records"] == len(rows)
     changes = [r for r in rows if r["message_type"] == "org.ore.resource.state-changed"]
-    assert len(rows) - len(changes) == 9, "one record per notice"
+    assert len(rows) - len(changes) == 10, "one record per notice"
     assert sorted((r["resource_id"], r["state"]) for r in changes) == sorted(map(tuple, summary["expected_transitions"]))
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
     assert len(summary["ignored_transitions"]) == 4
@@ -46,7 +46,7 @@ def test_every_message_is_in_exactly_one_mail_and_the_ignored_instance_in_none(s
     texts = [p.read_text() for p in sorted((run.folder / "emails").glob("*.txt"))]
     assert len(texts) == len(list((run.folder / "emails").glob("*.html"))) == summary["emails"]
     ids = summary["normalized_ids"] + [m["id"] for m in summary["notice_messages"]]
-    assert len(ids) == 34 + 4 + 9
+    assert len(ids) == 34 + 4 + 10
     for message_id in ids:
         assert sum(f"ORE message {message_id}" in t for t in texts) == 1, message_id
     ignored = {instance for instance, _ in summary["ignored_transitions"]}
@@ -64,9 +64,9 @@ def test_terminating_everything_mails_one_digest_per_team(summary, run):
         ("data@example.com",): "[ORE] 4 instances terminated, 4 shutting-down in eu-west-1, account 123456789012",
     }
     assert summary["digests"] == 2
-    # 38 state changes and 9 notices: 16 + 4 + 9 single mails and 2 digests holding 18 changes.
-    assert summary["emails"] == 16 + 4 + 9 + 2
-    assert summary["mails_saved"] == 47 - 31
+    # 38 state changes and 10 notices: 16 + 4 + 10 single mails and 2 digests holding 18 changes.
+    assert summary["emails"] == 16 + 4 + 10 + 2
+    assert summary["mails_saved"] == 48 - 32
     texts = {p.name: p.read_text() for p in (run.folder / "emails").glob("*.txt")}
     [payments] = [t for t in texts.values() if t.startswith("Subject: [ORE] 5 instances")]
     # Each of the 4 workers changed twice; each change has a table row, a details line and its Name tag.
@@ -160,6 +160,11 @@ def test_csv_and_mail_show_the_timing(summary, run):
     assert sum("Late event" in t for t in texts) == 3
     html = [p.read_text() for p in (run.folder / "emails").glob("*.html")]
     assert sum("Was running for 3 h 12 min" in h for h in html) == 1
+    # A timed notice (ORE 0.6): the database's failover, 40 minutes after RDS restarted it.
+    assert sum("Before this: restarted for 40 min" in t for t in texts) == 1
+    assert sum("Before this: restarted for 40 min" in h for h in html) == 1
+    [failover] = [r for r in rows if r["notice_code"] == "RDS-EVENT-0049"]
+    assert (failover["previous_state"], failover["previous_state_seconds"], failover["state"]) == ("restarted", "2400", "")
 
 
 def test_every_standard_message_is_archived_once(summary):
@@ -198,7 +203,7 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
         # event of its timeline today, so nothing came before it; the others carry no timing.
         timed = message["type"] in TIMED_NOTICE_TYPES
         assert ("timing" in data) == timed, message["type"]
-        if timed:
+        if timed and data.get("database_event", {}).get("event_id") != "RDS-EVENT-0049":
             assert data["timing"] == {"previous_state": None, "previous_state_since": None,
                                       "previous_state_seconds": None, "late": False}, message["type"]
     # The DynamoDB table AWS Health reports an issue for: its tags from the Tagging API.
@@ -211,9 +216,15 @@ def test_each_notice_is_published_enriched_once_and_recorded_in_csv(summary, run
     assert volume["data"]["tags"] == {"Name": "orders-data", "team": "payments"}
     assert volume["data"]["volume_change"]["cause"].endswith("is pending deletion.")
     # The database RDS failed over: the emulator knows no tags of it, so none (and no name).
-    [database] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.database-event"]
+    restarted, database = sorted((m for m in summary["notice_messages"]
+                                  if m["type"] == "org.ore.resource.database-event"), key=lambda m: m["time"])
     assert database["data"]["enrichment"] == "enriched" and database["data"]["tags"] == {}
     assert database["data"]["database_event"]["event_id"] == "RDS-EVENT-0049"
+    # Its timeline: RDS restarted it 40 minutes before the failover (ORE 0.6).
+    assert restarted["data"]["database_event"]["event_id"] == "RDS-EVENT-0006"
+    timing = database["data"]["timing"]
+    assert (timing["previous_state"], timing["previous_state_seconds"], timing["late"]) == ("restarted", 2400, False)
+    assert timing["previous_state_since"] == restarted["time"]
     # The stopped ECS task, run in the emulator with its team tag: the Tagging API names it.
     [task] = [m for m in summary["notice_messages"] if m["type"] == "org.ore.resource.task-stopped"]
     assert task["data"]["tags"] == {"Name": "orders-web", "team": "payments"}

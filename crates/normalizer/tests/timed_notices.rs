@@ -127,9 +127,10 @@ async fn an_older_database_event_is_late_and_a_redelivery_publishes_nothing() {
     let recorded = normalizer
         .store()
         .snapshot_of::<String>(&timeline_key(NoticeKind::DatabaseEvent, DB_ARN));
+    // Entries are keyed by the notice's message id (its de-duplication key).
     assert_eq!(
         recorded.current.map(|c| c.event_id).as_deref(),
-        Some("e2"),
+        bodies[0]["id"].as_str(),
         "a late event never overwrites the newer state"
     );
 }
@@ -278,4 +279,62 @@ async fn a_store_fault_on_a_timeline_fails_the_record_and_publishes_nothing_made
         .await
         .is_err());
     assert_eq!(normalizer.publisher().bodies().len(), 1);
+}
+
+/// ECS sends copies of one task's stop under new event ids (the message id is the task's). A copy
+/// that arrives when the first's "published" marker was lost (a crash between publishing and
+/// marking) finds the first in the service's timeline: one stop, not two, and no stop is its
+/// own "before".
+#[tokio::test]
+async fn a_copy_of_a_task_stop_under_a_new_event_id_is_the_same_stop_in_the_timeline() {
+    let normalizer = normalizer();
+    normalizer
+        .handle_record(
+            task_stopped("e1", "2026-11-26T11:00:00Z", "task1"),
+            deadline(),
+        )
+        .await
+        .unwrap();
+    normalizer.store().forget_notices();
+    let copy = normalizer
+        .handle_record(
+            task_stopped("e1-copy", "2026-11-26T11:00:05Z", "task1"),
+            deadline(),
+        )
+        .await;
+    assert!(matches!(copy, Ok(Outcome::Duplicate { .. })), "{copy:?}");
+    assert_eq!(normalizer.publisher().bodies().len(), 1);
+    let recorded = normalizer
+        .store()
+        .snapshot_of::<String>(&timeline_key(NoticeKind::TaskStopped, SERVICE_ARN));
+    assert_eq!(
+        recorded.history.len(),
+        1,
+        "one stop in the service's timeline"
+    );
+}
+
+/// A deployment stops a service's tasks (ServiceSchedulerInitiated): routine, published untimed,
+/// never flapping however many.
+#[tokio::test]
+async fn a_deployments_task_stops_are_published_untimed() {
+    let normalizer = normalizer();
+    for n in 0..6 {
+        let mut event = load_json("events/eventbridge/ecs-task-state-change.json");
+        let arn = format!("arn:aws:ecs:eu-west-1:123456789012:task/orders-cluster/deploy{n}");
+        event["id"] = format!("d{n}").into();
+        event["resources"] = vec![Value::from(arn.clone())].into();
+        event["detail"]["taskArn"] = arn.into();
+        event["detail"]["stopCode"] = "ServiceSchedulerInitiated".into();
+        let event = from_sqs_body(&event.to_string()).expect("a valid ECS event");
+        normalizer.handle_record(event, deadline()).await.unwrap();
+    }
+    let bodies = normalizer.publisher().bodies();
+    assert_eq!(bodies.len(), 6);
+    assert!(bodies.iter().all(|b| b["data"].get("timing").is_none()));
+    assert!(normalizer
+        .store()
+        .snapshot_of::<String>(&timeline_key(NoticeKind::TaskStopped, SERVICE_ARN))
+        .history
+        .is_empty());
 }

@@ -204,14 +204,19 @@ impl<D: DescribeResources, P: Publish, S: StateStore> Normalizer<D, P, S> {
     }
 
     /// A timed notice: recorded in its timeline first (as an instance's state change is), then
-    /// published with its timing. An event recorded and published before is a duplicate.
+    /// published with its timing. An event recorded and published before is a duplicate. The
+    /// entry is keyed by the message id, the notice's own de-duplication key, not the
+    /// EventBridge id: ECS sends copies of one task's stop under new event ids, and a copy must
+    /// find the first in the timeline, not become a second stop. A message its consumers would
+    /// refuse is refused before it is recorded, so it never becomes the next one's "before".
     async fn record_and_publish_notice(
         &self,
         mut message: NoticeMessage,
         timeline: Timeline,
     ) -> Result<NoticeDone, RecordError> {
+        message.check()?;
         let event = Event {
-            id: &message.data.resource.source_event_id,
+            id: &message.id,
             time: message.time,
             state: timeline.state,
             message_id: &message.id,

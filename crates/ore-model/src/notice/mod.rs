@@ -326,6 +326,15 @@ pub struct StoppedContainer {
 }
 
 impl TaskStopped {
+    /// Stopped by a person or by ECS's service scheduler (a deployment, a scale-in): routine,
+    /// not trouble (ECS's stop codes `UserInitiated`, `ServiceSchedulerInitiated`).
+    pub fn is_routine(&self) -> bool {
+        matches!(
+            self.stop_code.as_deref(),
+            Some("UserInitiated" | "ServiceSchedulerInitiated")
+        )
+    }
+
     /// The first container that failed: a non-zero exit code, or a reason and no exit code.
     pub fn failed_container(&self) -> Option<&StoppedContainer> {
         self.containers

@@ -5,11 +5,16 @@
 //! leaves the resource in, in words; for a kind with no states of its own (a failed attach, a
 //! scaling activity) the word is what happened, so "before" reads "what ORE saw last, and when".
 //!
+//! A timeline counts every event toward flapping, so it holds only what goes wrong or changes
+//! a resource's state: a successful scaling activity, or a task that ECS's scheduler or a person
+//! stopped (a deployment, a scale-in), is routine, and six of them are not flapping. Those
+//! notices are published untimed.
+//!
 //! AWS Health, Spot and rebalance notices are not timed here: Health's own lifecycle (upcoming,
 //! open, closed) is its history, and the others are about an instance whose state changes are
 //! its timeline.
 
-use super::{Notice, NoticeKind};
+use super::{Notice, NoticeKind, ScalingResult};
 use crate::resource::ResourceRef;
 
 /// Where a timed notice is recorded, and the state it reports.
@@ -55,7 +60,8 @@ pub const RDS_STATES: [(&str, &str); 16] = [
 
 impl Notice {
     /// This notice's timeline, when its kind is timed (see the module's doc); `None` for the
-    /// others, and for a stopped task that belongs to no service (a task stops once).
+    /// others, for a stopped task that belongs to no service (a task stops once), and for the
+    /// routine events of a timed kind.
     pub fn timeline(&self, target: &ResourceRef) -> Option<Timeline> {
         let kind = self.kind();
         let (arn, state) = match self {
@@ -74,7 +80,7 @@ impl Notice {
                     .find(|(id, _)| *id == event.event_id)
                     .map_or_else(|| event.event_id.clone(), |(_, word)| (*word).to_owned()),
             ),
-            Notice::TaskStopped(task) => (
+            Notice::TaskStopped(task) if !task.is_routine() => (
                 service_arn(target, task.group.as_deref()?, &task.cluster)?,
                 task.stop_code
                     .clone()
@@ -90,11 +96,15 @@ impl Notice {
                 }
                 .to_owned(),
             ),
-            Notice::ScalingActivity(activity) => (
-                target.key(),
-                format!("{} {}", activity.action.as_str(), activity.result.as_str()),
-            ),
-            Notice::ScheduledChange(_)
+            Notice::ScalingActivity(activity) if activity.result == ScalingResult::Unsuccessful => {
+                (
+                    target.key(),
+                    format!("{} {}", activity.action.as_str(), activity.result.as_str()),
+                )
+            }
+            Notice::TaskStopped(_)
+            | Notice::ScalingActivity(_)
+            | Notice::ScheduledChange(_)
             | Notice::SpotInterruption(_)
             | Notice::RebalanceRecommendation(_)
             | Notice::HealthEvent(_) => return None,
@@ -116,6 +126,17 @@ pub fn timeline_key(kind: NoticeKind, arn: &str) -> String {
 /// keep stopping is one timeline, however many tasks it starts.
 fn service_arn(target: &ResourceRef, group: &str, cluster: &str) -> Option<String> {
     let service = group.strip_prefix("service:")?;
+    // ECS's service and cluster names are letters, digits, hyphens and underscores, at most 255:
+    // a group the adapter cut short ("…"), or any other odd name, names no service.
+    let ecs_name = |name: &str| {
+        (1..=255).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !ecs_name(service) || !ecs_name(cluster) {
+        return None;
+    }
     Some(format!(
         "arn:{}:ecs:{}:{}:service/{cluster}/{service}",
         target.partition, target.region, target.account
@@ -126,8 +147,8 @@ fn service_arn(target: &ResourceRef, group: &str, cluster: &str) -> Option<Strin
 mod tests {
     use super::*;
     use crate::notice::{
-        ConfigurationChange, DatabaseEvent, ScalingAction, ScalingActivity, ScalingResult,
-        TaskStopped, VolumeChange,
+        ConfigurationChange, DatabaseEvent, ScalingAction, ScalingActivity, TaskStopped,
+        VolumeChange,
     };
     use chrono::Utc;
 
@@ -203,6 +224,15 @@ mod tests {
                 .state,
             "stopped"
         );
+        // A deployment's or a person's stop is routine: not timed, never flapping.
+        for routine in ["ServiceSchedulerInitiated", "UserInitiated"] {
+            assert_eq!(
+                task(Some("service:web"), Some(routine)).timeline(&task_arn),
+                None
+            );
+        }
+        // A group the adapter cut short names no service.
+        assert_eq!(task(Some("service:web…"), None).timeline(&task_arn), None);
         // A task of no service stops once: no timeline.
         assert_eq!(task(Some("family:batch"), None).timeline(&task_arn), None);
         assert_eq!(task(None, None).timeline(&task_arn), None);
@@ -287,6 +317,12 @@ mod tests {
             activity.timeline(&group).unwrap().state,
             "launch unsuccessful"
         );
+        // A successful launch is routine: a scale-out of six is not flapping.
+        let Notice::ScalingActivity(mut launched) = activity else {
+            unreachable!()
+        };
+        launched.result = ScalingResult::Successful;
+        assert_eq!(Notice::ScalingActivity(launched).timeline(&group), None);
     }
 
     #[test]
