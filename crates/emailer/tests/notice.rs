@@ -464,6 +464,13 @@ fn a_timed_notice_mail_tells_its_history() {
         email.text
     );
     assert!(email.text.contains("Flapping: 6 events within 30 min."));
+    assert!(
+        email
+            .subject
+            .ends_with("stopped: web exited with code 137 - flapping"),
+        "the subject says it, as a state change's does: {}",
+        email.subject
+    );
 
     // A stop older than the start ORE recorded: history, and what is current.
     let email = timed(
@@ -479,6 +486,11 @@ fn a_timed_notice_mail_tells_its_history() {
         email.text
     );
     assert!(!email.text.contains("Before this"));
+    assert!(
+        email.subject.ends_with(" (late event)"),
+        "{}",
+        email.subject
+    );
 
     // The first event of a timeline says nothing of history.
     let email = render("rds-db-instance-event");
