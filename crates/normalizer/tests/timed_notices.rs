@@ -338,3 +338,56 @@ async fn a_deployments_task_stops_are_published_untimed() {
         .history
         .is_empty());
 }
+
+/// A Config item about an instance EC2 no longer knows: the item's own tags name and route it,
+/// and its ignore tag is honoured.
+#[tokio::test]
+async fn a_config_item_about_an_instance_ec2_forgot_keeps_the_items_tags() {
+    let item_about = |tags: Value| {
+        let mut item = load_json("events/eventbridge/config-configuration-item-change.json");
+        let ci = &mut item["detail"]["configurationItem"];
+        ci["ARN"] = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890".into();
+        ci["resourceType"] = "AWS::EC2::Instance".into();
+        ci["resourceId"] = "i-0abc1234def567890".into();
+        ci["tags"] = tags;
+        from_sqs_body(&item.to_string()).expect("a valid Config item")
+    };
+    let forgetful = || {
+        Normalizer::new(
+            FakeDescriber::unknown(),
+            RecordingPublisher::default(),
+            MemoryStateStore::default(),
+            IgnoreRule::new("ore:ignore", "true"),
+            Settling::default(),
+        )
+        .with_clock(clock)
+    };
+    let normalizer = forgetful();
+    normalizer
+        .handle_record(
+            item_about(serde_json::json!({"Name": "web-01", "team": "payments"})),
+            deadline(),
+        )
+        .await
+        .unwrap();
+    let bodies = normalizer.publisher().bodies();
+    assert_eq!(
+        bodies[0]["data"]["tags"]["team"], "payments",
+        "{}",
+        bodies[0]
+    );
+    assert_eq!(bodies[0]["data"]["resource_name"], "web-01");
+
+    let ignoring = forgetful();
+    let outcome = ignoring
+        .handle_record(
+            item_about(serde_json::json!({"ore:ignore": "true"})),
+            deadline(),
+        )
+        .await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Ignored { .. })),
+        "{outcome:?}"
+    );
+    assert!(ignoring.publisher().bodies().is_empty());
+}

@@ -137,7 +137,19 @@ impl<'d, D: DescribeResources> Described<'d, D> {
     ) -> Result<(Lookup, DateTime<Utc>), RecordError> {
         let (account, region) = (target.account.as_str(), target.region.as_str());
         match Wanted::of(target) {
-            Wanted::Instance(instance_id) => self.lookup(account, region, instance_id).await,
+            Wanted::Instance(instance_id) => {
+                let (lookup, answered_at) = self.lookup(account, region, instance_id).await?;
+                // An AWS Config item about an instance EC2 no longer knows (terminated an hour
+                // ago) still carries the instance's tags: the ignore tag and the routing tag
+                // apply as Config recorded them.
+                let lookup = match (lookup, target.event_tags.as_ref()) {
+                    (Lookup::NotFound, Some(tags)) if !tags.is_empty() => {
+                        Lookup::Tagged(tags.clone())
+                    }
+                    (lookup, _) => lookup,
+                };
+                Ok((lookup, answered_at))
+            }
             Wanted::Nothing => Ok((Lookup::NotApplicable, (self.clock)())),
             Wanted::Given(tags) => Ok((Lookup::Tagged(tags.clone()), (self.clock)())),
             Wanted::Tags(arn) => {
