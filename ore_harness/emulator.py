@@ -66,6 +66,14 @@ class Aws:
         self.subscribe(topic_arn, arn)
         return url
 
+    def bus_tap(self, bus, name, pattern):
+        """A queue that receives what a rule with `pattern` on the event bus `bus` matches (the
+        emulator's EventBridge evaluates the pattern and delivers to SQS); returns its URL."""
+        url, arn = self.queue(name)
+        self.events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
+        self.events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+        return url
+
     def depth(self, url):
         attributes = self.sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])

@@ -105,7 +105,8 @@ class LocalInvoke:
         raise LocalInvokeError("the moto server container did not answer within 30 s")
 
     def create_resources(self):
-        """The topics (each with a tap queue), tables and SES identity the functions' variables name."""
+        """The topics (each with a tap queue), tables, ORE bus (with a tap rule) and SES identity the
+        functions' variables name."""
         for name, value in CREDENTIALS.items():
             os.environ.setdefault(name, value)
         aws = Aws(REGION, endpoint_url=self.endpoint)
@@ -120,6 +121,13 @@ class LocalInvoke:
                 if aws.sns.create_topic(Name=topic)["TopicArn"] != arn:
                     raise LocalInvokeError(f"the emulator named topic {topic} other than local/env.json does")
                 self.taps[function] = aws.tap(arn, f"{topic}-local-invoke-tap-{uuid.uuid4().hex[:8]}")
+            # The ORE bus, and a rule on every ORE event there whose queue shows what was put.
+            for arn in [value for value in variables.values() if value.startswith("arn:aws:events:")]:
+                bus = arn.rsplit("/", 1)[1]
+                if aws.events.create_event_bus(Name=bus)["EventBusArn"] != arn:
+                    raise LocalInvokeError(f"the emulator named event bus {bus} other than local/env.json does")
+                self.taps[function] = aws.bus_tap(bus, f"{bus}-local-invoke-tap-{uuid.uuid4().hex[:8]}",
+                                                  {"source": ["org.ore"]})
         aws.sesv2.create_email_identity(EmailIdentity=SENDER)
         # moto builds its EC2 backend on the first EC2 request, which can take longer than the
         # normalizer's 8 s operation timeout on a slow machine: pay it here.
@@ -153,7 +161,8 @@ class LocalInvoke:
         return json.loads(lines[-1]), finished.stderr
 
     def published(self, function):
-        """What the function published on its topic since the last call (none for the emailer)."""
+        """What the function published on its topic (or put on the ORE bus) since the last call (none
+        for the emailer)."""
         if function not in self.taps:
             return []
         return [message["Body"] for message in self.aws.drain(self.taps[function])]
@@ -182,7 +191,7 @@ def main(argv=None):
             print(json.dumps(response, indent=2))
             published = local.published(args.function)
             mails = local.mails()[mails_before:]
-            print(f"==> published on its topic: {len(published)} message(s)")
+            print(f"==> published on its topic or bus: {len(published)} message(s)")
             for body in published:
                 print(body.rstrip())
             print(f"==> mail accepted by SES: {len(mails)}")

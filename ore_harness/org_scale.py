@@ -41,9 +41,13 @@ STATE_TABLE_WRITE_UNITS = 4         # two items under 1 KB, transactional: 2 uni
 LEDGER_WRITE_UNITS_PER_MAIL = 2
 # SNS publishes per event: the raw events topic (by EventBridge), the normalized topic, the CSV topic.
 SNS_PUBLISHES_PER_EVENT = 3
-# SQS messages per event: raw -> normalizer, normalized -> csv-formatter and -> emailer; each is a
-# SendMessage (by SNS) plus its share of Lambda's batched ReceiveMessage and DeleteMessageBatch.
-SQS_QUEUES_PER_EVENT = 3
+# SQS messages per event: raw -> normalizer, normalized -> csv-formatter, -> emailer and
+# -> bus-publisher; each is a SendMessage (by SNS) plus its share of Lambda's batched ReceiveMessage and
+# DeleteMessageBatch.
+SQS_QUEUES_PER_EVENT = 4
+# bus-publisher: one PutEvents entry per message (a batch of 10 is one request; EventBridge bills
+# entries, each up to 64 KB). The archive of the ORE bus keeps each message (about 2 KB).
+BUS_MESSAGE_KB = 2
 
 def _from_template():
     """Batch sizes, the event sources' MaximumConcurrency and memory, as template.yaml sets them."""
@@ -68,12 +72,13 @@ ARCHIVE_RECORD_BILLED_KB = 5        # Firehose bills each record rounded up to 5
 # microseconds (cargo bench: normalizer >= 100,000 messages/s/core, csv >= 300,000, emailer >=
 # 20,000: docs/benchmarks.md "Benchmarks"), so these are AWS latencies: DescribeInstances across accounts and
 # regions ~100 ms, DynamoDB ~10 ms a call, SNS/SES ~20-50 ms.
-BATCH_SECONDS = {"normalizer": 0.20, "csv-formatter": 0.05, "emailer": 0.30}
-# Log bytes per state change, the three functions together: the local pipeline's measured volume
-# (4.7 KB per message on 2026-12-02; tests/pipeline holds it under this), an upper bound: the demo
+BATCH_SECONDS = {"normalizer": 0.20, "csv-formatter": 0.05, "emailer": 0.30, "bus-publisher": 0.05}
+# Log bytes per state change, the four functions together: the local pipeline's measured volume
+# (6.2 KB per message on 2026-12-06, the bus-publisher's 1.3 KB of it; tests/pipeline holds it under
+# this), an upper bound: the demo
 # invokes with one record at a time, so per-invocation lines (batch summary, EMF metrics) count per
 # record, and its files include the runtime emulator's own lines.
-LOG_BYTES_PER_EVENT = 5000
+LOG_BYTES_PER_EVENT = 6500
 
 # ---------------------------------------------------------------- quotas (AWS documentation)
 STS_REQUESTS_PER_SECOND_QUOTA = 600  # IAM and AWS STS quotas: STS request rate, per account
@@ -88,6 +93,8 @@ SES_DEFAULT_SEND_RATE = 1
 # ---------------------------------------------------------------- list prices (USD, us-east-1)
 PRICE = {
     "eventbridge_cross_account_per_million": 1.00,   # events delivered to another account's bus
+    "eventbridge_custom_event_per_million": 1.00,    # PutEvents entries, 64 KB chunks
+    "eventbridge_archive_per_gb": 0.10,              # events archived (processing); storage adds $0.023/GB-month
     "sns_publish_per_million": 0.50,                 # 64 KB chunks; SNS -> SQS deliveries free
     "sqs_request_per_million": 0.40,                 # standard queues
     "lambda_request_per_million": 0.20,
@@ -162,6 +169,9 @@ class Scale:
                 + events * STATE_TABLE_READ_UNITS * PRICE["dynamodb_read_unit_per_million"] / million),
             "CloudWatch Logs": events * LOG_BYTES_PER_EVENT / 1e9 * PRICE["logs_ingest_per_gb"],
             "Firehose archive": events * ARCHIVE_RECORD_BILLED_KB / 1e6 * PRICE["firehose_ingest_per_gb"],
+            "EventBridge, the ORE bus and its archive": (
+                events * PRICE["eventbridge_custom_event_per_million"] / million
+                + events * BUS_MESSAGE_KB / 1e6 * PRICE["eventbridge_archive_per_gb"]),
             "KMS key": PRICE["kms_key_per_month"],
         }
 

@@ -149,8 +149,14 @@ def main():
             functions[spec.name] = running.enter_context(
                 Function(spec.name, spec.binary, env, out / "logs", timeout_s=spec.timeout))
         say(f"started {', '.join(f.binary for f in template.functions)} under the Lambda Runtime Interface Emulator")
+        def feeders(spec):
+            """The functions whose output reaches `spec`'s queue, directly or through others (not
+            its siblings: a stuck emailer must not hold the bus-publisher's window open)."""
+            direct = [f for f in template.functions if spec.source_topic in f.outputs(template.resources)]
+            return direct + [g for f in direct for g in feeders(f)]
+
         def upstream_busy(spec):
-            earlier = template.functions[:template.functions.index(spec)]
+            earlier = feeders(spec)
             return lambda: any(aws.depth(stack.physical[f.queue]) for f in earlier)
 
         mappings = [EventSourceMapping(aws, functions[spec.name], stack.physical[spec.queue],
@@ -245,6 +251,9 @@ def main():
         "invocations": {m.function.name: m.invocations for m in mappings},
         "heartbeat_messages": sum(m["type"] == "org.ore.heartbeat" for m in published),
         "archived_messages": archived(aws, stack),
+        # What rules on the ORE bus received (the emulator's EventBridge matched them).
+        "bus_events": [json.loads(m["Body"]) for m in aws.drain(stack.bus_taps["every-ore-event"])],
+        "team_rule_events": [json.loads(m["Body"]) for m in aws.drain(stack.bus_taps["team-rule"])],
         "canary": canary,
     }
     table = stack.physical["StateTable"]
@@ -273,6 +282,8 @@ def main():
                 "csv_records", "emails", "digests", "mails_saved",
                 "dlq_depth", "work_queue_depth"):
         print(f"    {key:24} {summary[key]}")
+    print(f"    {'on the ORE bus':24} {len(summary['bus_events'])} events "
+          f"(team rule: {len(summary['team_rule_events'])})")
     if expected is not None:
         print(f"    {'ignored (tagged)':24} {len(expected['ignored'])} events")
     print(f"    emails (HTML + text) in {out / 'emails'}, CSV in {csv_path}, function logs in {out / 'logs'}")

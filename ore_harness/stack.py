@@ -9,6 +9,9 @@
 - the DynamoDB tables (state store, mail ledger), and the archive: its bucket and Firehose stream. The
   emulator's SNS cannot deliver to Firehose, so the archive subscription (its real filter policy,
   raw delivery) goes to an "archive tap" queue that `Stack.forward_archive` puts into the stream;
+- the ORE event bus (its name, its archive and, with OrganizationId, its policy, from the template)
+  in the emulator's EventBridge, which evaluates rules on it: `Stack.bus_taps` are rules there
+  (every ORE event; and a team's rule by state and account, as docs/contract.md shows one);
 - one SQS event source mapping per function (`EventSourceMapping`): receive up to BatchSize (a
   batching window gathers what earlier functions are still producing), invoke with Lambda's SQS
   event, delete only the records not reported in batchItemFailures."""
@@ -20,8 +23,16 @@ from .template import of_type, ref
 
 from .emulator import ACCOUNT, REGION
 from .lambda_rie import lambda_sqs_event
+from .member import MEMBER_ACCOUNT
 
 STACK = "ore-local"
+# Rules on the ORE bus the local run watches: every ORE event, and a team's (the payments team's
+# rule on docs/contract.md, "The ORE event bus": what stopped in the member account).
+BUS_RULES = {
+    "every-ore-event": {"source": ["org.ore"]},
+    "team-rule": {"source": ["org.ore"], "detail-type": ["org.ore.resource.state-changed"],
+                  "detail": {"data": {"state": ["stopped"], "account": [MEMBER_ACCOUNT]}}},
+}
 # Short, so retries and dead-lettering happen within a local run; AWS uses the template's.
 VISIBILITY_TIMEOUT = 1
 
@@ -69,6 +80,7 @@ class Stack:
         self.physical["HeartbeatRule"] = rule
         self.physical["RuleDeadLetterQueue"], _ = aws.queue(f"{STACK}-RuleDeadLetterQueue")
         self._bus_policies(aws, template)
+        self._ore_bus(aws, template)
         self._alarms(aws, template)
 
     def _bus_policies(self, aws, template):
@@ -91,6 +103,24 @@ class Stack:
                                               # principal), its id within the 64 characters allowed.
                                               Principal=account, StatementId=f"{props['StatementId'][:51]}-{account}")
             self.physical[logical] = props["StatementId"]
+
+    def _ore_bus(self, aws, template):
+        """The ORE bus, its archive and its policy, as CloudFormation would create them, and the taps:
+        what a rule on it for every ORE event, and a team's rule, receive."""
+        props = template.resolve(template.resources["OreEventBus"]["Properties"], self.parameters, self.physical)
+        name = props["Name"]
+        arn = aws.events.create_event_bus(Name=name, Description=props["Description"])["EventBusArn"]
+        if "Policy" in props:
+            aws.events.put_permission(EventBusName=name, Policy=json.dumps(props["Policy"]))
+        self.physical.update({"OreEventBus": name, "OreEventBus.Arn": arn})
+        archive = template.resolve(template.resources["OreEventBusArchive"]["Properties"], self.parameters,
+                                   self.physical)
+        archive_name = f"{STACK}-OreEventBusArchive"
+        archived = aws.events.create_archive(ArchiveName=archive_name, EventSourceArn=archive["SourceArn"],
+                                             EventPattern=json.dumps(archive["EventPattern"]),
+                                             RetentionDays=int(archive["RetentionDays"]))
+        self.physical.update({"OreEventBusArchive": archive_name, "OreEventBusArchive.Arn": archived["ArchiveArn"]})
+        self.bus_taps = {rule: aws.bus_tap(name, f"{STACK}-{rule}", pattern) for rule, pattern in BUS_RULES.items()}
 
     def _alarms(self, aws, template):
         """The template's alarms in the emulator's CloudWatch, as CloudFormation would create them

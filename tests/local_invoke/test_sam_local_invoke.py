@@ -64,6 +64,23 @@ def test_emailer(local):
     assert sent[-1]["subject"] == "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
 
 
+def test_bus_publisher(local):
+    """The standard message onto the ORE bus: a rule there (source org.ore) receives it whole."""
+    response, logs = sam_local_invoke(local, "BusPublisherFunction", "events/sqs/bus-publisher-stopped-raw-delivery.json")
+    assert response == {"batchItemFailures": []}, logs
+    [body] = received(local, "BusPublisherFunction")
+    event = json.loads(body)
+    message = json.loads((ROOT / "events/standard/message-stopped.json").read_text())
+    assert (event["source"], event["detail-type"], event["detail"]) == ("org.ore", message["type"], message)
+
+
+def test_bus_publisher_reports_the_malformed_records(local):
+    event = json.loads((ROOT / "events/sqs/bus-publisher-malformed-batch.json").read_text())
+    response, logs = sam_local_invoke(local, "BusPublisherFunction", "events/sqs/bus-publisher-malformed-batch.json")
+    assert response == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"][1:]]}, logs
+    assert len(received(local, "BusPublisherFunction")) == 1
+
+
 # The type of every committed notice sample: the *-notices-batch.json files hold one of each.
 NOTICE_TYPES = sorted(json.loads(path.read_text())["type"] for path in (ROOT / "events" / "notices").glob("*.json"))
 

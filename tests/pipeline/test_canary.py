@@ -20,7 +20,8 @@ def test_the_broken_hop_is_named(canary):
     assert canary["ok"] is False
     assert canary["stopped_at"] == "EmailerFunction"
     assert canary["missing"] == ["EmailerFunction"]
-    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction"}
+    # The emailer's siblings on the normalized topic still see it.
+    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "BusPublisherFunction"}
 
 
 def test_the_likely_cause_points_at_the_function_and_its_log(canary):

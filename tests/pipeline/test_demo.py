@@ -80,7 +80,7 @@ def test_terminating_everything_mails_one_digest_per_team(summary, run):
 
 def test_rule_filters_and_malformed_event_is_dead_lettered(summary):
     assert summary["events_in"] == summary["events_matched_by_rule"] + 1, "the Auto Scaling event is not matched"
-    assert summary["dlq_depth"] == {"normalizer": 1, "csv-formatter": 0, "emailer": 0}
+    assert summary["dlq_depth"] == {"normalizer": 1, "csv-formatter": 0, "emailer": 0, "bus-publisher": 0}
 
 
 def test_failures_are_logged_as_structured_json(summary, run):
@@ -94,14 +94,15 @@ def test_failures_are_logged_as_structured_json(summary, run):
 
 
 def test_nothing_is_left_in_the_work_queues(summary):
-    assert summary["work_queue_depth"] == {"normalizer": 0, "csv-formatter": 0, "emailer": 0}
+    assert summary["work_queue_depth"] == {"normalizer": 0, "csv-formatter": 0, "emailer": 0, "bus-publisher": 0}
 
 
 def test_the_canary_went_through_every_hop(summary):
     """ore_harness/verify.py, run by the pipeline against the emulator after the scenario."""
     canary = summary["canary"]
     assert canary["ok"] is True, canary
-    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "EmailerFunction"}
+    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "EmailerFunction",
+                                   "BusPublisherFunction"}
     assert summary["heartbeat_messages"] == 1, "one heartbeat message on the normalized topic"
     # Consumers record it and send nothing: the mail and CSV counts above are the 8 transitions.
 
@@ -171,6 +172,34 @@ def test_every_standard_message_is_archived_once(summary):
     """SNS -> Firehose -> S3 (the SNS hop emulated, docs/local-pipeline.md "Emulated hops"), heartbeats filtered out."""
     archived = summary["archived_messages"]
     assert len(archived) == len(set(archived)) == summary["normalized_messages"] + summary["notice_count"]
+
+
+def test_every_message_is_on_the_ore_bus_once_under_its_type(summary):
+    """The bus-publisher puts every message of the normalized topic on the ORE bus (the emulator's
+    EventBridge): a rule there on source org.ore receives each state change, notice and heartbeat once,
+    its detail the message and its detail-type the message's type."""
+    events = summary["bus_events"]
+    ids = [e["detail"]["id"] for e in events]
+    assert len(ids) == len(set(ids))
+    messages = set(summary["normalized_ids"]) | {m["id"] for m in summary["notice_messages"]}
+    heartbeats = [e for e in events if e["detail-type"] == "org.ore.heartbeat"]
+    assert len(heartbeats) == summary["heartbeat_messages"] > 0
+    assert set(ids) == messages | {e["detail"]["id"] for e in heartbeats}
+    for event in events:
+        assert (event["source"], event["detail-type"]) == ("org.ore", event["detail"]["type"])
+        arn = event["detail"].get("data", {}).get("resource_arn")
+        assert event["resources"] == ([arn] if arn else [])
+
+
+def test_a_team_rule_on_the_ore_bus_matches_by_state_and_account(summary):
+    """The rule docs/contract.md shows (what stopped in one account) gets the member account's stopped
+    instance alone: not the central account's stopped instances, not the member's other states."""
+    [event] = summary["team_rule_events"]
+    data = event["detail"]["data"]
+    assert (data["account"], data["state"], data["resource_id"]) == ("222233334444", "stopped",
+                                                                     summary["member_instance"])
+    stopped_elsewhere = [m for m in summary["normalized"] if m[1] == "stopped" and m[0] != summary["member_instance"]]
+    assert stopped_elsewhere, "the day also stops instances of the central account, which the rule leaves out"
 
 
 def test_the_history_command_answers_from_the_state_table(summary, run):

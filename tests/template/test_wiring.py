@@ -42,12 +42,17 @@ def test_the_pipeline_is_wired_end_to_end(resources):
     assert template.function("NormalizerFunction").outputs(template.resources) == ["NormalizedTopic"]
 
     fanout = sorted(ref(s["Endpoint"]) for s in subscription(resources, "NormalizedTopic"))
-    assert fanout == ["CsvFormatterQueue", "EmailerQueue"]
+    assert fanout == ["BusPublisherQueue", "CsvFormatterQueue", "EmailerQueue"]
     assert ref(mapping_for(resources, "CsvFormatterQueue")["FunctionName"]) == "CsvFormatterFunction"
     assert ref(mapping_for(resources, "EmailerQueue")["FunctionName"]) == "EmailerFunction"
+    assert ref(mapping_for(resources, "BusPublisherQueue")["FunctionName"]) == "BusPublisherFunction"
     assert template.function("CsvFormatterFunction").outputs(template.resources) == ["CsvTopic"]
     assert template.function("EmailerFunction").outputs(template.resources) == []
-    assert [f.name for f in template.functions] == ["NormalizerFunction", "CsvFormatterFunction", "EmailerFunction"]
+    # The bus-publisher's output is the ORE bus, not a topic.
+    assert template.function("BusPublisherFunction").outputs(template.resources) == []
+    assert ref(template.function("BusPublisherFunction").environment["EVENT_BUS_ARN"]) == "OreEventBus"
+    assert [f.name for f in template.functions] == ["NormalizerFunction", "CsvFormatterFunction", "EmailerFunction",
+                                                    "BusPublisherFunction"]
 
     for topic in ("RawEventsTopic", "NormalizedTopic"):
         for sub in subscription(resources, topic):
@@ -71,7 +76,7 @@ def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
                    for q in queues.values() if "RedrivePolicy" in q["Properties"]}
     dead_letter.add("RuleDeadLetterQueue")
     work = set(queues) - dead_letter
-    assert work == {"NormalizerQueue", "CsvFormatterQueue", "EmailerQueue"}
+    assert work == {"NormalizerQueue", "CsvFormatterQueue", "EmailerQueue", "BusPublisherQueue"}
     for name in work:
         assert queues[name]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 3, name
     alarmed = set()
@@ -81,12 +86,12 @@ def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
         if props["MetricName"] == "ApproximateNumberOfMessagesVisible":
             alarmed.update(ref(d["Value"]) for d in props["Dimensions"])
     assert dead_letter <= alarmed, f"dead-letter queues without an alarm: {dead_letter - alarmed}"
-    assert len(dead_letter) == 4
+    assert len(dead_letter) == 5
 
 
 def test_every_sqs_event_source_reports_batch_item_failures(resources):
     mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
-    assert len(mappings) == 3
+    assert len(mappings) == 4
     for name, mapping in mappings.items():
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
 
@@ -342,7 +347,7 @@ def test_every_function_encrypts_its_environment_with_ores_key(resources):
     """KmsKeyArn comes from Globals (checkov's CKV_AWS_173 cannot see that through the
     AWS::LanguageExtensions transform list, so the template skips it and this test holds it)."""
     functions = of_type(resources, "AWS::Lambda::Function")
-    assert len(functions) == 3
+    assert len(functions) == 4
     for name, function in functions.items():
         assert ref(function["Properties"]["KmsKeyArn"]) == "OreKey", name
 
@@ -361,9 +366,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 41
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 46
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 39, sorted(written)
+    assert len(written) == 44, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):

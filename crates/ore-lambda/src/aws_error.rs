@@ -80,18 +80,23 @@ where
 pub fn classify<E: ProvideErrorMetadata>(error: &SdkError<E, Response>) -> ErrorClass {
     match error {
         SdkError::ServiceError(context) => {
-            let status = context.raw().status().as_u16();
-            let code = context.err().code();
-            if status == 429 || code.is_some_and(|c| THROTTLING_CODES.contains(&c)) {
-                ErrorClass::Throttled
-            } else if status >= 500 || code.is_some_and(|c| UNAVAILABLE_CODES.contains(&c)) {
-                ErrorClass::Transient
-            } else {
-                ErrorClass::Rejected
-            }
+            classify_answer(context.raw().status().as_u16(), context.err().code())
         }
         SdkError::ConstructionFailure(_) => ErrorClass::Rejected,
         // Timeouts (connect, attempt, operation), connection failures, unreadable responses.
         _ => ErrorClass::Transient,
+    }
+}
+
+/// Throttled, transient or rejected, from what AWS answered: the HTTP status and error code of a
+/// failed call, or (status 200) the error code of one entry of a batch call that AWS answers per
+/// entry (`events:PutEvents`).
+pub fn classify_answer(status: u16, code: Option<&str>) -> ErrorClass {
+    if status == 429 || code.is_some_and(|c| THROTTLING_CODES.contains(&c)) {
+        ErrorClass::Throttled
+    } else if status >= 500 || code.is_some_and(|c| UNAVAILABLE_CODES.contains(&c)) {
+        ErrorClass::Transient
+    } else {
+        ErrorClass::Rejected
     }
 }
