@@ -35,7 +35,8 @@ class Aws:
     keyword arguments go to every client, e.g. `verify` for an emulator on HTTPS)."""
 
     def __init__(self, region=REGION, **client_options):
-        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs", "dynamodb", "s3", "firehose", "cloudwatch", "ecs", "autoscaling"):
+        for service in ("sns", "sqs", "ec2", "sesv2", "events", "logs", "dynamodb", "s3", "firehose", "cloudwatch", "ecs", "autoscaling",
+                        "secretsmanager"):
             setattr(self, service, boto3.client(service, region_name=region, **client_options))
         self.ses = self.sesv2
 

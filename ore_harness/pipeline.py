@@ -21,7 +21,7 @@ import time
 
 import boto3
 
-from . import history, verify
+from . import history, verify, webhook
 from .emulator import ACCOUNT, REGION, Aws, endpoint, recorded_emails, start_recording
 from .lambda_rie import Function
 from .member import MEMBER_ACCOUNT, MEMBER_NAME, MemberAccount
@@ -31,6 +31,10 @@ from .template import ROOT, Template
 
 # Template parameters for a local run: the emulator has no sending rate and its instances exist
 # before their events (no settle time to wait out); everything else is the template's default.
+# The webhooks' credentials, as an operator keeps them in Secrets Manager (test values).
+WEBHOOK_SECRETS = {"ore-local/webhook": "Bearer local-webhook-token",
+                   "ore-local/pagerduty": "0123456789abcdef0123456789abcdef"}
+
 LOCAL_PARAMETERS = {
     "EmailFrom": "ore@example.com",
     "EmailTo": "ops@example.com,sre@example.com",
@@ -134,6 +138,14 @@ def main():
 
     aws = Aws()
     parameters = dict(LOCAL_PARAMETERS, LocalEndpointUrl=url)
+    # The webhooks (API destinations on the ORE bus): a generic one and PagerDuty's, both posting to a
+    # local receiver, their credentials in the emulator's Secrets Manager as an operator would keep them.
+    receiver = webhook.Receiver().start()
+    for name, value in WEBHOOK_SECRETS.items():
+        aws.secretsmanager.create_secret(Name=name, SecretString=value)
+    parameters.update({"WebhookUrl": f"{receiver.url}/hook", "WebhookSecretName": "ore-local/webhook",
+                       "PagerDutySecretName": "ore-local/pagerduty",
+                       "PagerDutyEndpoint": f"{receiver.url}/v2/enqueue"})
     if args.templates:
         parameters.update(upload_templates(aws, args.templates))
     stack = Stack(aws, template, parameters)
@@ -182,6 +194,7 @@ def main():
             stack.forward_bus()
             received = sum(m.poll() for m in mappings)
             stack.forward_archive()
+            stack.forward_webhooks()
             show_csv()
             for spec in template.functions:
                 lines = functions[spec.name].forward_logs(aws.logs, stack.physical[spec.log_group])
@@ -254,6 +267,9 @@ def main():
         # What rules on the ORE bus received (the emulator's EventBridge matched them).
         "bus_events": [json.loads(m["Body"]) for m in aws.drain(stack.bus_taps["every-ore-event"])],
         "team_rule_events": [json.loads(m["Body"]) for m in aws.drain(stack.bus_taps["team-rule"])],
+        # What the webhooks' endpoints received (ore_harness.webhook emulates the API destination hop).
+        "webhook_requests": receiver.received,
+        "webhook_failed": sum(hook["failed"] for hook in stack.webhooks),
         "canary": canary,
     }
     table = stack.physical["StateTable"]

@@ -24,6 +24,7 @@ from .template import of_type, ref
 from .emulator import ACCOUNT, REGION
 from .lambda_rie import lambda_sqs_event
 from .member import MEMBER_ACCOUNT
+from . import webhook
 
 STACK = "ore-local"
 # Rules on the ORE bus the local run watches: every ORE event, and a team's (the payments team's
@@ -121,6 +122,59 @@ class Stack:
                                              RetentionDays=int(archive["RetentionDays"]))
         self.physical.update({"OreEventBusArchive": archive_name, "OreEventBusArchive.Arn": archived["ArchiveArn"]})
         self.bus_taps = {rule: aws.bus_tap(name, f"{STACK}-{rule}", pattern) for rule, pattern in BUS_RULES.items()}
+        self._webhooks(aws, template)
+
+    def _webhooks(self, aws, template):
+        """The API destinations on the ORE bus the parameters ask for: their connections and
+        destinations in the emulator's EventBridge, their dead-letter queue, and for each rule a tap rule
+        with its pattern, whose events `forward_webhooks` sends as EventBridge would."""
+        self.webhooks = []
+        present = template.present(self.parameters)
+        for logical in present:
+            kind = template.resources[logical]["Type"]
+            if kind == "AWS::Events::Connection":
+                props = template.resolve(template.resources[logical]["Properties"], self.parameters, self.physical)
+                props = webhook.resolve_dynamic_references(props, aws.secretsmanager)
+                made = aws.events.create_connection(Name=f"{STACK}-{logical}", **props)
+                self.physical.update({logical: f"{STACK}-{logical}", f"{logical}.Arn": made["ConnectionArn"],
+                                      f"{logical}.props": props})
+        for logical in present:
+            if template.resources[logical]["Type"] == "AWS::Events::ApiDestination":
+                props = template.resolve(template.resources[logical]["Properties"], self.parameters, self.physical)
+                props["InvocationRateLimitPerSecond"] = int(props["InvocationRateLimitPerSecond"])
+                made = aws.events.create_api_destination(Name=f"{STACK}-{logical}", **props)
+                self.physical.update({logical: f"{STACK}-{logical}", f"{logical}.Arn": made["ApiDestinationArn"]})
+        if "WebhookDeadLetterQueue" in present:
+            url, arn = aws.queue(f"{STACK}-WebhookDeadLetterQueue")
+            self.physical.update({"WebhookDeadLetterQueue": url, "WebhookDeadLetterQueue.Arn": arn,
+                                  "WebhookInvokeRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{STACK}-WebhookInvokeRole"})
+        for logical in present:
+            resource = template.resources[logical]
+            if resource["Type"] != "AWS::Events::Rule" or resource["Properties"]["EventBusName"] != {"Ref": "OreEventBus"}:
+                continue
+            props = template.resolve(resource["Properties"], self.parameters, self.physical)
+            [target] = props["Targets"]
+            destination = ref(resource["Properties"]["Targets"][0]["Arn"])
+            endpoint = template.resolve(template.resources[destination]["Properties"]["InvocationEndpoint"],
+                                        self.parameters, self.physical)
+            connection = ref(template.resources[destination]["Properties"]["ConnectionArn"])
+            tap = aws.bus_tap(props["EventBusName"], f"{STACK}-{logical}-tap", props["EventPattern"])
+            self.webhooks.append({"rule": logical, "tap": tap, "target": target, "endpoint": endpoint,
+                                  "connection": self.physical[f"{connection}.props"], "sent": 0, "failed": 0})
+            self.physical[logical] = props["Name"]
+
+    def forward_webhooks(self):
+        """EventBridge's API destination hop (ore_harness.webhook): each event a webhook rule matched,
+        sent to its endpoint with the connection's credential. Returns how many were sent."""
+        sent = 0
+        for hook in self.webhooks:
+            for message in self.aws.drain(hook["tap"]):
+                url, headers, body = webhook.request_for(json.loads(message["Body"]), hook["target"],
+                                                         hook["connection"], hook["endpoint"])
+                status = webhook.send(url, headers, body)
+                hook["sent" if 200 <= status < 300 else "failed"] += 1
+                sent += 1
+        return sent
 
     def _alarms(self, aws, template):
         """The template's alarms in the emulator's CloudWatch, as CloudFormation would create them
@@ -294,14 +348,16 @@ class EventSourceMapping:
 
 
 class EventBus:
-    """The EventBridge default bus with ORE's rules (all but the heartbeat rule, which lives in the
-    emulator's EventBridge): an event goes to the target topic of every rule it matches."""
+    """The EventBridge default bus with ORE's rules on it (all but the heartbeat rule, which lives in
+    the emulator's EventBridge; the rules on the ORE bus live there too): an event goes to the target
+    topic of every rule it matches."""
 
     def __init__(self, aws, stack, rules=None):
         template = stack.template
         self.aws = aws
-        names = rules or [name for name in of_type(template.resources, "AWS::Events::Rule")
-                          if name != "HeartbeatRule" and template.rule_enabled(name, stack.parameters)]
+        names = rules or [name for name, rule in of_type(template.resources, "AWS::Events::Rule").items()
+                          if name != "HeartbeatRule" and rule["Properties"].get("EventBusName") == "default"
+                          and template.rule_enabled(name, stack.parameters)]
         self.rules = []
         for name in names:
             pattern = EventPattern.load(json.dumps(template.rule_pattern(name, stack.parameters)))

@@ -202,6 +202,44 @@ def test_a_team_rule_on_the_ore_bus_matches_by_state_and_account(summary):
     assert stopped_elsewhere, "the day also stops instances of the central account, which the rule leaves out"
 
 
+def test_the_webhook_gets_every_message_but_heartbeats_with_its_credential(summary):
+    """WebhookRule's API destination (the hop emulated by ore_harness.webhook): each state change and
+    notice is POSTed once, as the ORE bus's event, with the credential the connection resolved from the
+    operator's secret in the header it names."""
+    hooks = [r for r in summary["webhook_requests"] if r["path"] == "/hook"]
+    assert summary["webhook_failed"] == 0
+    ids = [r["body"]["detail"]["id"] for r in hooks]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(summary["normalized_ids"]) | {m["id"] for m in summary["notice_messages"]}
+    for request in hooks:
+        assert request["headers"]["authorization"] == "Bearer local-webhook-token"
+        assert request["headers"]["content-type"] == "application/json"
+        assert request["body"]["source"] == "org.ore" and request["body"]["detail-type"] != "org.ore.heartbeat"
+
+
+def test_pagerduty_gets_one_events_v2_trigger_per_stop_and_termination(summary):
+    """PagerDutyRule: a state change to PagerDutyStates (stopped, terminated by default) becomes a PagerDuty
+    Events API v2 trigger (its fields as PagerDuty documents them), routing_key added by the connection."""
+    alerts = [r["body"] for r in summary["webhook_requests"] if r["path"] == "/v2/enqueue"]
+    paging = [m for m in summary["normalized"] if m[1] in ("stopped", "terminated")]
+    assert len(alerts) == len(paging) > 0
+    by_id = {}
+    for alert in alerts:
+        assert alert["routing_key"] == "0123456789abcdef0123456789abcdef"
+        assert alert["event_action"] == "trigger"
+        payload = alert["payload"]
+        message = payload["custom_details"]
+        data = message["data"]
+        assert alert["dedup_key"] == data["resource_arn"] and len(alert["dedup_key"]) <= 255
+        assert payload["summary"] == f"ORE: {data['resource_id']} is now {data['state']} ({data['account']} {data['region']})"
+        assert len(payload["summary"]) <= 1024
+        assert payload["severity"] in ("critical", "error", "warning", "info")
+        assert (payload["source"], payload["component"], payload["group"], payload["class"], payload["timestamp"]) == (
+            data["resource_arn"], data["resource_id"], data["account"], "org.ore.resource.state-changed", message["time"])
+        by_id[message["id"]] = data["state"]
+    assert sorted(by_id.values()) == sorted(state for _, state in paging)
+
+
 def test_the_history_command_answers_from_the_state_table(summary, run):
     for instance, history in summary["history"].items():
         assert all(published for *_, published in history["events"]), instance

@@ -1,5 +1,7 @@
 """Nothing vanishes without an alarm: every place where a message can be lost or stuck in a real
 account has a CloudWatch alarm on the alarm topic, and each says what to check first."""
+import json
+
 import aws_docs
 from ore_harness.template import ROOT, of_type, ref
 
@@ -8,12 +10,23 @@ def alarms(resources):
     return {name: a["Properties"] for name, a in of_type(resources, "AWS::CloudWatch::Alarm").items()}
 
 
+def named(resources):
+    """Resources given a name in the template (a rule on the ORE bus), by that name: an alarm's
+    dimension names them so, since a rule's Ref on a custom bus is not its name alone."""
+    return {json.dumps(r["Properties"]["Name"], sort_keys=True): logical for logical, r in resources.items()
+            if isinstance(r.get("Properties"), dict) and "Name" in r["Properties"]}
+
+
 def alarmed(resources, namespace, metric):
-    """The logical ids the alarms on `namespace`/`metric` watch."""
+    """The logical ids the alarms on `namespace`/`metric` watch (the bus a rule is on is not one)."""
     watched = set()
+    names = named(resources)
     for props in alarms(resources).values():
         if props["Namespace"] == namespace and props["MetricName"] == metric:
-            watched.update(ref(d["Value"]) for d in props["Dimensions"])
+            for dimension in props["Dimensions"]:
+                if dimension["Name"] == "EventBusName":
+                    continue
+                watched.add(ref(dimension["Value"]) or names.get(json.dumps(dimension["Value"], sort_keys=True)))
     return watched
 
 
@@ -29,6 +42,15 @@ def test_every_rule_alarms_on_failed_delivery_and_failed_dead_lettering(resource
     rules = set(of_type(resources, "AWS::Events::Rule"))
     for metric in ("FailedInvocations", "InvocationsFailedToBeSentToDlq"):
         assert alarmed(resources, "AWS/Events", metric) == rules, (metric, aws_docs.EVENTBRIDGE_METRICS)
+    # A rule on the ORE bus reports under its bus too.
+    for props in alarms(resources).values():
+        if props["Namespace"] == "AWS/Events":
+            dimensions = {d["Name"]: d["Value"] for d in props["Dimensions"]}
+            on_ore_bus = any(r["Properties"].get("EventBusName") == {"Ref": "OreEventBus"}
+                             and json.dumps(r["Properties"].get("Name"), sort_keys=True)
+                             == json.dumps(dimensions["RuleName"], sort_keys=True)
+                             for r in of_type(resources, "AWS::Events::Rule").values())
+            assert ("EventBusName" in dimensions) == on_ore_bus, props["AlarmDescription"]
 
 
 def test_every_topic_alarms_on_failed_notifications(resources):

@@ -71,7 +71,8 @@ def test_rule_dead_letter_queue_accepts_exactly_ores_rules(resources):
     [allow] = [s for s in statements(policy) if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}, page
     sources = {ref(a) for a in as_list(allow["Condition"]["ArnEquals"]["aws:SourceArn"])}
-    rules = set(of_type(resources, "AWS::Events::Rule"))
+    rules = {name for name, r in of_type(resources, "AWS::Events::Rule").items()
+             if r["Properties"]["EventBusName"] == "default"}
     assert sources == rules == CENTRAL_RULES, page
     for rule in rules:
         target = resources[rule]["Properties"]["Targets"][0]
@@ -181,3 +182,45 @@ def test_the_normalizer_may_assume_only_the_named_enrichment_role_and_only_when_
     assert source_template["Conditions"]["HasEnrichmentRole"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "EnrichmentRoleName"}, ""]}]}
     assert source_template["Parameters"]["EnrichmentRoleName"]["Default"] == "", "single account by default"
+
+
+def test_webhook_rules_dead_letter_into_their_own_queue_and_invoke_only_their_destinations(resources, source_template):
+    """The API destinations on the ORE bus (off by default): each rule's target has a retry policy and the
+    webhook dead-letter queue, whose policy admits exactly those rules (EVENTBRIDGE_RULE_DLQ); the role
+    EventBridge invokes them with may invoke those destinations and nothing else."""
+    page = aws_docs.EVENTBRIDGE_RULE_DLQ
+    webhook_rules = {"WebhookRule", "PagerDutyRule"}
+    rules = of_type(resources, "AWS::Events::Rule")
+    assert {n for n, r in rules.items() if r["Properties"]["EventBusName"] == {"Ref": "OreEventBus"}} == webhook_rules
+    for name in webhook_rules:
+        [target] = rules[name]["Properties"]["Targets"]
+        assert ref(target["DeadLetterConfig"]["Arn"]) == "WebhookDeadLetterQueue", page
+        assert ref(target["RoleArn"]) == "WebhookInvokeRole"
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        assert resources[name]["Condition"] in ("HasWebhook", "HasPagerDuty")
+    [policy] = [p["Properties"]["PolicyDocument"] for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
+                if [ref(q) for q in p["Properties"]["Queues"]] == ["WebhookDeadLetterQueue"]]
+    [allow] = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}, page
+    sources = {ref(v["Fn::If"][1]) for v in allow["Condition"]["ArnEquals"]["aws:SourceArn"]}
+    assert sources == webhook_rules, page
+    role = resources["WebhookInvokeRole"]["Properties"]
+    assert [s["Principal"] for s in role["AssumeRolePolicyDocument"]["Statement"]] == [
+        {"Service": "events.amazonaws.com"}]
+    [statement] = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert statement["Action"] == "events:InvokeApiDestination"
+    assert {ref(r["Fn::If"][1]) for r in statement["Resource"]} == {"WebhookDestination", "PagerDutyDestination"}
+
+
+def test_no_credential_is_a_parameter_value_or_in_a_rule(source_template):
+    """The webhooks' credentials are Secrets Manager dynamic references resolved into the connections,
+    never a parameter's value (NoEcho or not) nor text in a rule's target."""
+    connections = of_type(source_template["Resources"], "AWS::Events::Connection")
+    assert set(connections) == {"WebhookConnection", "PagerDutyConnection"}
+    for name, connection in connections.items():
+        text = json.dumps(connection["Properties"]["AuthParameters"])
+        assert "{{resolve:secretsmanager:${" in text, name
+    for name, parameter in source_template["Parameters"].items():
+        assert not parameter.get("NoEcho"), f"{name}: a secret passed as a parameter"
+    for rule in of_type(source_template["Resources"], "AWS::Events::Rule").values():
+        assert "secretsmanager" not in json.dumps(rule), "a credential in a rule"

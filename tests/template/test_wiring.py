@@ -60,7 +60,8 @@ def test_the_pipeline_is_wired_end_to_end(resources):
 
 
 def test_every_rule_feeds_the_raw_topic_with_retries_and_a_dead_letter_queue(resources):
-    rules = of_type(resources, "AWS::Events::Rule")
+    rules = {name: r for name, r in of_type(resources, "AWS::Events::Rule").items()
+             if r["Properties"]["EventBusName"] == "default"}
     assert set(rules) == CENTRAL_RULES
     for name, rule in rules.items():
         [target] = rule["Properties"]["Targets"]
@@ -74,7 +75,7 @@ def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
     queues = of_type(resources, "AWS::SQS::Queue")
     dead_letter = {ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
                    for q in queues.values() if "RedrivePolicy" in q["Properties"]}
-    dead_letter.add("RuleDeadLetterQueue")
+    dead_letter.update({"RuleDeadLetterQueue", "WebhookDeadLetterQueue"})
     work = set(queues) - dead_letter
     assert work == {"NormalizerQueue", "CsvFormatterQueue", "EmailerQueue", "BusPublisherQueue"}
     for name in work:
@@ -86,7 +87,7 @@ def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
         if props["MetricName"] == "ApproximateNumberOfMessagesVisible":
             alarmed.update(ref(d["Value"]) for d in props["Dimensions"])
     assert dead_letter <= alarmed, f"dead-letter queues without an alarm: {dead_letter - alarmed}"
-    assert len(dead_letter) == 5
+    assert len(dead_letter) == 6
 
 
 def test_every_sqs_event_source_reports_batch_item_failures(resources):
@@ -366,7 +367,7 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 46
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 51
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
     assert len(written) == 44, sorted(written)
     for name, alarm in written.items():
