@@ -39,12 +39,13 @@ STATE_TABLE_READ_UNITS = 1          # a strongly consistent Query of under 4 KB
 STATE_TABLE_WRITE_UNITS = 4         # two items under 1 KB, transactional: 2 units each
 # csv-formatter: one SNS publish per message. Emailer: one mail-ledger claim and one update per mail.
 LEDGER_WRITE_UNITS_PER_MAIL = 2
-# SNS publishes per event: the raw events topic (by EventBridge), the normalized topic, the CSV topic.
-SNS_PUBLISHES_PER_EVENT = 3
-# SQS messages per event: raw -> normalizer, normalized -> csv-formatter, -> emailer and
-# -> bus-publisher; each is a SendMessage (by SNS) plus its share of Lambda's batched ReceiveMessage and
-# DeleteMessageBatch.
-SQS_QUEUES_PER_EVENT = 4
+# SNS publishes per event: the raw events topic (by EventBridge), the normalized topic, the CSV topic,
+# the chat topic (one post per message, counted without digests: an upper bound).
+SNS_PUBLISHES_PER_EVENT = 4
+# SQS messages per event: raw -> normalizer, normalized -> csv-formatter, -> emailer, -> bus-publisher
+# and -> chat-notifier; each is a SendMessage (by SNS) plus its share of Lambda's batched ReceiveMessage
+# and DeleteMessageBatch.
+SQS_QUEUES_PER_EVENT = 5
 # bus-publisher: one PutEvents entry per message (a batch of 10 is one request; EventBridge bills
 # entries, each up to 64 KB). The archive of the ORE bus keeps each message (about 2 KB).
 BUS_MESSAGE_KB = 2
@@ -72,13 +73,14 @@ ARCHIVE_RECORD_BILLED_KB = 5        # Firehose bills each record rounded up to 5
 # microseconds (cargo bench: normalizer >= 100,000 messages/s/core, csv >= 300,000, emailer >=
 # 20,000: docs/benchmarks.md "Benchmarks"), so these are AWS latencies: DescribeInstances across accounts and
 # regions ~100 ms, DynamoDB ~10 ms a call, SNS/SES ~20-50 ms.
-BATCH_SECONDS = {"normalizer": 0.20, "csv-formatter": 0.05, "emailer": 0.30, "bus-publisher": 0.05}
-# Log bytes per state change, the four functions together: the local pipeline's measured volume
-# (6.2 KB per message on 2026-12-06, the bus-publisher's 1.3 KB of it; tests/pipeline holds it under
-# this), an upper bound: the demo
+BATCH_SECONDS = {"normalizer": 0.20, "csv-formatter": 0.05, "emailer": 0.30, "bus-publisher": 0.05,
+                 "chat-notifier": 0.10}
+# Log bytes per state change, the five functions together: the local pipeline's measured volume
+# (7.3 KB per message on 2026-12-06, the bus-publisher's and the chat-notifier's 1.3 KB each;
+# tests/pipeline holds it under this), an upper bound: the demo
 # invokes with one record at a time, so per-invocation lines (batch summary, EMF metrics) count per
 # record, and its files include the runtime emulator's own lines.
-LOG_BYTES_PER_EVENT = 6500
+LOG_BYTES_PER_EVENT = 8000
 
 # ---------------------------------------------------------------- quotas (AWS documentation)
 STS_REQUESTS_PER_SECOND_QUOTA = 600  # IAM and AWS STS quotas: STS request rate, per account

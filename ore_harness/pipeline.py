@@ -143,6 +143,11 @@ def main():
     receiver = webhook.Receiver().start()
     for name, value in WEBHOOK_SECRETS.items():
         aws.secretsmanager.create_secret(Name=name, SecretString=value)
+    # The payments team's chat channel: a topic of its own (an operator creates it with its channel
+    # configuration), named by ChatRoutes; what a channel would show is what its tap receives.
+    payments_chat = aws.sns.create_topic(Name="ore-chat-payments")["TopicArn"]
+    payments_chat_tap = aws.tap(payments_chat, "ore-chat-payments-tap")
+    parameters["ChatRoutes"] = f"payments={payments_chat}"
     parameters.update({"WebhookUrl": f"{receiver.url}/hook", "WebhookSecretName": "ore-local/webhook",
                        "PagerDutySecretName": "ore-local/pagerduty",
                        "PagerDutyEndpoint": f"{receiver.url}/v2/enqueue"})
@@ -267,6 +272,9 @@ def main():
         # What rules on the ORE bus received (the emulator's EventBridge matched them).
         "bus_events": [json.loads(m["Body"]) for m in aws.drain(stack.bus_taps["every-ore-event"])],
         "team_rule_events": [json.loads(m["Body"]) for m in aws.drain(stack.bus_taps["team-rule"])],
+        # What the chat channels would show: ORE's chat topic, and the payments team's.
+        "chat_posts": {"default": [json.loads(m["Body"]) for m in aws.drain(stack.taps["ChatTopic"])],
+                       "payments": [json.loads(m["Body"]) for m in aws.drain(payments_chat_tap)]},
         # What the webhooks' endpoints received (ore_harness.webhook emulates the API destination hop).
         "webhook_requests": receiver.received,
         "webhook_failed": sum(hook["failed"] for hook in stack.webhooks),

@@ -64,6 +64,16 @@ def test_emailer(local):
     assert sent[-1]["subject"] == "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
 
 
+def test_chat_notifier(local):
+    """The standard message as an Amazon Q Developer custom notification on ORE's chat topic."""
+    response, logs = sam_local_invoke(local, "ChatNotifierFunction", "events/sqs/chat-notifier-stopped-sns-envelope.json")
+    assert response == {"batchItemFailures": []}, logs
+    [body] = received(local, "ChatNotifierFunction")
+    post = json.loads(body)
+    assert (post["version"], post["source"], post["content"]["textType"]) == ("1.0", "custom", "client-markdown")
+    assert post["content"]["title"] == "[123456789012 eu-west-1] web-01 (i-0abc1234def567890) is now stopped"
+
+
 def test_bus_publisher(local):
     """The standard message onto the ORE bus: a rule there (source org.ore) receives it whole."""
     response, logs = sam_local_invoke(local, "BusPublisherFunction", "events/sqs/bus-publisher-stopped-raw-delivery.json")

@@ -21,7 +21,8 @@ def test_the_broken_hop_is_named(canary):
     assert canary["stopped_at"] == "EmailerFunction"
     assert canary["missing"] == ["EmailerFunction"]
     # The emailer's siblings on the normalized topic still see it.
-    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "BusPublisherFunction"}
+    assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "ChatNotifierFunction",
+                                   "BusPublisherFunction"}
 
 
 def test_the_likely_cause_points_at_the_function_and_its_log(canary):

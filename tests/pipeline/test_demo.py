@@ -80,7 +80,8 @@ def test_terminating_everything_mails_one_digest_per_team(summary, run):
 
 def test_rule_filters_and_malformed_event_is_dead_lettered(summary):
     assert summary["events_in"] == summary["events_matched_by_rule"] + 1, "the Auto Scaling event is not matched"
-    assert summary["dlq_depth"] == {"normalizer": 1, "csv-formatter": 0, "emailer": 0, "bus-publisher": 0}
+    assert summary["dlq_depth"] == {"normalizer": 1, "csv-formatter": 0, "emailer": 0, "chat-notifier": 0,
+                                    "bus-publisher": 0}
 
 
 def test_failures_are_logged_as_structured_json(summary, run):
@@ -94,7 +95,8 @@ def test_failures_are_logged_as_structured_json(summary, run):
 
 
 def test_nothing_is_left_in_the_work_queues(summary):
-    assert summary["work_queue_depth"] == {"normalizer": 0, "csv-formatter": 0, "emailer": 0, "bus-publisher": 0}
+    assert summary["work_queue_depth"] == {"normalizer": 0, "csv-formatter": 0, "emailer": 0, "chat-notifier": 0,
+                                           "bus-publisher": 0}
 
 
 def test_the_canary_went_through_every_hop(summary):
@@ -102,7 +104,7 @@ def test_the_canary_went_through_every_hop(summary):
     canary = summary["canary"]
     assert canary["ok"] is True, canary
     assert set(canary["hops"]) == {"NormalizerFunction", "CsvFormatterFunction", "EmailerFunction",
-                                   "BusPublisherFunction"}
+                                   "ChatNotifierFunction", "BusPublisherFunction"}
     assert summary["heartbeat_messages"] == 1, "one heartbeat message on the normalized topic"
     # Consumers record it and send nothing: the mail and CSV counts above are the 8 transitions.
 
@@ -238,6 +240,25 @@ def test_pagerduty_gets_one_events_v2_trigger_per_stop_and_termination(summary):
             data["resource_arn"], data["resource_id"], data["account"], "org.ore.resource.state-changed", message["time"])
         by_id[message["id"]] = data["state"]
     assert sorted(by_id.values()) == sorted(state for _, state in paging)
+
+
+def test_chat_posts_every_message_once_routed_by_team_with_a_digest_per_burst(summary):
+    """The chat-notifier: each state change and notice is in exactly one custom notification (a burst's
+    in its team's digest post, as for mail), payments-tagged resources in the payments channel's topic
+    (ChatRoutes), the rest in ORE's chat topic; each post in the documented format."""
+    posts = summary["chat_posts"]["default"] + summary["chat_posts"]["payments"]
+    assert all(p["version"] == "1.0" and p["source"] == "custom" for p in posts)
+    assert all(p["content"]["textType"] == "client-markdown" and p["content"]["description"] for p in posts)
+    digests = [p for p in posts if p["metadata"]["eventType"] == "org.ore.digest"]
+    singles = [p for p in posts if p["metadata"]["eventType"] != "org.ore.digest"]
+    in_digests = sum(len(d["metadata"]["relatedResources"]) for d in digests)
+    messages = summary["normalized_messages"] + summary["notice_count"]
+    assert len(singles) + in_digests == messages
+    assert len({p["id"] for p in singles}) == len(singles)
+    payments = summary["chat_posts"]["payments"]
+    assert payments and all("payments" in json.dumps(p) for p in payments)
+    assert any(p["metadata"]["eventType"] == "org.ore.digest" for p in payments), "the payments burst"
+    assert not any("team = payments" in p["content"]["description"] for p in summary["chat_posts"]["default"])
 
 
 def test_the_history_command_answers_from_the_state_table(summary, run):

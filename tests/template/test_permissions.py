@@ -224,3 +224,29 @@ def test_no_credential_is_a_parameter_value_or_in_a_rule(source_template):
         assert not parameter.get("NoEcho"), f"{name}: a secret passed as a parameter"
     for rule in of_type(source_template["Resources"], "AWS::Events::Rule").values():
         assert "secretsmanager" not in json.dumps(rule), "a credential in a rule"
+
+
+def test_chat_posts_go_only_to_ores_chat_topics_and_channels_can_change_nothing(resources):
+    """The chat-notifier may publish to ORE's chat topic and the ore-chat-* topics of its own account and
+    region (what CHAT_ROUTES may name; the function refuses others at init); the channel configurations'
+    role trusts Amazon Q Developer in chat applications, holds no permission, and their guardrail is
+    read-only (without one the service applies AdministratorAccess)."""
+    statements_ = [s for p in resources["ChatNotifierRole"]["Properties"]["Policies"]
+                   for s in statements(p["PolicyDocument"])]
+    [publish] = [s for s in statements_ if s["Action"] == "sns:Publish"]
+    assert publish["Resource"] == [{"Ref": "ChatTopic"},
+                                   {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ore-chat-*"}]
+    assert not [s for s in statements_ if s["Action"] != "sns:Publish" and "sns:" in json.dumps(s["Action"])]
+    role = resources["ChatChannelRole"]
+    assert role["Condition"] == "HasChatChannel"
+    assert [s["Principal"] for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]] == [
+        {"Service": "chatbot.amazonaws.com"}]
+    assert "Policies" not in role["Properties"] and "ManagedPolicyArns" not in role["Properties"]
+    for name, kind, condition in (("SlackChannel", "AWS::Chatbot::SlackChannelConfiguration", "HasSlack"),
+                                  ("TeamsChannel", "AWS::Chatbot::MicrosoftTeamsChannelConfiguration", "HasTeams")):
+        channel = resources[name]
+        assert (channel["Type"], channel["Condition"]) == (kind, condition)
+        props = channel["Properties"]
+        assert props["GuardrailPolicies"] == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}]
+        assert props["SnsTopicArns"] == [{"Ref": "ChatTopic"}]
+        assert ref(props["IamRoleArn"]) == "ChatChannelRole"

@@ -18,7 +18,7 @@ NOTICE_SCHEMAS = [json.loads(path.read_text()) for path in sorted((ROOT / "schem
 
 
 def role_statements(resources, role):
-    return [s for p in resources[role]["Properties"]["Policies"] for s in statements(p["PolicyDocument"])]
+    return [s for p in resources[role]["Properties"].get("Policies", []) for s in statements(p["PolicyDocument"])]
 
 
 def statements_on(resources, role, logical_id):

@@ -42,17 +42,19 @@ def test_the_pipeline_is_wired_end_to_end(resources):
     assert template.function("NormalizerFunction").outputs(template.resources) == ["NormalizedTopic"]
 
     fanout = sorted(ref(s["Endpoint"]) for s in subscription(resources, "NormalizedTopic"))
-    assert fanout == ["BusPublisherQueue", "CsvFormatterQueue", "EmailerQueue"]
+    assert fanout == ["BusPublisherQueue", "ChatNotifierQueue", "CsvFormatterQueue", "EmailerQueue"]
     assert ref(mapping_for(resources, "CsvFormatterQueue")["FunctionName"]) == "CsvFormatterFunction"
     assert ref(mapping_for(resources, "EmailerQueue")["FunctionName"]) == "EmailerFunction"
     assert ref(mapping_for(resources, "BusPublisherQueue")["FunctionName"]) == "BusPublisherFunction"
+    assert ref(mapping_for(resources, "ChatNotifierQueue")["FunctionName"]) == "ChatNotifierFunction"
+    assert template.function("ChatNotifierFunction").outputs(template.resources) == ["ChatTopic"]
     assert template.function("CsvFormatterFunction").outputs(template.resources) == ["CsvTopic"]
     assert template.function("EmailerFunction").outputs(template.resources) == []
     # The bus-publisher's output is the ORE bus, not a topic.
     assert template.function("BusPublisherFunction").outputs(template.resources) == []
     assert ref(template.function("BusPublisherFunction").environment["EVENT_BUS_ARN"]) == "OreEventBus"
     assert [f.name for f in template.functions] == ["NormalizerFunction", "CsvFormatterFunction", "EmailerFunction",
-                                                    "BusPublisherFunction"]
+                                                    "ChatNotifierFunction", "BusPublisherFunction"]
 
     for topic in ("RawEventsTopic", "NormalizedTopic"):
         for sub in subscription(resources, topic):
@@ -77,7 +79,7 @@ def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
                    for q in queues.values() if "RedrivePolicy" in q["Properties"]}
     dead_letter.update({"RuleDeadLetterQueue", "WebhookDeadLetterQueue"})
     work = set(queues) - dead_letter
-    assert work == {"NormalizerQueue", "CsvFormatterQueue", "EmailerQueue", "BusPublisherQueue"}
+    assert work == {"NormalizerQueue", "CsvFormatterQueue", "EmailerQueue", "BusPublisherQueue", "ChatNotifierQueue"}
     for name in work:
         assert queues[name]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 3, name
     alarmed = set()
@@ -87,12 +89,12 @@ def test_every_queue_has_a_dead_letter_queue_with_an_alarm(resources):
         if props["MetricName"] == "ApproximateNumberOfMessagesVisible":
             alarmed.update(ref(d["Value"]) for d in props["Dimensions"])
     assert dead_letter <= alarmed, f"dead-letter queues without an alarm: {dead_letter - alarmed}"
-    assert len(dead_letter) == 6
+    assert len(dead_letter) == 7
 
 
 def test_every_sqs_event_source_reports_batch_item_failures(resources):
     mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
-    assert len(mappings) == 4
+    assert len(mappings) == 5
     for name, mapping in mappings.items():
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
 
@@ -118,9 +120,12 @@ def test_the_emailer_batch_fits_lambdas_limits(source_template, resources):
     assert parameters["EmailBatchWindowSeconds"]["MinValue"] >= 1
     assert parameters["EmailBatchWindowSeconds"]["MaxValue"] <= 300
     assert parameters["EmailBatchSize"]["MaxValue"] <= 10000
-    [emailer] = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
-                 if m["Properties"].get("BatchSize") == {"Ref": "EmailBatchSize"}]
-    assert emailer["MaximumBatchingWindowInSeconds"] == {"Ref": "EmailBatchWindowSeconds"}
+    # The emailer's, and the chat-notifier's: a burst is one digest post as it is one digest mail.
+    takers = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+              if m["Properties"].get("BatchSize") == {"Ref": "EmailBatchSize"}]
+    assert {ref(m["FunctionName"]) for m in takers} == {"EmailerFunction", "ChatNotifierFunction"}
+    for mapping in takers:
+        assert mapping["MaximumBatchingWindowInSeconds"] == {"Ref": "EmailBatchWindowSeconds"}
 
 
 def test_functions_use_the_lambda_settings_and_their_crates_binaries(resources, source_template):
@@ -348,7 +353,7 @@ def test_every_function_encrypts_its_environment_with_ores_key(resources):
     """KmsKeyArn comes from Globals (checkov's CKV_AWS_173 cannot see that through the
     AWS::LanguageExtensions transform list, so the template skips it and this test holds it)."""
     functions = of_type(resources, "AWS::Lambda::Function")
-    assert len(functions) == 4
+    assert len(functions) == 5
     for name, function in functions.items():
         assert ref(function["Properties"]["KmsKeyArn"]) == "OreKey", name
 
@@ -367,9 +372,9 @@ def test_the_harness_writes_out_the_loops_as_sam_cli_does():
     ours = without_language_extensions(raw)["Resources"]
     theirs = process_template_for_sam_cli(raw, parameter_values={})["Resources"]
     assert set(ours) == set(theirs)
-    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 51
+    assert len(of_type(ours, "AWS::CloudWatch::Alarm")) == 57
     written = {name: r for name, r in of_type(ours, "AWS::CloudWatch::Alarm").items() if name not in raw["Resources"]}
-    assert len(written) == 44, sorted(written)
+    assert len(written) == 50, sorted(written)
     for name, alarm in written.items():
         mine, sams = alarm["Properties"], theirs[name]["Properties"]
         for field in ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "AlarmActions"):

@@ -26,6 +26,27 @@ pub fn digest_id(message_ids: &[&str]) -> String {
     Uuid::new_v5(&DIGEST_NAMESPACE, sorted.join("\n").as_bytes()).to_string()
 }
 
+/// The batch positions that go out as digests, grouped by recipients (a mail's recipient set, a
+/// chat route): `digestible` holds each record's recipients when it may join a digest; recipients
+/// with `threshold` or more of them get a digest. Groups keep the batch's order.
+pub fn digest_groups<K: PartialEq + Copy>(
+    digestible: &[Option<K>],
+    threshold: usize,
+) -> Vec<(K, Vec<usize>)> {
+    let mut groups: Vec<(K, Vec<usize>)> = Vec::new();
+    for (index, recipients) in digestible.iter().enumerate() {
+        let Some(recipients) = *recipients else {
+            continue;
+        };
+        match groups.iter_mut().find(|(r, _)| *r == recipients) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((recipients, vec![index])),
+        }
+    }
+    groups.retain(|(_, members)| members.len() >= threshold);
+    groups
+}
+
 /// The facts the digest templates show, already formatted; the summary line and the subject are
 /// `templates/words.txt`'s.
 #[derive(Debug, Serialize)]

@@ -12,6 +12,8 @@ use tokio::time::Instant;
 
 use super::once::Mail;
 use super::Emailer;
+#[cfg(test)]
+use crate::digest::digest_groups;
 use crate::digest::digest_id;
 use crate::ledger::MailLedger;
 use crate::routing::Recipients;
@@ -44,27 +46,6 @@ impl Member<'_> {
             Member::Notice(m) => m.kind().as_str(),
         }
     }
-}
-
-/// The batch positions that go out as digests, grouped by recipients: `digestible` holds each
-/// record's recipients when it may join a digest; a recipient set with `threshold` or more of
-/// them gets a digest.
-pub(super) fn digest_groups<'a>(
-    digestible: &[Option<&'a Recipients>],
-    threshold: usize,
-) -> Vec<(&'a Recipients, Vec<usize>)> {
-    let mut groups: Vec<(&Recipients, Vec<usize>)> = Vec::new();
-    for (index, recipients) in digestible.iter().enumerate() {
-        let Some(recipients) = recipients else {
-            continue;
-        };
-        match groups.iter_mut().find(|(r, _)| r == recipients) {
-            Some((_, members)) => members.push(index),
-            None => groups.push((recipients, vec![index])),
-        }
-    }
-    groups.retain(|(_, members)| members.len() >= threshold);
-    groups
 }
 
 impl<M: SendMail + Sync, L: MailLedger + Sync> Emailer<M, L> {

@@ -201,7 +201,7 @@ impl<M: SendMail + Sync, L: MailLedger + Sync> Consumer for Emailer<M, L> {
                 Routed::Notice(..) | Routed::Heartbeat(_) => None,
             })
             .collect();
-        let digests = burst::digest_groups(&digestible, self.digest_threshold);
+        let digests = crate::digest::digest_groups(&digestible, self.digest_threshold);
         let in_digest = |index: usize| digests.iter().any(|(_, m)| m.contains(&index));
 
         let single_runs = routed

@@ -43,7 +43,7 @@ const REGION: &str = "eu-west-1";
 const INSTANCE: &str = "i-0abc1234def567890";
 /// Only for stable sample ids.
 const SAMPLE_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a3e_0b7d_4d5e_9c1a_2b3c_4d5e_6f70);
-const CONSUMERS: [&str; 3] = ["csv-formatter", "emailer", "bus-publisher"];
+const CONSUMERS: [&str; 4] = ["csv-formatter", "emailer", "bus-publisher", "chat-notifier"];
 
 fn sample_id(parts: &[&str]) -> String {
     Uuid::new_v5(&SAMPLE_NAMESPACE, parts.join("/").as_bytes()).to_string()
@@ -482,11 +482,12 @@ impl Samples {
     }
 
     async fn notices(&self, normalizer: &SampleNormalizer) {
-        let mut batches: [(&str, Vec<Json>); 4] = [
+        let mut batches: [(&str, Vec<Json>); 5] = [
             ("normalizer", Vec::new()),
             ("csv-formatter", Vec::new()),
             ("emailer", Vec::new()),
             ("bus-publisher", Vec::new()),
+            ("chat-notifier", Vec::new()),
         ];
         *normalizer.describer().public_ip.lock().expect("lock") = Some("203.0.113.10".into());
         for (name, event) in notice_events(&self.source) {
