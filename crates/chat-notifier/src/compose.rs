@@ -91,6 +91,22 @@ fn post(
     }
 }
 
+/// One message's post: keywords its state or kind, its account and its region.
+fn single(
+    id: &str,
+    event_type: &str,
+    email: &RenderedEmail,
+    resource: &Resource,
+    label: &str,
+) -> CustomNotification {
+    let keywords = vec![
+        label.to_owned(),
+        resource.account_label(),
+        resource.region.clone(),
+    ];
+    post(id, event_type, email, &[resource], keywords, true)
+}
+
 impl Composer {
     /// A composer with the mail's compiled-in templates.
     pub fn new() -> Result<Self, String> {
@@ -106,19 +122,12 @@ impl Composer {
         now: DateTime<Utc>,
     ) -> Result<CustomNotification, RecordError> {
         let email = self.renderer.render(message, now)?;
-        let resource = &message.data.resource;
-        let keywords = vec![
-            message.data.state.as_str().to_owned(),
-            resource.account_label(),
-            resource.region.clone(),
-        ];
-        Ok(post(
+        Ok(single(
             &message.id,
             &message.event_type,
             &email,
-            &[resource],
-            keywords,
-            true,
+            &message.data.resource,
+            message.data.state.as_str(),
         ))
     }
 
@@ -129,19 +138,12 @@ impl Composer {
         now: DateTime<Utc>,
     ) -> Result<CustomNotification, RecordError> {
         let email = self.renderer.render_notice(message, now)?;
-        let resource = &message.data.resource;
-        let keywords = vec![
-            message.kind().as_str().to_owned(),
-            resource.account_label(),
-            resource.region.clone(),
-        ];
-        Ok(post(
+        Ok(single(
             &message.id,
             &message.event_type,
             &email,
-            &[resource],
-            keywords,
-            true,
+            &message.data.resource,
+            message.kind().as_str(),
         ))
     }
 

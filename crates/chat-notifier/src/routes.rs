@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use ore_lambda::config::ConfigError;
+use ore_model::arn::ResourceArn;
 use ore_model::resource::Resource;
 
 /// ORE's own chat topic (required): posts no route selects.
@@ -43,27 +44,23 @@ pub struct ChatRoutes {
     default: ChatRoute,
 }
 
-/// An SNS topic ARN's parts: (partition, region, account, name).
+/// An SNS topic ARN's parts: (partition, region, account, name), read as any ARN is
+/// (`ore_model::arn`), with the name SNS allows (letters, digits, `-`, `_`).
 fn topic_parts(arn: &str) -> Option<(&str, &str, &str, &str)> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("sns"), Some(region), Some(account), Some(name)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let name_ok = !name.is_empty()
+    let parsed = ResourceArn::parse(arn)?;
+    let name = parsed.id;
+    let name_ok = parsed.service == "sns"
+        && parsed.kind.is_none()
         && name.len() <= 256
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-    (name_ok && account_ok && !partition.is_empty() && !region.is_empty())
-        .then_some((partition, region, account, name))
+    (name_ok && !parsed.region.is_empty() && !parsed.account.is_empty()).then_some((
+        parsed.partition,
+        parsed.region,
+        parsed.account,
+        name,
+    ))
 }
 
 impl ChatRoutes {
