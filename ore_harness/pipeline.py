@@ -31,10 +31,6 @@ from .template import ROOT, Template
 
 # Template parameters for a local run: the emulator has no sending rate and its instances exist
 # before their events (no settle time to wait out); everything else is the template's default.
-# The webhooks' credentials, as an operator keeps them in Secrets Manager (test values).
-WEBHOOK_SECRETS = {"ore-local/webhook": "Bearer local-webhook-token",
-                   "ore-local/pagerduty": "0123456789abcdef0123456789abcdef"}
-
 LOCAL_PARAMETERS = {
     "EmailFrom": "ore@example.com",
     "EmailTo": "ops@example.com,sre@example.com",
@@ -55,6 +51,10 @@ LOCAL_PARAMETERS = {
     # the world on a tagged group.
     "ConfigResourceTypes": "AWS::EC2::SecurityGroup",
 }
+
+# The webhooks' credentials, as an operator keeps them in Secrets Manager (test values).
+WEBHOOK_SECRETS = {"ore-local/webhook": "Bearer local-webhook-token",
+                   "ore-local/pagerduty": "0123456789abcdef0123456789abcdef"}
 
 
 def run_canary(stack, pump_round, timeout_s, functions, mail_to=None, archive_record=False):

@@ -47,8 +47,9 @@ def json_path(event, path):
 
 def input_transform(transformer, event):
     """The body an InputTransformer makes of `event`: each <variable> of the template replaced by the
-    value its path selects, as JSON text outside quotes, and as the string's own characters (escaped
-    for JSON) inside them."""
+    value its path selects, as JSON text outside quotes, and as the string's own characters inside
+    them, not escaped (EventBridge does not escape a value it places inside quotes, so a quote in it
+    breaks the JSON; `request_for` then fails as the endpoint would refuse it)."""
     values = {name: json_path(event, path) for name, path in transformer.get("InputPathsMap", {}).items()}
     template = transformer["InputTemplate"]
     out, in_string, index = [], False, 0
@@ -58,8 +59,7 @@ def input_transform(transformer, event):
         if match and match.group(1) in values:
             value = values[match.group(1)]
             if in_string:
-                text = value if isinstance(value, str) else ("" if value is None else json.dumps(value))
-                out.append(json.dumps(text)[1:-1])
+                out.append(value if isinstance(value, str) else ("" if value is None else json.dumps(value)))
             else:
                 out.append(json.dumps(value))
             index = match.end()

@@ -2,6 +2,8 @@
 a connection's parameters make (no emulator needed)."""
 import json
 
+import pytest
+
 from ore_harness import webhook
 
 EVENT = {"source": "org.ore", "detail-type": "org.ore.resource.state-changed",
@@ -10,12 +12,19 @@ EVENT = {"source": "org.ore", "detail-type": "org.ore.resource.state-changed",
 
 
 def test_placeholders_are_text_inside_quotes_and_json_outside():
-    transformer = {"InputPathsMap": {"name": "$.detail.data.tags.Name", "data": "$.detail.data",
+    transformer = {"InputPathsMap": {"id": "$.detail.id", "data": "$.detail.data",
                                      "type": "$.detail-type", "missing": "$.detail.nothing"},
-                   "InputTemplate": '{"summary": "<type>: <name>", "data": <data>, "none": <missing>, "also": "<missing>"}'}
+                   "InputTemplate": '{"summary": "<type>: <id>", "data": <data>, "none": <missing>, "also": "<missing>"}'}
     body = json.loads(webhook.input_transform(transformer, EVENT))
-    assert body == {"summary": 'org.ore.resource.state-changed: web "01"\n', "data": EVENT["detail"]["data"],
+    assert body == {"summary": "org.ore.resource.state-changed: m-1", "data": EVENT["detail"]["data"],
                     "none": None, "also": ""}
+
+
+def test_a_quote_in_a_value_placed_inside_quotes_breaks_the_json_as_in_eventbridge():
+    transformer = {"InputPathsMap": {"name": "$.detail.data.tags.Name"}, "InputTemplate": '{"name": "<name>"}'}
+    text = webhook.input_transform(transformer, EVENT)
+    with pytest.raises(ValueError):
+        json.loads(text)
 
 
 def test_a_template_without_placeholders_is_left_alone():

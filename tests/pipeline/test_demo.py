@@ -251,7 +251,7 @@ def test_chat_posts_every_message_once_routed_by_team_with_a_digest_per_burst(su
     assert all(p["content"]["textType"] == "client-markdown" and p["content"]["description"] for p in posts)
     digests = [p for p in posts if p["metadata"]["eventType"] == "org.ore.digest"]
     singles = [p for p in posts if p["metadata"]["eventType"] != "org.ore.digest"]
-    in_digests = sum(len(d["metadata"]["relatedResources"]) for d in digests)
+    in_digests = sum(int(d["metadata"]["additionalContext"]["messages"]) for d in digests)
     messages = summary["normalized_messages"] + summary["notice_count"]
     assert len(singles) + in_digests == messages
     assert len({p["id"] for p in singles}) == len(singles)

@@ -1,6 +1,7 @@
 """Each grant ORE needs in a real account, as the AWS documentation states it (moto enforces none
 of them). One test per rule; each names the page it comes from (tests/template/aws_docs.py)."""
 import json
+import re
 
 import aws_docs
 from ore_harness.template import Template, of_type, ref
@@ -250,3 +251,18 @@ def test_chat_posts_go_only_to_ores_chat_topics_and_channels_can_change_nothing(
         assert props["GuardrailPolicies"] == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}]
         assert props["SnsTopicArns"] == [{"Ref": "ChatTopic"}]
         assert ref(props["IamRoleArn"]) == "ChatChannelRole"
+
+
+def test_pagerdutys_input_template_quotes_only_values_of_aws_formats(source_template):
+    """EventBridge places an input path's value inside quotes without escaping it, so a quote in a tag or
+    name would break the alert's JSON: PagerDuty's template quotes only values whose format AWS or ORE
+    fixes (ARN, ids, state, account, region, time, type); the message itself goes in as JSON."""
+    [target] = source_template["Resources"]["PagerDutyRule"]["Properties"]["Targets"]
+    transformer = target["InputTransformer"]
+    template = transformer["InputTemplate"]["Fn::Sub"][0]
+    quoted = set(re.findall(r'"[^"]*<([a-z_]+)>[^"]*"', template))
+    fixed_formats = {"$.detail.data.resource_arn", "$.detail.data.resource_id", "$.detail.data.state",
+                     "$.detail.data.account", "$.detail.data.region", "$.detail.time", "$.detail-type"}
+    assert quoted and {transformer["InputPathsMap"][name] for name in quoted} <= fixed_formats
+    assert "<message>}" in template.replace(" ", ""), "the message as an object, not quoted"
+    json.loads(re.sub(r"<[a-z_]+>", "0", template.replace("${Severity}", "warning")))

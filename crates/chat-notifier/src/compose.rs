@@ -183,13 +183,12 @@ impl Composer {
             format!("{} messages", ids.len()),
         ];
         let id = emailer::digest::digest_id(&ids);
-        Ok(post(
-            &id,
-            DIGEST_EVENT_TYPE,
-            &email,
-            &resources,
-            keywords,
-            false,
-        ))
+        let mut digest = post(&id, DIGEST_EVENT_TYPE, &email, &resources, keywords, false);
+        // How many messages it holds (relatedResources names at most 20 of their resources).
+        digest
+            .metadata
+            .additional_context
+            .insert("messages".to_owned(), ids.len().to_string());
+        Ok(digest)
     }
 }

@@ -70,9 +70,24 @@ pub struct Metadata {
     pub additional_context: BTreeMap<String, String>,
 }
 
-/// Text for the chat platform's markdown: `&`, `<` and `>` are its control characters (a tag
-/// value such as `<!channel>` would otherwise mention everyone, or `<https://…|text>` make a link
-/// of ORE's message), so they are written as entities, as Slack's message formatting asks.
+/// The hosts of the AWS consoles ORE links to (`emailer::format::resource_console`): a URL to
+/// one of them stays a link.
+const CONSOLE_HOSTS: [&str; 3] = [
+    "console.aws.amazon.com",
+    "console.amazonaws.cn",
+    "console.amazonaws-us-gov.com",
+];
+/// Breaks a link's syntax without showing: U+2060 WORD JOINER.
+const INERT: char = '\u{2060}';
+
+/// Text for the chat platform's markdown, which is the account's users' words (tag values, names)
+/// as much as ORE's:
+/// - `&`, `<` and `>` are its control characters (`<!channel>` would mention everyone,
+///   `<https://…|text>` make a link of ORE's message), so they are written as entities, as Slack's
+///   message formatting asks;
+/// - a markdown link (`[text](url)`, which Teams renders) is broken with an invisible joiner;
+/// - a URL is made inert the same way (chat clients link bare URLs) unless it is an AWS console
+///   page, which is what ORE's own text links to.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -84,7 +99,43 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
+    let out = out.replace("](", &format!("]{INERT}("));
+    inert_urls(&out)
+}
+
+/// Every `scheme://` in `text` whose host is not an AWS console, broken after its colon.
+fn inert_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let host: String = rest[at + 3..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let console = CONSOLE_HOSTS
+            .iter()
+            .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+        out.push_str(&rest[..at + 1]);
+        if !console {
+            out.push(INERT);
+        }
+        out.push_str("//");
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
     out
+}
+
+/// `text` cut to at most `max` characters, never inside an entity `escape` wrote (`&amp;`).
+fn cut_chars(text: &str, max: usize) -> String {
+    let mut cut: String = text.chars().take(max).collect();
+    if let Some(amp) = cut.rfind('&') {
+        if !cut[amp..].contains(';') {
+            cut.truncate(amp);
+        }
+    }
+    cut
 }
 
 /// A link in the chat platform's markdown (`<url|label>`), for a URL ORE built itself.
@@ -92,21 +143,19 @@ pub fn link(url: &str, label: &str) -> String {
     format!("<{}|{}>", url, escape(label))
 }
 
-/// The mail's subject as a title: one line, at most [`MAX_TITLE_CHARS`], escaped.
+/// The mail's subject as a title: one line, escaped, at most [`MAX_TITLE_CHARS`].
 pub fn title(subject: &str) -> String {
     let line: String = subject
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let line = line.trim();
-    let cut: String = if line.chars().count() > MAX_TITLE_CHARS {
-        let mut cut: String = line.chars().take(MAX_TITLE_CHARS - 1).collect();
-        cut.push('…');
-        cut
-    } else {
-        line.to_owned()
-    };
-    escape(&cut)
+    let escaped = escape(line.trim());
+    if escaped.chars().count() <= MAX_TITLE_CHARS {
+        return escaped;
+    }
+    let mut cut = cut_chars(&escaped, MAX_TITLE_CHARS - 1);
+    cut.push('…');
+    cut
 }
 
 /// The plain-text mail as a description: its first line is the title and its signature is ORE's
@@ -130,7 +179,7 @@ pub fn description(mail_text: &str, more: &str) -> String {
     }
     if kept.is_empty() {
         // One line longer than the room: cut inside it.
-        kept = escaped.chars().take(room).collect();
+        kept = cut_chars(&escaped, room);
         kept.push('\n');
     }
     format!("{kept}…\n{more}")
@@ -144,7 +193,7 @@ mod tests {
     fn control_characters_of_the_chat_markdown_are_entities() {
         assert_eq!(
             escape("<!channel> & <https://evil.example|click>"),
-            "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;"
+            "&lt;!channel&gt; &amp; &lt;https:\u{2060}//evil.example|click&gt;"
         );
         assert_eq!(escape("a\tb\u{7}c\nd"), "a b c\nd");
     }

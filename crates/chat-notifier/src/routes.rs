@@ -92,10 +92,10 @@ impl ChatRoutes {
                 Some((p, r, a, topic_name))
                     if (p, r, a) == (partition, region, account)
                         && topic_name.starts_with(ROUTE_TOPIC_PREFIX) => {}
-                Some((_, r, a, _)) if (r, a) != (region, account) => {
+                Some((p, r, a, _)) if (p, r, a) != (partition, region, account) => {
                     return Err(invalid(format!(
-                        "route {name:?} names a topic of account {a} in {r}: chat topics must be ORE's \
-                         own ({account}, {region})"
+                        "route {name:?} names a topic of account {a} in {r} ({p}): chat topics must be \
+                         ORE's own ({account}, {region}, {partition})"
                     )))
                 }
                 Some(_) => {

@@ -181,7 +181,7 @@ async fn hostile_tag_values_neither_mention_nor_link_nor_route() {
     let notifier = notifier();
     let mut message = load_json("events/standard/message-stopped.json");
     let tags = &mut message["data"]["instance"]["tags"];
-    tags["Name"] = json!("<!channel> <https://evil.example|reset your password>");
+    tags["Name"] = json!("<!channel> <https://evil.example|reset> [reset](https://evil.example) https://evil.example");
     tags["team"] = json!("<https://evil.example>");
     let [(topic, post)] = post_one(&notifier, &message)
         .await
